@@ -1,0 +1,167 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/commercelayer-mock/provmock/fixtures"
+	"github.com/commercelayer-mock/provmock/handlers"
+	"github.com/commercelayer-mock/provmock/models"
+	"github.com/commercelayer-mock/provmock/query"
+	"github.com/commercelayer-mock/provmock/store"
+)
+
+// Config is the mock's configuration.
+type Config struct {
+	Addr           string
+	DBPath         string
+	Fixtures       string // "demo" (the embedded dataset), "none", or a file path
+	BaseURL        string
+	LenientFilters bool
+}
+
+// ParseConfig reads flags, each falling back to an environment variable, then to a default
+// that works with no configuration at all.
+func ParseConfig(args []string, getenv func(string) string, stderr io.Writer) (Config, error) {
+	env := func(key, def string) string {
+		if v := getenv(key); v != "" {
+			return v
+		}
+		return def
+	}
+	var cfg Config
+	fs := flag.NewFlagSet("provmock", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&cfg.Addr, "addr", env("ADDR", "127.0.0.1:8080"), "address to listen on (env ADDR)")
+	fs.StringVar(&cfg.DBPath, "db", env("DB_PATH", store.Memory), "SQLite file, or :memory: (env DB_PATH)")
+	fs.StringVar(&cfg.Fixtures, "fixtures", env("FIXTURES", "demo"), "dataset to load at start: demo, none, or a YAML/JSON file (env FIXTURES)")
+	fs.StringVar(&cfg.BaseURL, "base-url", env("BASE_URL", ""), "base of every link, e.g. https://provisioning.commercelayer.io; default: the address requests come to (env BASE_URL)")
+	lenient, err := envBool(getenv("LENIENT_FILTERS"))
+	if err != nil {
+		return cfg, fmt.Errorf("LENIENT_FILTERS: %w", err)
+	}
+	fs.BoolVar(&cfg.LenientFilters, "lenient-filters", lenient, "ignore unknown filter attributes and predicates, as the real filter engine may (env LENIENT_FILTERS=1)")
+	if err := fs.Parse(args); err != nil {
+		return cfg, err
+	}
+	if fs.NArg() > 0 {
+		return cfg, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
+	return cfg, nil
+}
+
+func envBool(v string) (bool, error) {
+	if v == "" {
+		return false, nil
+	}
+	return strconv.ParseBool(v)
+}
+
+// LoadDataset reads the dataset the configuration names.
+func LoadDataset(name string, reg *models.Registry) (*fixtures.Dataset, error) {
+	switch name {
+	case "none":
+		return fixtures.Empty(), nil
+	case "demo", "":
+		return fixtures.Parse(fixtures.DemoName, fixtures.Demo(), reg)
+	}
+	data, err := os.ReadFile(name)
+	if err != nil {
+		return nil, fmt.Errorf("fixtures: %w", err)
+	}
+	return fixtures.Parse(name, data, reg)
+}
+
+// Run starts the mock and serves until ctx ends, then shuts down gracefully. It prints the
+// bound address to stdout once the server accepts connections.
+func Run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	cfg, err := ParseConfig(args, getenv, stderr)
+	if err != nil {
+		return err
+	}
+	logger := slog.New(slog.NewTextHandler(stderr, nil))
+	reg := models.Provisioning()
+	dataset, err := LoadDataset(cfg.Fixtures, reg)
+	if err != nil {
+		return err
+	}
+	st, err := store.Open(cfg.DBPath, reg, store.Options{})
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	empty, err := st.IsEmpty(ctx)
+	if err != nil {
+		return err
+	}
+	// A file database that already holds data keeps it: that is what a file is for.
+	if empty {
+		if err := dataset.Load(ctx, st); err != nil {
+			return err
+		}
+	}
+	srv := handlers.NewServer(st, handlers.Config{
+		BaseURL: cfg.BaseURL,
+		Query:   query.Options{LenientFilters: cfg.LenientFilters},
+		Logger:  logger,
+	})
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return err
+	}
+	httpSrv := &http.Server{
+		Handler:           srv,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       120 * time.Second,
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- httpSrv.Serve(ln) }()
+	banner(stdout, ln.Addr().String(), cfg, dataset)
+
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := httpSrv.Shutdown(shutdownCtx); err != nil {
+		return err
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+func banner(w io.Writer, addr string, cfg Config, ds *fixtures.Dataset) {
+	fmt.Fprintf(w, "provmock listening on http://%s\n", addr)
+	fmt.Fprintf(w, "  API:      http://%s/api  (database %s, fixtures %s)\n", addr, cfg.DBPath, cfg.Fixtures)
+	counts := ds.Counts()
+	types := make([]string, 0, len(counts))
+	for t := range counts {
+		types = append(types, t)
+	}
+	sort.Strings(types)
+	var parts []string
+	for _, t := range types {
+		parts = append(parts, fmt.Sprintf("%s %d", t, counts[t]))
+	}
+	if len(parts) > 0 {
+		fmt.Fprintf(w, "  loaded:   %s\n", strings.Join(parts, ", "))
+	}
+}

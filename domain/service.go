@@ -1,0 +1,272 @@
+package domain
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/commercelayer-mock/provmock/apierror"
+	"github.com/commercelayer-mock/provmock/models"
+	"github.com/commercelayer-mock/provmock/store"
+)
+
+// Input is a decoded request body: the attributes and relationships it carried.
+type Input struct {
+	Attrs map[string]any      // present attributes, as their kind's Go value; nil for JSON null
+	Rels  map[string][]string // present relationships: the linked ids (none for a null to-one)
+}
+
+// Has reports whether the body carried the attribute.
+func (in Input) Has(name string) bool { _, ok := in.Attrs[name]; return ok }
+
+// Service applies writes with the real service's rules.
+type Service struct {
+	st    *store.Store
+	reg   *models.Registry
+	rules map[string]*Rules
+}
+
+// New returns a service writing to st.
+func New(st *store.Store) *Service {
+	return &Service{st: st, reg: st.Registry(), rules: defaultRules()}
+}
+
+// Write is one create or update under way, handed to a type's rules.
+type Write struct {
+	Tx    *store.Store
+	Def   *models.Resource
+	In    Input
+	Actor store.Record // the user making the request
+	Old   store.Record // the record before an update; nil on create
+	Rec   store.Record // the columns to store: on create all of them, on update the changes
+	errs  apierror.List
+}
+
+// Fail records a failing validation; the write is refused when any was recorded.
+func (w *Write) Fail(e *apierror.Error) { w.errs = append(w.errs, e) }
+
+// Value returns a column as it will be after the write.
+func (w *Write) Value(col string) any {
+	if v, ok := w.Rec[col]; ok {
+		return v
+	}
+	return w.Old[col]
+}
+
+func (w *Write) failed() error {
+	if len(w.errs) == 0 {
+		return nil
+	}
+	return w.errs
+}
+
+// Create stores a new record of def from in, with the type's rules, and returns it.
+func (s *Service) Create(ctx context.Context, def *models.Resource, in Input, actor store.Record) (store.Record, error) {
+	var out store.Record
+	err := s.st.Tx(ctx, func(tx *store.Store) error {
+		w := &Write{Tx: tx, Def: def, In: in, Actor: actor, Rec: store.Record{}}
+		for _, a := range def.Attrs {
+			if a.Flags.Has(models.Create|models.Required) && (!in.Has(a.Name) || in.Attrs[a.Name] == nil) {
+				w.Fail(apierror.AttrInvalid(a.Name, "can't be blank", "blank", nil))
+			}
+		}
+		for _, rel := range def.Rels {
+			if rel.Flags.Has(models.Create|models.Required) && len(in.Rels[rel.Name]) == 0 {
+				w.Fail(apierror.RelInvalid(rel.Name, "must exist", "blank"))
+			}
+		}
+		if err := s.collect(ctx, w); err != nil {
+			return err
+		}
+		r := s.rules[def.Type]
+		if r != nil && r.BeforeCreate != nil {
+			if err := r.BeforeCreate(ctx, w); err != nil {
+				return err
+			}
+		}
+		if err := w.failed(); err != nil {
+			return err
+		}
+		rec, err := tx.Insert(ctx, def, w.Rec)
+		if err != nil {
+			return err
+		}
+		if err := s.linkToMany(ctx, tx, def, rec.ID(), in); err != nil {
+			return err
+		}
+		if r != nil && r.AfterCreate != nil {
+			if err := r.AfterCreate(ctx, w, rec); err != nil {
+				return err
+			}
+		}
+		out, err = tx.Get(ctx, def, rec.ID())
+		return err
+	})
+	return out, err
+}
+
+// Update changes the record of def with that id as in says, and returns it.
+func (s *Service) Update(ctx context.Context, def *models.Resource, id string, in Input, actor store.Record) (store.Record, error) {
+	var out store.Record
+	err := s.st.Tx(ctx, func(tx *store.Store) error {
+		old, err := tx.Get(ctx, def, id)
+		if err != nil {
+			return err
+		}
+		w := &Write{Tx: tx, Def: def, In: in, Actor: actor, Old: old, Rec: store.Record{}}
+		for name, v := range in.Attrs {
+			if a := def.Attr(name); a != nil && !a.Flags.Has(models.Nullable) && !a.Flags.Has(models.Trigger) && v == nil {
+				w.Fail(apierror.AttrInvalid(name, "can't be blank", "blank", nil))
+			}
+		}
+		if err := s.collect(ctx, w); err != nil {
+			return err
+		}
+		r := s.rules[def.Type]
+		if r != nil && r.BeforeUpdate != nil {
+			if err := r.BeforeUpdate(ctx, w); err != nil {
+				return err
+			}
+		}
+		if err := w.failed(); err != nil {
+			return err
+		}
+		if _, err := tx.Update(ctx, def, id, w.Rec); err != nil {
+			return err
+		}
+		if err := s.linkToMany(ctx, tx, def, id, in); err != nil {
+			return err
+		}
+		out, err = tx.Get(ctx, def, id)
+		return err
+	})
+	return out, err
+}
+
+// collect copies the stored attributes of the input into the record and resolves its
+// relationships, failing "must exist" for linked ids that do not.
+func (s *Service) collect(ctx context.Context, w *Write) error {
+	for name, v := range w.In.Attrs {
+		if a := w.Def.Attr(name); a != nil && a.Stored() {
+			w.Rec[name] = v
+		}
+	}
+	for _, rel := range w.Def.Rels {
+		ids, ok := w.In.Rels[rel.Name]
+		if !ok {
+			continue
+		}
+		target := s.reg.Lookup(rel.Type)
+		found, err := w.Tx.GetMany(ctx, target, "id", ids)
+		if err != nil {
+			return err
+		}
+		if len(found) != len(unique(ids)) {
+			w.Fail(apierror.RelInvalid(rel.Name, "must exist", "blank"))
+			continue
+		}
+		if !rel.ToMany {
+			if len(ids) == 0 {
+				w.Rec[rel.FK] = nil
+			} else {
+				w.Rec[rel.FK] = ids[0]
+			}
+		}
+	}
+	return nil
+}
+
+func unique(ids []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, id := range ids {
+		if !seen[id] {
+			seen[id] = true
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// linkToMany points the records named by the input's to-many relationships at the record.
+// Records that pointed at it before and are no longer named keep their link: the real
+// service's to-many relationships of this API are additive.
+func (s *Service) linkToMany(ctx context.Context, tx *store.Store, def *models.Resource, id string, in Input) error {
+	for _, rel := range def.Rels {
+		ids, ok := in.Rels[rel.Name]
+		if !ok || !rel.ToMany {
+			continue
+		}
+		if err := tx.SetColumn(ctx, s.reg.Lookup(rel.Type), ids, rel.FK, id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Delete removes the record of def with that id, unless other records depend on it.
+func (s *Service) Delete(ctx context.Context, def *models.Resource, id string, actor store.Record) error {
+	return s.st.Tx(ctx, func(tx *store.Store) error {
+		rec, err := tx.Get(ctx, def, id)
+		if err != nil {
+			return err
+		}
+		if r := s.rules[def.Type]; r != nil && r.BeforeDelete != nil {
+			if err := r.BeforeDelete(ctx, tx, rec, actor); err != nil {
+				return err
+			}
+		}
+		if err := s.checkDependents(ctx, tx, def, id); err != nil {
+			return err
+		}
+		return tx.Delete(ctx, def, id)
+	})
+}
+
+// checkDependents refuses a delete while records of another type point at the record.
+func (s *Service) checkDependents(ctx context.Context, tx *store.Store, def *models.Resource, id string) error {
+	for _, other := range s.reg.All() {
+		for _, rel := range other.Rels {
+			if rel.ToMany || rel.Type != def.Type {
+				continue
+			}
+			n, err := tx.Count(ctx, other, store.Cond{Column: rel.FK, Value: id})
+			if err != nil {
+				return err
+			}
+			if n > 0 {
+				return apierror.Locked(dependentName(def, other))
+			}
+		}
+	}
+	return nil
+}
+
+// dependentName is the name the real service gives dependents: the deleted type's
+// relationship to them when it has one, else their type.
+func dependentName(def, other *models.Resource) string {
+	for _, rel := range def.Rels {
+		if rel.ToMany && rel.Type == other.Type {
+			return rel.Name
+		}
+	}
+	return other.Type
+}
+
+// ErrUnknownAction is returned for an action no rule implements.
+var ErrUnknownAction = errors.New("domain: unknown action")
+
+// Action runs the custom action name on the record of def with that id.
+func (s *Service) Action(ctx context.Context, def *models.Resource, id, name string, in Input, actor store.Record) error {
+	r := s.rules[def.Type]
+	if r == nil || r.Actions[name] == nil {
+		return fmt.Errorf("%w: %s/%s", ErrUnknownAction, def.Type, name)
+	}
+	return s.st.Tx(ctx, func(tx *store.Store) error {
+		rec, err := tx.Get(ctx, def, id)
+		if err != nil {
+			return err
+		}
+		return r.Actions[name](ctx, tx, rec, in, actor)
+	})
+}

@@ -1,0 +1,281 @@
+package handlers
+
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/commercelayer-mock/provmock/apierror"
+	"github.com/commercelayer-mock/provmock/domain"
+	"github.com/commercelayer-mock/provmock/models"
+	"github.com/commercelayer-mock/provmock/query"
+	"github.com/commercelayer-mock/provmock/store"
+)
+
+// params parses the query string against the type whose resources the response lists.
+func (a *api) params(c echo.Context, def *models.Resource) (*query.Params, error) {
+	return query.Parse(a.reg, def, c.QueryParams(), a.cfg.Query)
+}
+
+// actor is the user the request acts as: until tokens identify users, the first user of the
+// data (the demo owner).
+func (a *api) actor(c echo.Context) (store.Record, error) {
+	recs, _, err := a.st.List(c.Request().Context(), a.reg.Lookup("users"), store.ListQuery{Limit: 1})
+	if err != nil || len(recs) == 0 {
+		return nil, err
+	}
+	return recs[0], nil
+}
+
+func (a *api) list(def *models.Resource) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		p, err := a.params(c, def)
+		if err != nil {
+			return err
+		}
+		return a.writeList(c, def, p, nil)
+	}
+}
+
+// writeList answers a page of def's records meeting the conditions and the query's filters.
+func (a *api) writeList(c echo.Context, def *models.Resource, p *query.Params, where []store.Cond) error {
+	recs, total, err := a.st.List(c.Request().Context(), def, store.ListQuery{
+		Where: where, Filters: p.Filters, Sort: p.Sort, Limit: p.Page.Size, Offset: p.Page.Offset(),
+	})
+	if err != nil {
+		return err
+	}
+	return a.newDocument(c, p).many(c, def, recs, total)
+}
+
+func (a *api) show(def *models.Resource) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		p, err := a.params(c, def)
+		if err != nil {
+			return err
+		}
+		rec, err := a.st.Get(c.Request().Context(), def, c.Param("id"))
+		if err != nil {
+			return err
+		}
+		return a.newDocument(c, p).one(c, http.StatusOK, def, rec)
+	}
+}
+
+func (a *api) create(def *models.Resource) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		body, err := a.readBody(c)
+		if err != nil {
+			return err
+		}
+		p, err := a.params(c, def)
+		if err != nil {
+			return err
+		}
+		in, err := a.decodeInput(def, body, writeMode{flag: models.Create, forbidID: true})
+		if err != nil {
+			return err
+		}
+		actor, err := a.actor(c)
+		if err != nil {
+			return err
+		}
+		rec, err := a.svc.Create(c.Request().Context(), def, in, actor)
+		if err != nil {
+			return err
+		}
+		d := a.newDocument(c, p)
+		c.Response().Header().Set("Location", selfLink(d.base, def, rec.ID()))
+		return d.one(c, http.StatusCreated, def, rec)
+	}
+}
+
+func (a *api) update(def *models.Resource) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		body, err := a.readBody(c)
+		if err != nil {
+			return err
+		}
+		p, err := a.params(c, def)
+		if err != nil {
+			return err
+		}
+		id := c.Param("id")
+		in, err := a.decodeInput(def, body, writeMode{flag: models.Update, requireID: true, urlID: id})
+		if err != nil {
+			return err
+		}
+		actor, err := a.actor(c)
+		if err != nil {
+			return err
+		}
+		rec, err := a.svc.Update(c.Request().Context(), def, id, in, actor)
+		if err != nil {
+			return err
+		}
+		return a.newDocument(c, p).one(c, http.StatusOK, def, rec)
+	}
+}
+
+func (a *api) destroy(def *models.Resource) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if _, err := a.params(c, def); err != nil {
+			return err
+		}
+		actor, err := a.actor(c)
+		if err != nil {
+			return err
+		}
+		if err := a.svc.Delete(c.Request().Context(), def, c.Param("id"), actor); err != nil {
+			return err
+		}
+		return c.NoContent(http.StatusNoContent)
+	}
+}
+
+// related serves GET /api/{type}/{id}/{rel}: the related resource, or a full list of them on
+// which every query parameter works as on the top-level list.
+func (a *api) related(def *models.Resource, rel *models.Rel) echo.HandlerFunc {
+	target := a.reg.Lookup(rel.Type)
+	return func(c echo.Context) error {
+		p, err := a.params(c, target)
+		if err != nil {
+			return err
+		}
+		ctx := c.Request().Context()
+		parent, err := a.st.Get(ctx, def, c.Param("id"))
+		if err != nil {
+			return err
+		}
+		if rel.ToMany {
+			where := append([]store.Cond{{Column: rel.FK, Value: parent.ID()}}, polymorphic(def, rel)...)
+			return a.writeList(c, target, p, where)
+		}
+		fk := parent.String(rel.FK)
+		if fk == "" {
+			return writeDoc(c, http.StatusOK, map[string]any{"data": nil})
+		}
+		rec, err := a.st.Get(ctx, target, fk)
+		if err != nil {
+			return err
+		}
+		return a.newDocument(c, p).one(c, http.StatusOK, target, rec)
+	}
+}
+
+// linkage serves GET /api/{type}/{id}/relationships/{rel}: the resource identifiers.
+func (a *api) linkage(def *models.Resource, rel *models.Rel) echo.HandlerFunc {
+	target := a.reg.Lookup(rel.Type)
+	return func(c echo.Context) error {
+		if len(c.QueryParams()) > 0 {
+			for k := range c.QueryParams() {
+				return apierror.ParamNotAllowed(k)
+			}
+		}
+		ctx := c.Request().Context()
+		parent, err := a.st.Get(ctx, def, c.Param("id"))
+		if err != nil {
+			return err
+		}
+		var ids []string
+		if rel.ToMany {
+			recs, err := a.st.GetMany(ctx, target, rel.FK, []string{parent.ID()}, polymorphic(def, rel)...)
+			if err != nil {
+				return err
+			}
+			for _, r := range recs {
+				ids = append(ids, r.ID())
+			}
+		} else if fk := parent.String(rel.FK); fk != "" {
+			ids = []string{fk}
+		}
+		self := selfLink(a.baseURL(c), def, parent.ID())
+		return writeDoc(c, http.StatusOK, &relationship{
+			Links: relationshipLinks{Self: self + "/relationships/" + rel.Name, Related: self + "/" + rel.Name},
+			Data:  linkageJSON(rel, ids),
+		})
+	}
+}
+
+// action serves a custom action; it answers 202 with no body.
+func (a *api) action(def *models.Resource, act *models.Action) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		body, err := a.readBody(c)
+		if err != nil {
+			return err
+		}
+		if _, err := a.params(c, def); err != nil {
+			return err
+		}
+		in := domain.Input{Attrs: map[string]any{}}
+		// An action without parameters ignores its body; one with parameters reads them
+		// like an update of the resource.
+		if len(act.Attrs) > 0 {
+			in, err = a.decodeInput(def, body, writeMode{flag: models.Update, urlID: c.Param("id"), attrs: act.Attrs})
+			if err != nil {
+				return err
+			}
+			for _, attr := range act.Attrs {
+				if attr.Flags.Has(models.Required) && in.Attrs[attr.Name] == nil {
+					return apierror.AttrInvalid(attr.Name, "can't be blank", "blank", nil)
+				}
+			}
+		}
+		actor, err := a.actor(c)
+		if err != nil {
+			return err
+		}
+		if err := a.svc.Action(c.Request().Context(), def, c.Param("id"), act.Name, in, actor); err != nil {
+			return err
+		}
+		return c.NoContent(http.StatusAccepted)
+	}
+}
+
+// showSingleton serves GET /api/user: the user the request acts as.
+func (a *api) showSingleton(def *models.Resource) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		p, err := a.params(c, def)
+		if err != nil {
+			return err
+		}
+		actor, err := a.actor(c)
+		if err != nil {
+			return err
+		}
+		if actor == nil {
+			return apierror.RecordNotFound()
+		}
+		return a.newDocument(c, p).one(c, http.StatusOK, def, actor)
+	}
+}
+
+// updateSingleton serves PATCH /api/user; data.id is optional but must be the user's.
+func (a *api) updateSingleton(def *models.Resource) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		body, err := a.readBody(c)
+		if err != nil {
+			return err
+		}
+		p, err := a.params(c, def)
+		if err != nil {
+			return err
+		}
+		actor, err := a.actor(c)
+		if err != nil {
+			return err
+		}
+		if actor == nil {
+			return apierror.RecordNotFound()
+		}
+		in, err := a.decodeInput(def, body, writeMode{flag: models.Update, urlID: actor.ID()})
+		if err != nil {
+			return err
+		}
+		rec, err := a.svc.Update(c.Request().Context(), def, actor.ID(), in, actor)
+		if err != nil {
+			return err
+		}
+		return a.newDocument(c, p).one(c, http.StatusOK, def, rec)
+	}
+}

@@ -1,0 +1,92 @@
+package handlers
+
+import (
+	"net/http"
+	"sort"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/commercelayer-mock/provmock/models"
+)
+
+// methods a route can be asked for; the ones a path does not offer answer 405.
+var methods = []string{http.MethodGet, http.MethodPost, http.MethodPatch, http.MethodPut, http.MethodDelete}
+
+// addRoutes registers the whole API surface. For every resource type of the registry:
+//
+//	GET    /api/{type}                          list        (where the type offers it)
+//	POST   /api/{type}                          create
+//	GET    /api/{type}/{id}                     retrieve
+//	PATCH  /api/{type}/{id}                     update
+//	DELETE /api/{type}/{id}                     delete
+//	GET    /api/{type}/{id}/{relationship}      the related resource or list
+//	GET    /api/{type}/{id}/relationships/{rel} the relationship's linkage
+//	POST|PATCH /api/{type}/{id}/{action}        custom actions (memberships resend,
+//	                                            organizations transfer_ownership)
+//	GET|PATCH  /api/user                        the singleton user
+//
+// plus GET /healthz. Any other method on these paths is a 405 with an Allow header; any
+// other path is a 404 RECORD_NOT_FOUND.
+func addRoutes(e *echo.Echo, a *api) {
+	e.GET("/healthz", a.healthz)
+	g := e.Group("/api", a.negotiate)
+	for _, def := range a.reg.All() {
+		if def.Singleton {
+			route(g, "/"+def.Path, opHandlers{
+				http.MethodGet:   a.showSingleton(def),
+				http.MethodPatch: a.updateSingleton(def),
+			})
+			continue
+		}
+		collection := "/" + def.Path
+		member := collection + "/:id"
+		route(g, collection, opHandlers{
+			http.MethodGet:  when(def.Offers(models.OpList), a.list(def)),
+			http.MethodPost: when(def.Offers(models.OpCreate), a.create(def)),
+		})
+		route(g, member, opHandlers{
+			http.MethodGet:    when(def.Offers(models.OpRetrieve), a.show(def)),
+			http.MethodPatch:  when(def.Offers(models.OpUpdate), a.update(def)),
+			http.MethodDelete: when(def.Offers(models.OpDelete), a.destroy(def)),
+		})
+		for i := range def.Rels {
+			rel := &def.Rels[i]
+			route(g, member+"/"+rel.Name, opHandlers{http.MethodGet: a.related(def, rel)})
+			route(g, member+"/relationships/"+rel.Name, opHandlers{http.MethodGet: a.linkage(def, rel)})
+		}
+		for i := range def.Actions {
+			act := &def.Actions[i]
+			route(g, member+"/"+act.Name, opHandlers{act.Method: a.action(def, act)})
+			if len(act.Attrs) == 0 {
+				a.bodyOptional["/api"+member+"/"+act.Name] = true
+			}
+		}
+	}
+}
+
+type opHandlers map[string]echo.HandlerFunc
+
+func when(ok bool, h echo.HandlerFunc) echo.HandlerFunc {
+	if !ok {
+		return nil
+	}
+	return h
+}
+
+// route registers the handlers of one path and a 405 for every other method.
+func route(g *echo.Group, path string, hs opHandlers) {
+	var allow []string
+	for m, h := range hs {
+		if h != nil {
+			allow = append(allow, m)
+		}
+	}
+	sort.Strings(allow)
+	for _, m := range methods {
+		if h := hs[m]; h != nil {
+			g.Add(m, path, h)
+		} else {
+			g.Add(m, path, methodNotAllowed(allow))
+		}
+	}
+}

@@ -1,0 +1,66 @@
+package handlers
+
+import (
+	"log/slog"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+
+	"github.com/commercelayer-mock/provmock/domain"
+	"github.com/commercelayer-mock/provmock/models"
+	"github.com/commercelayer-mock/provmock/query"
+	"github.com/commercelayer-mock/provmock/store"
+)
+
+// MediaType is JSON:API's media type, used both ways.
+const MediaType = "application/vnd.api+json"
+
+// Config is what the server needs beyond its store.
+type Config struct {
+	// BaseURL prefixes every link; empty means the scheme and host the request came to.
+	// "https://provisioning.commercelayer.io" reproduces the real service's links.
+	BaseURL string
+	// Query configures the query parser (lenient filters).
+	Query query.Options
+	// MaxBody is the largest request body accepted, in bytes; 0 means 1 MiB.
+	MaxBody int64
+	// Logger receives server errors; nil discards them.
+	Logger *slog.Logger
+}
+
+// api holds every dependency of the handlers; nothing else is reachable from them.
+type api struct {
+	st  *store.Store
+	svc *domain.Service
+	reg *models.Registry
+	cfg Config
+	log *slog.Logger
+	// bodyOptional holds the route paths of actions that take no parameters, which may be
+	// posted without a body or Content-Type.
+	bodyOptional map[string]bool
+}
+
+// NewServer returns the mock's HTTP handler, serving the store's data.
+func NewServer(st *store.Store, cfg Config) *echo.Echo {
+	if cfg.MaxBody <= 0 {
+		cfg.MaxBody = 1 << 20
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	a := &api{st: st, svc: domain.New(st), reg: st.Registry(), cfg: cfg, log: log, bodyOptional: map[string]bool{}}
+	e := echo.New()
+	e.HideBanner = true
+	e.HidePort = true
+	e.HTTPErrorHandler = a.handleError
+	// The real service answers /api/roles/ as /api/roles.
+	e.Pre(middleware.RemoveTrailingSlash())
+	addRoutes(e, a)
+	return e
+}
+
+func (a *api) healthz(c echo.Context) error {
+	return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
+}

@@ -1,0 +1,257 @@
+package models
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// Kind is the JSON type of an attribute, which also decides how it is stored and how
+// filter values are read.
+type Kind int
+
+const (
+	String  Kind = iota
+	Integer      // stored as INTEGER, compared as a number
+	Number       // stored as REAL
+	Boolean      // stored as INTEGER 0/1
+	Object       // a JSON object, stored as its text
+	Time         // a timestamp, stored as canonical "2006-01-02T15:04:05.000Z" text so that text order is time order
+)
+
+func (k Kind) String() string {
+	switch k {
+	case String:
+		return "string"
+	case Integer:
+		return "integer"
+	case Number:
+		return "number"
+	case Boolean:
+		return "boolean"
+	case Object:
+		return "object"
+	case Time:
+		return "time"
+	}
+	return fmt.Sprintf("kind(%d)", int(k))
+}
+
+// Flag says what a request may do with an attribute or relationship.
+type Flag uint32
+
+const (
+	Create     Flag = 1 << iota // accepted in a create body
+	Update                      // accepted in an update body
+	Required                    // must be present (and not null) on create
+	Nullable                    // may be set to null
+	Sortable                    // allowed in sort=
+	Filterable                  // allowed in filter[q][...]
+	Indexed                     // gets an index: lists are often filtered or sorted by it
+	Trigger                     // write-only switch (_disable): accepted in bodies, never stored or rendered
+	Hidden                      // stored and loadable from fixtures, never rendered or accepted in bodies
+)
+
+// Has reports whether all of the given flags are set.
+func (f Flag) Has(g Flag) bool { return f&g == g }
+
+// Attr describes one attribute of a resource type.
+type Attr struct {
+	Name    string
+	Kind    Kind
+	Flags   Flag
+	Default any // stored when a create leaves the attribute out; nil means NULL
+}
+
+// Stored reports whether the attribute has a column.
+func (a *Attr) Stored() bool { return !a.Flags.Has(Trigger) }
+
+// Rendered reports whether the attribute appears in documents.
+func (a *Attr) Rendered() bool { return !a.Flags.Has(Trigger) && !a.Flags.Has(Hidden) }
+
+// Rel describes one relationship of a resource type.
+type Rel struct {
+	Name   string
+	Type   string // the related resource type
+	ToMany bool
+	// FK is, for a to-one relationship, the column on this type's table holding the related id;
+	// for a to-many relationship, the column on the related table pointing back at this type.
+	FK string
+	// TypeColumn, for a polymorphic to-many relationship (versions), is the column on the
+	// related table that holds this type's name beside FK.
+	TypeColumn string
+	Flags      Flag
+}
+
+// Op is an operation a resource type offers.
+type Op uint8
+
+const (
+	OpList Op = 1 << iota
+	OpCreate
+	OpRetrieve
+	OpUpdate
+	OpDelete
+)
+
+// Action is a custom operation on one resource (POST /memberships/{id}/resend).
+type Action struct {
+	Name   string
+	Method string
+	Attrs  []Attr // the attributes its body accepts
+}
+
+// Resource describes one JSON:API resource type.
+type Resource struct {
+	Type string // JSON:API type and table name
+	// Path is the URL segment under /api: the type, except for the user singleton.
+	Path      string
+	Singleton bool // served at /api/{Path} without an id (the token's own user)
+	Ops       Op
+	Attrs     []Attr
+	Rels      []Rel
+	Actions   []Action
+
+	attrs map[string]*Attr
+	rels  map[string]*Rel
+}
+
+// Offers reports whether the type offers the operation.
+func (r *Resource) Offers(op Op) bool { return r.Ops&op != 0 }
+
+// Attr returns the attribute with that name, rendered or hidden, or nil.
+func (r *Resource) Attr(name string) *Attr { return r.attrs[name] }
+
+// Rel returns the relationship with that name, or nil.
+func (r *Resource) Rel(name string) *Rel { return r.rels[name] }
+
+// IsField reports whether name is a field of the type in the sense of sparse fieldsets:
+// a rendered attribute, a relationship, or the id.
+func (r *Resource) IsField(name string) bool {
+	if name == "id" {
+		return true
+	}
+	if a := r.attrs[name]; a != nil && a.Rendered() {
+		return true
+	}
+	return r.rels[name] != nil
+}
+
+// Registry holds every resource type by name.
+type Registry struct {
+	byType map[string]*Resource
+	all    []*Resource
+}
+
+// Lookup returns the resource type with that JSON:API type name, or nil.
+func (g *Registry) Lookup(typ string) *Resource { return g.byType[typ] }
+
+// All returns the resource types in a dependency order: a type comes after every type
+// its to-one relationships point to, so that rows can be inserted and tables created in it.
+func (g *Registry) All() []*Resource { return g.all }
+
+// commonAttrs exist on every type of the API.
+var commonAttrs = []Attr{
+	{Name: "created_at", Kind: Time, Flags: Sortable | Filterable | Indexed},
+	{Name: "updated_at", Kind: Time, Flags: Sortable | Filterable},
+	{Name: "reference", Kind: String, Flags: Create | Update | Nullable | Sortable | Filterable | Indexed},
+	{Name: "reference_origin", Kind: String, Flags: Create | Update | Nullable | Sortable | Filterable},
+	{Name: "metadata", Kind: Object, Flags: Create | Update | Nullable | Filterable},
+}
+
+// NewRegistry indexes the given descriptions, adds the attributes every type shares, and
+// checks that relationships point at known types.
+func NewRegistry(defs []*Resource) (*Registry, error) {
+	g := &Registry{byType: map[string]*Resource{}}
+	for _, d := range defs {
+		if g.byType[d.Type] != nil {
+			return nil, fmt.Errorf("models: type %s described twice", d.Type)
+		}
+		if d.Path == "" {
+			d.Path = d.Type
+		}
+		d.Attrs = append(d.Attrs, commonAttrs...)
+		d.attrs = map[string]*Attr{}
+		d.rels = map[string]*Rel{}
+		for i := range d.Attrs {
+			a := &d.Attrs[i]
+			if d.attrs[a.Name] != nil || a.Name == "id" {
+				return nil, fmt.Errorf("models: %s.%s described twice", d.Type, a.Name)
+			}
+			d.attrs[a.Name] = a
+		}
+		for i := range d.Rels {
+			rel := &d.Rels[i]
+			if d.rels[rel.Name] != nil || d.attrs[rel.Name] != nil {
+				return nil, fmt.Errorf("models: %s.%s described twice", d.Type, rel.Name)
+			}
+			d.rels[rel.Name] = rel
+		}
+		g.byType[d.Type] = d
+	}
+	for _, d := range defs {
+		for _, rel := range d.Rels {
+			if g.byType[rel.Type] == nil {
+				return nil, fmt.Errorf("models: %s.%s points at unknown type %s", d.Type, rel.Name, rel.Type)
+			}
+		}
+	}
+	order, err := dependencyOrder(g.byType)
+	if err != nil {
+		return nil, err
+	}
+	g.all = order
+	return g, nil
+}
+
+func dependencyOrder(byType map[string]*Resource) ([]*Resource, error) {
+	names := make([]string, 0, len(byType))
+	for n := range byType {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	var order []*Resource
+	state := map[string]int{} // 1 visiting, 2 done
+	var visit func(n string, path []string) error
+	visit = func(n string, path []string) error {
+		switch state[n] {
+		case 1:
+			return fmt.Errorf("models: to-one relationships form a cycle: %s", strings.Join(append(path, n), " -> "))
+		case 2:
+			return nil
+		}
+		state[n] = 1
+		for _, rel := range byType[n].Rels {
+			if !rel.ToMany && rel.Type != n {
+				if err := visit(rel.Type, append(path, n)); err != nil {
+					return err
+				}
+			}
+		}
+		state[n] = 2
+		order = append(order, byType[n])
+		return nil
+	}
+	for _, n := range names {
+		if err := visit(n, nil); err != nil {
+			return nil, err
+		}
+	}
+	return order, nil
+}
+
+// Columns returns the names of the stored attribute and foreign-key columns, in a fixed order.
+func (r *Resource) Columns() []string {
+	cols := []string{"id"}
+	for _, a := range r.Attrs {
+		if a.Stored() {
+			cols = append(cols, a.Name)
+		}
+	}
+	for _, rel := range r.Rels {
+		if !rel.ToMany {
+			cols = append(cols, rel.FK)
+		}
+	}
+	return cols
+}

@@ -1,0 +1,309 @@
+package query
+
+import (
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/commercelayer-mock/provmock/apierror"
+	"github.com/commercelayer-mock/provmock/models"
+)
+
+// Op is the comparison a predicate makes, before quantifiers and negation.
+type Op int
+
+const (
+	OpEq Op = iota
+	OpNotEq
+	OpLt
+	OpLtEq
+	OpGt
+	OpGtEq
+	OpLike    // LIKE with Pattern applied to the value
+	OpNotLike // NOT LIKE with Pattern applied to the value
+	OpIn
+	OpNotIn
+	OpPresent // not NULL and not empty; false means blank
+	OpBlank   // NULL or empty; false means present
+	OpNull    // NULL; false means not NULL
+	OpNotNull // not NULL; false means NULL
+	OpTrue    // = true; false means != true
+	OpFalse   // = false; false means != false
+)
+
+// Quant says how a predicate combines a list of values.
+type Quant int
+
+const (
+	One  Quant = iota // a single value
+	Any               // OR over the comma-separated values
+	All               // AND over the comma-separated values
+	List              // the values form one IN list
+	Flag              // the value is true or false
+)
+
+// Pattern says how a LIKE predicate turns its value into a pattern.
+type Pattern int
+
+const (
+	Raw      Pattern = iota // the value is a LIKE pattern (matches)
+	Prefix                  // value%, the value taken literally (start)
+	Suffix                  // %value (end)
+	Contains                // %value% (cont)
+)
+
+// Predicate is one of the real service's filter predicates.
+type Predicate struct {
+	Name    string
+	Op      Op
+	Quant   Quant
+	Pattern Pattern
+}
+
+// predicates is every predicate of SPEC.md, the longest names first so that suffix
+// matching prefers not_eq_all over eq_all over eq.
+var predicates = func() []Predicate {
+	ps := []Predicate{
+		{"eq", OpEq, One, 0}, {"not_eq", OpNotEq, One, 0}, {"not_eq_all", OpNotEq, All, 0},
+		{"matches", OpLike, One, Raw}, {"does_not_match", OpNotLike, One, Raw},
+		{"matches_any", OpLike, Any, Raw}, {"matches_all", OpLike, All, Raw},
+		{"does_not_match_any", OpNotLike, Any, Raw}, {"does_not_match_all", OpNotLike, All, Raw},
+		{"lt", OpLt, One, 0}, {"lteq", OpLtEq, One, 0}, {"gt", OpGt, One, 0}, {"gteq", OpGtEq, One, 0},
+		{"lt_any", OpLt, Any, 0}, {"lteq_any", OpLtEq, Any, 0}, {"gt_any", OpGt, Any, 0}, {"gteq_any", OpGtEq, Any, 0},
+		{"lt_all", OpLt, All, 0}, {"lteq_all", OpLtEq, All, 0}, {"gt_all", OpGt, All, 0}, {"gteq_all", OpGtEq, All, 0},
+		{"present", OpPresent, Flag, 0}, {"blank", OpBlank, Flag, 0}, {"null", OpNull, Flag, 0}, {"not_null", OpNotNull, Flag, 0},
+		{"in", OpIn, List, 0}, {"not_in", OpNotIn, List, 0},
+		{"start", OpLike, One, Prefix}, {"not_start", OpNotLike, One, Prefix},
+		{"start_any", OpLike, Any, Prefix}, {"start_all", OpLike, All, Prefix},
+		{"not_start_any", OpNotLike, Any, Prefix}, {"not_start_all", OpNotLike, All, Prefix},
+		{"end", OpLike, One, Suffix}, {"not_end", OpNotLike, One, Suffix},
+		{"end_any", OpLike, Any, Suffix}, {"end_all", OpLike, All, Suffix},
+		{"not_end_any", OpNotLike, Any, Suffix}, {"not_end_all", OpNotLike, All, Suffix},
+		{"cont", OpLike, One, Contains}, {"not_cont", OpNotLike, One, Contains},
+		{"cont_any", OpLike, Any, Contains}, {"cont_all", OpLike, All, Contains}, {"not_cont_all", OpNotLike, All, Contains},
+		{"true", OpTrue, Flag, 0}, {"false", OpFalse, Flag, 0},
+	}
+	// Longest first: "name_not_eq" must be tried as not_eq before eq.
+	for i := 1; i < len(ps); i++ {
+		for j := i; j > 0 && len(ps[j].Name) > len(ps[j-1].Name); j-- {
+			ps[j], ps[j-1] = ps[j-1], ps[j]
+		}
+	}
+	return ps
+}()
+
+// Predicates returns the names of every supported predicate.
+func Predicates() []string {
+	names := make([]string, len(predicates))
+	for i, p := range predicates {
+		names[i] = p.Name
+	}
+	return names
+}
+
+// AttrPath is an attribute reached from the filtered type through zero or more to-one
+// relationships (organization_name: Hops [organization], Column name).
+type AttrPath struct {
+	Hops   []*models.Rel
+	Column string
+	Kind   models.Kind
+}
+
+// Filter is one validated filter[q] condition: Paths are OR'ed; Values are read as the
+// attribute's kind (int64, float64, bool, or string; timestamps as canonical text).
+type Filter struct {
+	Key    string
+	Paths  []AttrPath
+	Pred   Predicate
+	Values []any
+}
+
+// parseFilter reads one filter[...] parameter. It returns nil, nil for a condition that
+// lenient mode ignores.
+func parseFilter(reg *models.Registry, def *models.Resource, key, value string, opts Options) (*Filter, error) {
+	_, segs, _ := splitKey(key)
+	if len(segs) != 2 || segs[0] != "q" {
+		if opts.LenientFilters {
+			return nil, nil
+		}
+		name := strings.Join(segs, "][")
+		if len(segs) > 0 && segs[0] == "q" {
+			name = strings.Join(segs[1:], "][")
+		}
+		return nil, apierror.FilterNotAllowed(name)
+	}
+	cond := segs[1]
+	for _, pred := range predicates {
+		attrs, ok := strings.CutSuffix(cond, "_"+pred.Name)
+		if !ok {
+			continue
+		}
+		paths := resolveOr(reg, def, attrs)
+		if paths == nil {
+			continue
+		}
+		if !applicable(pred, paths) {
+			continue
+		}
+		values, err := readValues(pred, paths, value)
+		if err != nil {
+			return nil, apierror.InvalidFilterValue(cond, value)
+		}
+		return &Filter{Key: cond, Paths: paths, Pred: pred, Values: values}, nil
+	}
+	if opts.LenientFilters {
+		return nil, nil
+	}
+	return nil, apierror.FilterNotAllowed(cond)
+}
+
+// applicable rules out predicates that make no sense for an attribute's kind: true/false
+// only on booleans; comparisons not on objects.
+func applicable(pred Predicate, paths []AttrPath) bool {
+	for _, p := range paths {
+		switch pred.Op {
+		case OpTrue, OpFalse:
+			if p.Kind != models.Boolean {
+				return false
+			}
+		case OpLt, OpLtEq, OpGt, OpGtEq:
+			if p.Kind == models.Object || p.Kind == models.Boolean {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// resolveOr splits "name_or_reference" into attribute paths, trying every split at "_or_"
+// since attribute names may themselves contain "or".
+func resolveOr(reg *models.Registry, def *models.Resource, s string) []AttrPath {
+	if p, ok := resolvePath(reg, def, s, 0); ok {
+		return []AttrPath{p}
+	}
+	for i := strings.Index(s, "_or_"); i >= 0; {
+		if p, ok := resolvePath(reg, def, s[:i], 0); ok {
+			if rest := resolveOr(reg, def, s[i+4:]); rest != nil {
+				return append([]AttrPath{p}, rest...)
+			}
+		}
+		j := strings.Index(s[i+1:], "_or_")
+		if j < 0 {
+			break
+		}
+		i += 1 + j
+	}
+	return nil
+}
+
+// maxHops bounds relationship traversal; the deepest chain in the API is three hops.
+const maxHops = 4
+
+// resolvePath finds a filterable attribute of def named s, or a to-one relationship whose
+// name prefixes s followed by a filterable attribute path of the related type.
+func resolvePath(reg *models.Registry, def *models.Resource, s string, depth int) (AttrPath, bool) {
+	if s == "id" {
+		return AttrPath{Column: "id", Kind: models.String}, true
+	}
+	if a := def.Attr(s); a != nil && a.Flags.Has(models.Filterable) {
+		return AttrPath{Column: a.Name, Kind: a.Kind}, true
+	}
+	if depth >= maxHops {
+		return AttrPath{}, false
+	}
+	for i := range def.Rels {
+		rel := &def.Rels[i]
+		rest, ok := strings.CutPrefix(s, rel.Name+"_")
+		if !ok || rel.ToMany {
+			continue
+		}
+		if p, ok := resolvePath(reg, reg.Lookup(rel.Type), rest, depth+1); ok {
+			p.Hops = append([]*models.Rel{rel}, p.Hops...)
+			return p, true
+		}
+	}
+	return AttrPath{}, false
+}
+
+// readValues reads the parameter's value as the predicate and the attributes' kind want.
+func readValues(pred Predicate, paths []AttrPath, value string) ([]any, error) {
+	if pred.Quant == Flag {
+		b, err := ParseBool(value)
+		if err != nil {
+			return nil, err
+		}
+		return []any{b}, nil
+	}
+	raw := []string{value}
+	if pred.Quant != One {
+		raw = strings.Split(value, ",")
+	}
+	out := make([]any, 0, len(raw))
+	for _, r := range raw {
+		if pred.Op == OpLike || pred.Op == OpNotLike {
+			out = append(out, r) // text patterns: compared with the stored text
+			continue
+		}
+		// With _or_ over attributes of different kinds, the value must read as each of them;
+		// the first path's reading is used, which is exact for the common same-kind case.
+		var first any
+		for i, p := range paths {
+			v, err := ReadValue(p.Kind, r)
+			if err != nil {
+				return nil, err
+			}
+			if i == 0 {
+				first = v
+			}
+		}
+		out = append(out, first)
+	}
+	return out, nil
+}
+
+// ParseBool reads true/false and 1/0.
+func ParseBool(s string) (bool, error) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "true", "1":
+		return true, nil
+	case "false", "0":
+		return false, nil
+	}
+	return false, strconv.ErrSyntax
+}
+
+// timeLayouts are the timestamp forms a filter value may take; a zone-less one is UTC.
+var timeLayouts = []string{
+	time.RFC3339Nano,
+	"2006-01-02T15:04:05.999999999",
+	"2006-01-02 15:04:05.999999999Z07:00",
+	"2006-01-02 15:04:05.999999999",
+	"2006-01-02",
+}
+
+// TimeFormat is how timestamps are stored and rendered.
+const TimeFormat = "2006-01-02T15:04:05.000Z"
+
+// ReadValue reads a filter value as the kind of the attribute it is compared with.
+func ReadValue(kind models.Kind, s string) (any, error) {
+	switch kind {
+	case models.Integer:
+		return strconv.ParseInt(strings.TrimSpace(s), 10, 64)
+	case models.Number:
+		f, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
+		if err == nil && (f != f || f > 1e308 || f < -1e308) { // NaN and infinities compare with nothing
+			err = strconv.ErrRange
+		}
+		return f, err
+	case models.Boolean:
+		return ParseBool(s)
+	case models.Time:
+		for _, layout := range timeLayouts {
+			if t, err := time.Parse(layout, strings.TrimSpace(s)); err == nil {
+				return t.UTC().Format(TimeFormat), nil
+			}
+		}
+		return nil, strconv.ErrSyntax
+	}
+	return s, nil
+}

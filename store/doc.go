@@ -1,0 +1,12 @@
+// Package store keeps the mock's records in SQLite through GORM.
+//
+// Its schema is derived from the resource descriptions of package models: one table per
+// type, one column per stored attribute and per to-one relationship, indexes on foreign keys
+// and on the columns lists are usually filtered and sorted by. A record is a Record (column
+// name to value); values are read back as the attribute's kind. Filters arrive already
+// parsed (package query); SQL text is built only from column names taken from the
+// descriptions, and every value is a bound parameter.
+//
+// The store never imports net/http or echo: errors are ErrNotFound and the values of
+// package apierror that callers pass through.
+package store

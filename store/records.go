@@ -1,0 +1,379 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"github.com/commercelayer-mock/provmock/models"
+	"github.com/commercelayer-mock/provmock/query"
+)
+
+// Record is one row: column name to value. Values are string, int64, float64, bool,
+// json.RawMessage (objects) or nil; timestamps are strings in TimeFormat.
+type Record map[string]any
+
+// ID returns the record's id.
+func (r Record) ID() string { s, _ := r["id"].(string); return s }
+
+// String returns a text column, or "" when it is NULL.
+func (r Record) String(col string) string { s, _ := r[col].(string); return s }
+
+// Cond is a condition on one column of the listed table: equality with Value.
+type Cond struct {
+	Column string
+	Value  any
+}
+
+// ListQuery selects a page of records.
+type ListQuery struct {
+	Where   []Cond // exact-match conditions (a relationship list's parent, tenancy)
+	Filters []query.Filter
+	Sort    []query.SortKey
+	Limit   int // 0: no limit
+	Offset  int
+}
+
+// encodeValue turns a record value into what the SQLite driver stores for the kind.
+func encodeValue(kind models.Kind, v any) (any, error) {
+	if v == nil {
+		return nil, nil
+	}
+	switch kind {
+	case models.Object:
+		switch o := v.(type) {
+		case json.RawMessage:
+			return string(o), nil
+		case string:
+			return o, nil
+		default:
+			b, err := json.Marshal(o)
+			return string(b), err
+		}
+	case models.Boolean:
+		if b, ok := v.(bool); ok {
+			if b {
+				return int64(1), nil
+			}
+			return int64(0), nil
+		}
+	case models.Integer:
+		switch n := v.(type) {
+		case int:
+			return int64(n), nil
+		case float64:
+			return int64(n), nil
+		}
+	case models.Number:
+		switch n := v.(type) {
+		case int:
+			return float64(n), nil
+		case int64:
+			return float64(n), nil
+		}
+	}
+	return v, nil
+}
+
+// decodeValue turns what the driver returned into the record value of the kind.
+func decodeValue(kind models.Kind, v any) any {
+	if b, ok := v.([]byte); ok {
+		v = string(b)
+	}
+	if v == nil {
+		return nil
+	}
+	switch kind {
+	case models.Object:
+		if s, ok := v.(string); ok {
+			return json.RawMessage(s)
+		}
+	case models.Boolean:
+		switch n := v.(type) {
+		case int64:
+			return n != 0
+		case bool:
+			return n
+		}
+	case models.Integer:
+		if f, ok := v.(float64); ok {
+			return int64(f)
+		}
+	case models.Number:
+		if n, ok := v.(int64); ok {
+			return float64(n)
+		}
+	}
+	return v
+}
+
+// columnKinds maps each stored column of def to its kind (foreign keys and id are strings).
+func columnKinds(def *models.Resource) map[string]models.Kind {
+	kinds := map[string]models.Kind{"id": models.String}
+	for _, a := range def.Attrs {
+		if a.Stored() {
+			kinds[a.Name] = a.Kind
+		}
+	}
+	for _, rel := range def.Rels {
+		if !rel.ToMany {
+			kinds[rel.FK] = models.String
+		}
+	}
+	return kinds
+}
+
+func (s *Store) table(def *models.Resource) *gorm.DB {
+	return s.db.Table(def.Type)
+}
+
+func quote(name string) string { return `"` + name + `"` }
+
+// scan reads rows of def's columns into records.
+func scan(def *models.Resource, rows *sql.Rows) ([]Record, error) {
+	defer rows.Close()
+	cols, err := rows.Columns()
+	if err != nil {
+		return nil, err
+	}
+	kinds := columnKinds(def)
+	var out []Record
+	vals := make([]any, len(cols))
+	ptrs := make([]any, len(cols))
+	for i := range vals {
+		ptrs[i] = &vals[i]
+	}
+	for rows.Next() {
+		if err := rows.Scan(ptrs...); err != nil {
+			return nil, err
+		}
+		rec := make(Record, len(cols))
+		for i, c := range cols {
+			rec[c] = decodeValue(kinds[c], vals[i])
+		}
+		out = append(out, rec)
+	}
+	return out, rows.Err()
+}
+
+func (s *Store) selectColumns(def *models.Resource) []string {
+	cols := def.Columns()
+	quoted := make([]string, len(cols))
+	for i, c := range cols {
+		quoted[i] = quote(def.Type) + "." + quote(c)
+	}
+	return quoted
+}
+
+// Get returns the record of def with that id, or ErrNotFound.
+func (s *Store) Get(ctx context.Context, def *models.Resource, id string) (Record, error) {
+	recs, err := s.GetMany(ctx, def, "id", []string{id})
+	if err != nil {
+		return nil, err
+	}
+	if len(recs) == 0 {
+		return nil, ErrNotFound
+	}
+	return recs[0], nil
+}
+
+// GetMany returns the records of def whose column holds one of values and that meet the
+// extra conditions, in the default order.
+func (s *Store) GetMany(ctx context.Context, def *models.Resource, column string, values []string, extra ...Cond) ([]Record, error) {
+	if len(values) == 0 {
+		return nil, nil
+	}
+	db, err := s.where(ctx, def, ListQuery{Where: extra})
+	if err != nil {
+		return nil, err
+	}
+	rows, err := db.Select(s.selectColumns(def)).
+		Where(clause.IN{Column: clause.Column{Table: def.Type, Name: column}, Values: anySlice(values)}).
+		Order(defaultOrder(def)).Rows()
+	if err != nil {
+		return nil, err
+	}
+	return scan(def, rows)
+}
+
+func anySlice(values []string) []any {
+	out := make([]any, len(values))
+	for i, v := range values {
+		out[i] = v
+	}
+	return out
+}
+
+// defaultOrder is creation order; rowid breaks ties between records created in the same
+// millisecond, so the order is the order of insertion.
+func defaultOrder(def *models.Resource) string {
+	return quote(def.Type) + `."created_at", ` + quote(def.Type) + ".rowid"
+}
+
+func (s *Store) where(ctx context.Context, def *models.Resource, q ListQuery) (*gorm.DB, error) {
+	db := s.table(def).WithContext(ctx)
+	for _, c := range q.Where {
+		db = db.Where(clause.Eq{Column: clause.Column{Table: def.Type, Name: c.Column}, Value: c.Value})
+	}
+	for _, f := range q.Filters {
+		expr, err := s.filterExpr(def, f)
+		if err != nil {
+			return nil, err
+		}
+		db = db.Where(expr)
+	}
+	return db, nil
+}
+
+// List returns one page of records and how many match in all.
+func (s *Store) List(ctx context.Context, def *models.Resource, q ListQuery) ([]Record, int64, error) {
+	db, err := s.where(ctx, def, q)
+	if err != nil {
+		return nil, 0, err
+	}
+	var total int64
+	if err := db.Session(&gorm.Session{}).Count(&total).Error; err != nil {
+		return nil, 0, err
+	}
+	if q.Limit > 0 && int64(q.Offset) >= total {
+		return nil, total, nil
+	}
+	db, _ = s.where(ctx, def, q)
+	db = db.Select(s.selectColumns(def))
+	var order []string
+	for _, k := range q.Sort {
+		dir := " ASC"
+		if k.Desc {
+			dir = " DESC"
+		}
+		order = append(order, quote(def.Type)+"."+quote(k.Column)+dir)
+	}
+	order = append(order, defaultOrder(def))
+	db = db.Order(strings.Join(order, ", "))
+	if q.Limit > 0 {
+		db = db.Limit(q.Limit).Offset(q.Offset)
+	}
+	rows, err := db.Rows()
+	if err != nil {
+		return nil, 0, err
+	}
+	recs, err := scan(def, rows)
+	return recs, total, err
+}
+
+// Count returns how many records of def have column equal to value.
+func (s *Store) Count(ctx context.Context, def *models.Resource, conds ...Cond) (int64, error) {
+	db, err := s.where(ctx, def, ListQuery{Where: conds})
+	if err != nil {
+		return 0, err
+	}
+	var n int64
+	err = db.Count(&n).Error
+	return n, err
+}
+
+// Insert stores rec as a new record of def. Stored attributes it leaves out get the
+// description's default; id and timestamps are generated when absent.
+func (s *Store) Insert(ctx context.Context, def *models.Resource, rec Record) (Record, error) {
+	now := s.NowText()
+	if rec.ID() == "" {
+		rec["id"] = s.newID()
+	}
+	for _, ts := range []string{"created_at", "updated_at"} {
+		if rec[ts] == nil {
+			rec[ts] = now
+		}
+	}
+	for _, a := range def.Attrs {
+		if _, set := rec[a.Name]; !set && a.Stored() && a.Default != nil {
+			rec[a.Name] = a.Default
+		}
+	}
+	row, err := encodeRecord(def, rec)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.table(def).WithContext(ctx).Create(row).Error; err != nil {
+		return nil, fmt.Errorf("store: insert %s: %w", def.Type, err)
+	}
+	return s.Get(ctx, def, rec.ID())
+}
+
+func encodeRecord(def *models.Resource, rec Record) (map[string]any, error) {
+	kinds := columnKinds(def)
+	row := make(map[string]any, len(rec))
+	for col, v := range rec {
+		kind, ok := kinds[col]
+		if !ok {
+			return nil, fmt.Errorf("store: %s has no column %s", def.Type, col)
+		}
+		ev, err := encodeValue(kind, v)
+		if err != nil {
+			return nil, fmt.Errorf("store: %s.%s: %w", def.Type, col, err)
+		}
+		row[col] = ev
+	}
+	return row, nil
+}
+
+// Update writes the given columns of the record with that id and touches updated_at.
+func (s *Store) Update(ctx context.Context, def *models.Resource, id string, changes Record) (Record, error) {
+	if _, ok := changes["updated_at"]; !ok {
+		changes["updated_at"] = s.NowText()
+	}
+	row, err := encodeRecord(def, changes)
+	if err != nil {
+		return nil, err
+	}
+	res := s.table(def).WithContext(ctx).Where("id = ?", id).Updates(row)
+	if res.Error != nil {
+		return nil, fmt.Errorf("store: update %s: %w", def.Type, res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return nil, ErrNotFound
+	}
+	return s.Get(ctx, def, id)
+}
+
+// SetColumn writes one column of every record of def whose id is in ids.
+func (s *Store) SetColumn(ctx context.Context, def *models.Resource, ids []string, column string, value any) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	return s.table(def).WithContext(ctx).Where(clause.IN{Column: clause.Column{Name: "id"}, Values: anySlice(ids)}).
+		Updates(map[string]any{column: value, "updated_at": s.NowText()}).Error
+}
+
+// Delete removes the record with that id.
+func (s *Store) Delete(ctx context.Context, def *models.Resource, id string) error {
+	res := s.db.WithContext(ctx).Exec("DELETE FROM "+quote(def.Type)+" WHERE id = ?", id)
+	if res.Error != nil {
+		return fmt.Errorf("store: delete %s: %w", def.Type, res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return ErrNotFound
+	}
+	return nil
+}
+
+// DeleteAll empties every table, dependents first.
+func (s *Store) DeleteAll(ctx context.Context) error {
+	all := s.reg.All()
+	for i := len(all) - 1; i >= 0; i-- {
+		if err := s.db.WithContext(ctx).Exec("DELETE FROM " + quote(all[i].Type)).Error; err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// IsNotFound reports whether err means a missing record.
+func IsNotFound(err error) bool {
+	return errors.Is(err, ErrNotFound) || errors.Is(err, gorm.ErrRecordNotFound)
+}

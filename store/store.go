@@ -1,0 +1,198 @@
+package store
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"gorm.io/driver/sqlite"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+
+	"github.com/commercelayer-mock/provmock/models"
+)
+
+// ErrNotFound is returned when no record has the requested id.
+var ErrNotFound = errors.New("store: record not found")
+
+// TimeFormat is how timestamps are stored and rendered: UTC with milliseconds, so that text
+// order is time order.
+const TimeFormat = "2006-01-02T15:04:05.000Z"
+
+// Memory is the database path that keeps everything in memory.
+const Memory = ":memory:"
+
+// Options configure a store; zero values are the production defaults.
+type Options struct {
+	Now   func() time.Time // the clock; time.Now by default
+	NewID func() string    // the id generator; NewID by default
+}
+
+// Store is the mock's database.
+type Store struct {
+	db    *gorm.DB
+	reg   *models.Registry
+	now   func() time.Time
+	newID func() string
+}
+
+var memoryDBs atomic.Int64
+
+// Open opens (creating if needed) the database at path, or an in-memory one for Memory,
+// and creates the schema.
+func Open(path string, reg *models.Registry, opts Options) (*Store, error) {
+	var dsn string
+	if path == Memory || path == "" {
+		// A named shared-cache database, so that every connection of the pool sees the same
+		// data; unique per store so that parallel tests do not share one.
+		dsn = fmt.Sprintf("file:provmock-%d-%d?mode=memory&cache=shared&_foreign_keys=on", time.Now().UnixNano(), memoryDBs.Add(1))
+	} else {
+		// WAL lets readers run beside the writer; busy_timeout makes a writer wait instead of
+		// failing; _txlock=immediate takes the write lock at BEGIN, so a transaction that reads
+		// and then writes cannot fail with SQLITE_BUSY_SNAPSHOT.
+		dsn = "file:" + path + "?_journal_mode=WAL&_busy_timeout=10000&_foreign_keys=on&_txlock=immediate"
+	}
+	db, err := gorm.Open(sqlite.Open(dsn), &gorm.Config{
+		Logger:                 logger.Discard,
+		SkipDefaultTransaction: true, // every write is already in an explicit transaction
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	}
+	sqlDB, err := db.DB()
+	if err != nil {
+		return nil, err
+	}
+	// One connection: SQLite has one writer at a time anyway, and a single connection makes
+	// "database is locked" impossible and keeps an in-memory database alive for the
+	// lifetime of the store.
+	sqlDB.SetMaxOpenConns(1)
+	sqlDB.SetMaxIdleConns(1)
+	sqlDB.SetConnMaxLifetime(0)
+	sqlDB.SetConnMaxIdleTime(0)
+	s := &Store{db: db, reg: reg, now: opts.Now, newID: opts.NewID}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.newID == nil {
+		s.newID = NewID
+	}
+	if err := s.migrate(); err != nil {
+		sqlDB.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// Close closes the database.
+func (s *Store) Close() error {
+	sqlDB, err := s.db.DB()
+	if err != nil {
+		return err
+	}
+	return sqlDB.Close()
+}
+
+// Registry returns the resource descriptions the store was opened with.
+func (s *Store) Registry() *models.Registry { return s.reg }
+
+// Now returns the store clock's current time, truncated to what is stored.
+func (s *Store) Now() time.Time { return s.now().UTC().Truncate(time.Millisecond) }
+
+// NowText returns the current time formatted as stored.
+func (s *Store) NowText() string { return s.Now().Format(TimeFormat) }
+
+// GenerateID returns a fresh id from the store's generator.
+func (s *Store) GenerateID() string { return s.newID() }
+
+const idAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+
+// NewID returns a random 10-character alphanumeric id, as the real service's ids look.
+func NewID() string {
+	var out [10]byte
+	var buf [32]byte
+	for n := 0; n < len(out); {
+		if _, err := rand.Read(buf[:]); err != nil {
+			panic(err) // crypto/rand does not fail on supported platforms
+		}
+		for _, b := range buf {
+			// 248 is the largest multiple of 62 below 256: rejecting the rest keeps every
+			// character equally likely.
+			if b < 248 && n < len(out) {
+				out[n] = idAlphabet[int(b)%len(idAlphabet)]
+				n++
+			}
+		}
+	}
+	return string(out[:])
+}
+
+// Tx runs fn in one write transaction: all of its writes land, or none.
+func (s *Store) Tx(ctx context.Context, fn func(tx *Store) error) error {
+	return s.db.WithContext(ctx).Transaction(func(g *gorm.DB) error {
+		tx := *s
+		tx.db = g
+		return fn(&tx)
+	})
+}
+
+func sqlType(k models.Kind) string {
+	switch k {
+	case models.Integer, models.Boolean:
+		return "INTEGER"
+	case models.Number:
+		return "REAL"
+	}
+	return "TEXT"
+}
+
+// migrate creates the tables and indexes the descriptions call for.
+func (s *Store) migrate() error {
+	for _, def := range s.reg.All() {
+		var cols []string
+		cols = append(cols, "id TEXT PRIMARY KEY NOT NULL")
+		var indexes []string
+		for _, a := range def.Attrs {
+			if !a.Stored() {
+				continue
+			}
+			cols = append(cols, fmt.Sprintf("%q %s", a.Name, sqlType(a.Kind)))
+			if a.Flags.Has(models.Indexed) {
+				indexes = append(indexes, a.Name)
+			}
+		}
+		for _, rel := range def.Rels {
+			if rel.ToMany {
+				continue
+			}
+			cols = append(cols, fmt.Sprintf("%q TEXT REFERENCES %q(id)", rel.FK, rel.Type))
+			indexes = append(indexes, rel.FK)
+		}
+		ddl := fmt.Sprintf("CREATE TABLE IF NOT EXISTS %q (%s)", def.Type, strings.Join(cols, ", "))
+		if err := s.db.Exec(ddl).Error; err != nil {
+			return fmt.Errorf("store: create table %s: %w", def.Type, err)
+		}
+		for _, col := range indexes {
+			ddl := fmt.Sprintf("CREATE INDEX IF NOT EXISTS %q ON %q (%q)", "idx_"+def.Type+"_"+col, def.Type, col)
+			if err := s.db.Exec(ddl).Error; err != nil {
+				return fmt.Errorf("store: create index on %s.%s: %w", def.Type, col, err)
+			}
+		}
+	}
+	return nil
+}
+
+// IsEmpty reports whether no table holds a record.
+func (s *Store) IsEmpty(ctx context.Context) (bool, error) {
+	for _, def := range s.reg.All() {
+		n, err := s.Count(ctx, def)
+		if err != nil || n > 0 {
+			return false, err
+		}
+	}
+	return true, nil
+}
