@@ -101,6 +101,17 @@ type Action struct {
 	Attrs  []Attr // the attributes its body accepts
 }
 
+// Tenancy says whose a record is, which decides who may see it: records inside an
+// organization belong to its members, identity providers to the user who made them, and a
+// version to whoever may see the record it is about.
+type Tenancy struct {
+	OrgColumn  string // column holding the organization id ("id" for organizations)
+	UserColumn string // column holding the owning user's id ("id" for users)
+	// AboutPrefix names the {prefix}_type/{prefix}_id columns of a row about another
+	// record (versions: resource_type, resource_id).
+	AboutPrefix string
+}
+
 // Resource describes one JSON:API resource type.
 type Resource struct {
 	Type string // JSON:API type and table name
@@ -111,6 +122,7 @@ type Resource struct {
 	Attrs     []Attr
 	Rels      []Rel
 	Actions   []Action
+	Tenancy   Tenancy
 
 	attrs map[string]*Attr
 	rels  map[string]*Rel

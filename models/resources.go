@@ -12,8 +12,9 @@ const (
 )
 
 var apiCredentials = &Resource{
-	Type: "api_credentials",
-	Ops:  OpList | OpCreate | OpRetrieve | OpUpdate | OpDelete,
+	Tenancy: Tenancy{OrgColumn: "organization_id"},
+	Type:    "api_credentials",
+	Ops:     OpList | OpCreate | OpRetrieve | OpUpdate | OpDelete,
 	Attrs: []Attr{
 		{Name: "name", Kind: String, Flags: writable | Required | Filterable | Indexed},
 		{Name: "kind", Kind: String, Flags: Create | Required | Filterable},
@@ -33,8 +34,9 @@ var apiCredentials = &Resource{
 }
 
 var applicationMemberships = &Resource{
-	Type: "application_memberships",
-	Ops:  OpList | OpCreate | OpRetrieve | OpUpdate | OpDelete,
+	Tenancy: Tenancy{OrgColumn: "organization_id"},
+	Type:    "application_memberships",
+	Ops:     OpList | OpCreate | OpRetrieve | OpUpdate | OpDelete,
 	Attrs: []Attr{
 		{Name: "filters", Kind: Object, Flags: writable | Nullable | Filterable},
 	},
@@ -48,8 +50,9 @@ var applicationMemberships = &Resource{
 }
 
 var identityProviders = &Resource{
-	Type: "identity_providers",
-	Ops:  OpList | OpCreate | OpRetrieve | OpUpdate | OpDelete,
+	Tenancy: Tenancy{UserColumn: "user_id"},
+	Type:    "identity_providers",
+	Ops:     OpList | OpCreate | OpRetrieve | OpUpdate | OpDelete,
 	Attrs: []Attr{
 		{Name: "name", Kind: String, Flags: writable | Required | query | Indexed},
 		{Name: "client_id", Kind: String, Flags: writable | Required | query},
@@ -72,6 +75,7 @@ var identityProviders = &Resource{
 }
 
 var memberships = &Resource{
+	Tenancy: Tenancy{OrgColumn: "organization_id"},
 	Type:    "memberships",
 	Ops:     OpList | OpCreate | OpRetrieve | OpUpdate | OpDelete,
 	Actions: []Action{{Name: "resend", Method: "POST"}},
@@ -94,8 +98,9 @@ var memberships = &Resource{
 }
 
 var membershipProfiles = &Resource{
-	Type: "membership_profiles",
-	Ops:  OpList | OpCreate | OpRetrieve | OpUpdate | OpDelete,
+	Tenancy: Tenancy{OrgColumn: "organization_id"},
+	Type:    "membership_profiles",
+	Ops:     OpList | OpCreate | OpRetrieve | OpUpdate | OpDelete,
 	Attrs: []Attr{
 		{Name: "name", Kind: String, Flags: writable | Required | query | Indexed},
 		{Name: "test_enabled", Kind: Boolean, Default: false},
@@ -108,8 +113,9 @@ var membershipProfiles = &Resource{
 }
 
 var organizations = &Resource{
-	Type: "organizations",
-	Ops:  OpList | OpCreate | OpRetrieve | OpUpdate,
+	Tenancy: Tenancy{OrgColumn: "id"},
+	Type:    "organizations",
+	Ops:     OpList | OpCreate | OpRetrieve | OpUpdate,
 	Actions: []Action{{Name: "transfer_ownership", Method: "PATCH", Attrs: []Attr{
 		{Name: "new_owner_email", Kind: String, Flags: Update | Required},
 	}}},
@@ -184,8 +190,9 @@ var organizations = &Resource{
 }
 
 var permissions = &Resource{
-	Type: "permissions",
-	Ops:  OpList | OpCreate | OpRetrieve | OpUpdate,
+	Tenancy: Tenancy{OrgColumn: "organization_id"},
+	Type:    "permissions",
+	Ops:     OpList | OpCreate | OpRetrieve | OpUpdate,
 	Attrs: []Attr{
 		{Name: "can_create", Kind: Boolean, Flags: writable | Required | Filterable},
 		{Name: "can_read", Kind: Boolean, Flags: writable | Required | Filterable},
@@ -202,8 +209,9 @@ var permissions = &Resource{
 }
 
 var roles = &Resource{
-	Type: "roles",
-	Ops:  OpList | OpCreate | OpRetrieve | OpUpdate,
+	Tenancy: Tenancy{OrgColumn: "organization_id"},
+	Type:    "roles",
+	Ops:     OpList | OpCreate | OpRetrieve | OpUpdate,
 	Attrs: []Attr{
 		{Name: "name", Kind: String, Flags: writable | Required | Filterable | Indexed},
 		{Name: "kind", Kind: String, Flags: Filterable, Default: "custom"},
@@ -219,6 +227,7 @@ var roles = &Resource{
 }
 
 var users = &Resource{
+	Tenancy:   Tenancy{UserColumn: "id"},
 	Type:      "users",
 	Path:      "user",
 	Singleton: true,
@@ -236,8 +245,9 @@ var users = &Resource{
 }
 
 var versions = &Resource{
-	Type: "versions",
-	Ops:  OpList | OpRetrieve,
+	Tenancy: Tenancy{AboutPrefix: "resource"},
+	Type:    "versions",
+	Ops:     OpList | OpRetrieve,
 	Attrs: []Attr{
 		{Name: "resource_type", Kind: String, Flags: Filterable},
 		{Name: "resource_id", Kind: String, Flags: Filterable | Indexed},
