@@ -218,6 +218,9 @@ func defaultOrder(def *models.Resource) string {
 
 func (s *Store) where(ctx context.Context, def *models.Resource, q ListQuery) (*gorm.DB, error) {
 	db := s.table(def).WithContext(ctx)
+	if expr, ok := s.visible(def); ok {
+		db = db.Where(expr)
+	}
 	for _, c := range q.Where {
 		db = db.Where(clause.Eq{Column: clause.Column{Table: def.Type, Name: c.Column}, Value: c.Value})
 	}
@@ -302,7 +305,9 @@ func (s *Store) Insert(ctx context.Context, def *models.Resource, rec Record) (R
 	if err := s.table(def).WithContext(ctx).Create(row).Error; err != nil {
 		return nil, fmt.Errorf("store: insert %s: %w", def.Type, err)
 	}
-	return s.Get(ctx, def, rec.ID())
+	// Read back unscoped: a record can become visible only through later writes (a new
+	// organization, once its owner membership exists).
+	return s.Unscoped().Get(ctx, def, rec.ID())
 }
 
 func encodeRecord(def *models.Resource, rec Record) (map[string]any, error) {
@@ -331,14 +336,18 @@ func (s *Store) Update(ctx context.Context, def *models.Resource, id string, cha
 	if err != nil {
 		return nil, err
 	}
-	res := s.table(def).WithContext(ctx).Where("id = ?", id).Updates(row)
+	db, err := s.where(ctx, def, ListQuery{Where: []Cond{{Column: "id", Value: id}}})
+	if err != nil {
+		return nil, err
+	}
+	res := db.Updates(row)
 	if res.Error != nil {
 		return nil, fmt.Errorf("store: update %s: %w", def.Type, res.Error)
 	}
 	if res.RowsAffected == 0 {
 		return nil, ErrNotFound
 	}
-	return s.Get(ctx, def, id)
+	return s.Unscoped().Get(ctx, def, id)
 }
 
 // SetColumn writes one column of every record of def whose id is in ids.
@@ -346,13 +355,21 @@ func (s *Store) SetColumn(ctx context.Context, def *models.Resource, ids []strin
 	if len(ids) == 0 {
 		return nil
 	}
-	return s.table(def).WithContext(ctx).Where(clause.IN{Column: clause.Column{Name: "id"}, Values: anySlice(ids)}).
+	db, err := s.where(ctx, def, ListQuery{})
+	if err != nil {
+		return err
+	}
+	return db.Where(clause.IN{Column: clause.Column{Table: def.Type, Name: "id"}, Values: anySlice(ids)}).
 		Updates(map[string]any{column: value, "updated_at": s.NowText()}).Error
 }
 
 // Delete removes the record with that id.
 func (s *Store) Delete(ctx context.Context, def *models.Resource, id string) error {
-	res := s.db.WithContext(ctx).Exec("DELETE FROM "+quote(def.Type)+" WHERE id = ?", id)
+	db, err := s.where(ctx, def, ListQuery{Where: []Cond{{Column: "id", Value: id}}})
+	if err != nil {
+		return err
+	}
+	res := db.Delete(nil)
 	if res.Error != nil {
 		return fmt.Errorf("store: delete %s: %w", def.Type, res.Error)
 	}

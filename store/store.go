@@ -38,6 +38,7 @@ type Store struct {
 	reg   *models.Registry
 	now   func() time.Time
 	newID func() string
+	scope *Scope // nil: every record is visible
 }
 
 var memoryDBs atomic.Int64

@@ -1,0 +1,70 @@
+package store
+
+import (
+	"fmt"
+	"strings"
+
+	"gorm.io/gorm/clause"
+
+	"github.com/commercelayer-mock/provmock/models"
+)
+
+// Scope limits what a store handle sees to one user's records: the organizations they are
+// an active member of and everything inside them, their identity providers, themselves, and
+// the versions of what they see. Anything else behaves as if it did not exist.
+type Scope struct {
+	UserID string
+	Email  string
+}
+
+// As returns a handle on the same database that sees only what scope allows.
+func (s *Store) As(scope *Scope) *Store {
+	c := *s
+	c.scope = scope
+	return &c
+}
+
+// Unscoped returns a handle that sees every record: for rules that must look across
+// organizations (a unique slug) or at other users (a member's name).
+func (s *Store) Unscoped() *Store { return s.As(nil) }
+
+// Scope returns the handle's scope, or nil.
+func (s *Store) Scope() *Scope { return s.scope }
+
+// memberOrgs selects the organizations the scope's user is an active member of.
+const memberOrgs = `SELECT "tenancy_m"."organization_id" FROM "memberships" AS "tenancy_m" WHERE "tenancy_m"."user_email" = ? AND "tenancy_m"."status" = 'active'`
+
+// visible returns the condition a record of def must meet to be seen, if the handle is scoped.
+func (s *Store) visible(def *models.Resource) (clause.Expr, bool) {
+	if s.scope == nil {
+		return clause.Expr{}, false
+	}
+	sql, args := s.visibleSQL(def)
+	return clause.Expr{SQL: sql, Vars: args}, true
+}
+
+func (s *Store) visibleSQL(def *models.Resource) (string, []any) {
+	t := def.Tenancy
+	col := func(name string) string { return quote(def.Type) + "." + quote(name) }
+	switch {
+	case t.OrgColumn != "":
+		return col(t.OrgColumn) + " IN (" + memberOrgs + ")", []any{s.scope.Email}
+	case t.UserColumn != "":
+		return col(t.UserColumn) + " = ?", []any{s.scope.UserID}
+	case t.AboutPrefix != "":
+		// A row about another record is visible when that record is.
+		var parts []string
+		var args []any
+		for _, other := range s.reg.All() {
+			if other.Tenancy.AboutPrefix != "" {
+				continue
+			}
+			inner, innerArgs := s.visibleSQL(other)
+			parts = append(parts, fmt.Sprintf("(%s = ? AND %s IN (SELECT %s.id FROM %s WHERE %s))",
+				col(t.AboutPrefix+"_type"), col(t.AboutPrefix+"_id"), quote(other.Type), quote(other.Type), inner))
+			args = append(append(args, other.Type), innerArgs...)
+		}
+		return "(" + strings.Join(parts, " OR ") + ")", args
+	}
+	return "0", nil // a type without tenancy is seen by nobody through a scoped handle
+}

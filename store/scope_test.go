@@ -1,0 +1,102 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"reflect"
+	"sort"
+	"testing"
+
+	"github.com/commercelayer-mock/provmock/fixtures"
+	"github.com/commercelayer-mock/provmock/models"
+	"github.com/commercelayer-mock/provmock/store"
+)
+
+func mustDemoStore(t *testing.T) *store.Store {
+	t.Helper()
+	reg := models.Provisioning()
+	st, err := store.Open(store.Memory, reg, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	ds, err := fixtures.Parse(fixtures.DemoName, fixtures.Demo(), reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ds.Load(context.Background(), st); err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+func visibleIDs(t *testing.T, st *store.Store, typ string) []string {
+	t.Helper()
+	recs, total, err := st.List(context.Background(), st.Registry().Lookup(typ), store.ListQuery{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if int(total) != len(recs) {
+		t.Fatalf("%s: total %d, %d records", typ, total, len(recs))
+	}
+	out := []string{}
+	for _, r := range recs {
+		out = append(out, r.ID())
+	}
+	sort.Strings(out)
+	return out
+}
+
+func TestScopeLimitsWhatAUserSees(t *testing.T) {
+	st := mustDemoStore(t)
+	viewer := st.As(&store.Scope{UserID: "usrViewer1", Email: "viewer@example.com"})
+	owner := st.As(&store.Scope{UserID: "usrDemoOwn", Email: "demo@example.com"})
+	stranger := st.As(&store.Scope{UserID: "nobody", Email: "nobody@example.com"})
+	cases := []struct {
+		typ                    string
+		viewer, owner, strange []string
+	}{
+		{"organizations", []string{"orgBlueBrd"}, []string{"orgBlueBrd", "orgGreenGr"}, []string{}},
+		{"roles", []string{"rolBBAdmin", "rolBBMktEd", "rolBBReadO"}, []string{"rolBBAdmin", "rolBBMktEd", "rolBBReadO", "rolGGAdmin", "rolGGReadO"}, []string{}},
+		{"identity_providers", []string{}, []string{"idpBBOkta1", "idpGGAuth0"}, []string{}},
+		{"users", []string{"usrViewer1"}, []string{"usrDemoOwn"}, []string{}},
+		{"versions", []string{"verMemJm01", "verMemVw01", "verPrmMk01", "verRolMk01", "verRolMk02"}, []string{"verMemJm01", "verMemVw01", "verPrmMk01", "verRolMk01", "verRolMk02"}, []string{}},
+		{"api_credentials", []string{"apcBBDashb", "apcBBErpIn", "apcBBOrdAp", "apcBBStore"}, []string{"apcBBDashb", "apcBBErpIn", "apcBBOrdAp", "apcBBStore", "apcGGInteg", "apcGGStore"}, []string{}},
+	}
+	for _, c := range cases {
+		t.Run(c.typ, func(t *testing.T) {
+			if got := visibleIDs(t, viewer, c.typ); !reflect.DeepEqual(got, c.viewer) {
+				t.Errorf("viewer sees %v, want %v", got, c.viewer)
+			}
+			if got := visibleIDs(t, owner, c.typ); !reflect.DeepEqual(got, c.owner) {
+				t.Errorf("owner sees %v, want %v", got, c.owner)
+			}
+			if got := visibleIDs(t, stranger, c.typ); !reflect.DeepEqual(got, c.strange) {
+				t.Errorf("stranger sees %v, want %v", got, c.strange)
+			}
+		})
+	}
+}
+
+func TestScopedWritesMissInvisibleRecords(t *testing.T) {
+	st := mustDemoStore(t)
+	ctx := context.Background()
+	viewer := st.As(&store.Scope{UserID: "usrViewer1", Email: "viewer@example.com"})
+	creds := st.Registry().Lookup("api_credentials")
+	if _, err := viewer.Update(ctx, creds, "apcGGStore", store.Record{"name": "hijacked"}); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("update of an invisible record: %v, want ErrNotFound", err)
+	}
+	if err := viewer.Delete(ctx, creds, "apcGGStore"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("delete of an invisible record: %v, want ErrNotFound", err)
+	}
+	rec, err := st.Get(ctx, creds, "apcGGStore")
+	if err != nil || rec["name"] != "Green Grocer storefront" {
+		t.Fatalf("record changed: %v %v", rec, err)
+	}
+	if err := viewer.Delete(ctx, creds, "apcBBStore"); err != nil {
+		t.Fatalf("delete of a visible record: %v", err)
+	}
+	if _, err := st.Get(ctx, creds, "apcBBStore"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("deleted record still there: %v", err)
+	}
+}
