@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/commercelayer-mock/provmock/apierror"
 	"github.com/commercelayer-mock/provmock/models"
@@ -66,7 +67,7 @@ func (s *Service) Create(ctx context.Context, def *models.Resource, in Input, ac
 	err := s.st.Tx(ctx, func(tx *store.Store) error {
 		w := &Write{Tx: tx, Def: def, In: in, Actor: actor, Rec: store.Record{}}
 		for _, a := range def.Attrs {
-			if a.Flags.Has(models.Create|models.Required) && (!in.Has(a.Name) || in.Attrs[a.Name] == nil) {
+			if a.Flags.Has(models.Create|models.Required) && (!in.Has(a.Name) || blank(in.Attrs[a.Name])) {
 				w.Fail(apierror.AttrInvalid(a.Name, "can't be blank", "blank", nil))
 			}
 		}
@@ -114,9 +115,13 @@ func (s *Service) Update(ctx context.Context, def *models.Resource, id string, i
 			return err
 		}
 		w := &Write{Tx: tx, Def: def, In: in, Actor: actor, Old: old, Rec: store.Record{}}
-		for name, v := range in.Attrs {
-			if a := def.Attr(name); a != nil && !a.Flags.Has(models.Nullable) && !a.Flags.Has(models.Trigger) && v == nil {
-				w.Fail(apierror.AttrInvalid(name, "can't be blank", "blank", nil))
+		for _, a := range def.Attrs { // description order, so that several errors come in a stable order
+			v, ok := in.Attrs[a.Name]
+			if !ok || a.Flags.Has(models.Trigger) {
+				continue
+			}
+			if (v == nil && !a.Flags.Has(models.Nullable)) || (a.Flags.Has(models.Required) && blank(v)) {
+				w.Fail(apierror.AttrInvalid(a.Name, "can't be blank", "blank", nil))
 			}
 		}
 		if err := s.collect(ctx, w); err != nil {
@@ -174,6 +179,16 @@ func (s *Service) collect(ctx context.Context, w *Write) error {
 		}
 	}
 	return nil
+}
+
+// blank reports what ActiveRecord's presence validation calls blank: nil, or a string of
+// nothing but white space.
+func blank(v any) bool {
+	if v == nil {
+		return true
+	}
+	s, ok := v.(string)
+	return ok && strings.TrimSpace(s) == ""
 }
 
 func unique(ids []string) []string {

@@ -26,13 +26,15 @@ var methods = []string{http.MethodGet, http.MethodPost, http.MethodPatch, http.M
 //	GET|PATCH  /api/user                        the singleton user
 //
 // plus GET /healthz. Any other method on these paths is a 405 with an Allow header; any
-// other path is a 404 RECORD_NOT_FOUND.
+// other path is a 404 RECORD_NOT_FOUND. Both are routing outcomes, decided before any
+// header is looked at (the real service's router answers before its controllers check
+// Content-Type and Accept), so only the offered operations go through negotiate.
 func addRoutes(e *echo.Echo, a *api) {
 	e.GET("/healthz", a.healthz)
-	g := e.Group("/api", a.negotiate)
+	g := &router{group: e.Group("/api"), negotiate: a.negotiate}
 	for _, def := range a.reg.All() {
 		if def.Singleton {
-			route(g, "/"+def.Path, opHandlers{
+			g.route("/"+def.Path, opHandlers{
 				http.MethodGet:   a.showSingleton(def),
 				http.MethodPatch: a.updateSingleton(def),
 			})
@@ -40,23 +42,23 @@ func addRoutes(e *echo.Echo, a *api) {
 		}
 		collection := "/" + def.Path
 		member := collection + "/:id"
-		route(g, collection, opHandlers{
+		g.route(collection, opHandlers{
 			http.MethodGet:  when(def.Offers(models.OpList), a.list(def)),
 			http.MethodPost: when(def.Offers(models.OpCreate), a.create(def)),
 		})
-		route(g, member, opHandlers{
+		g.route(member, opHandlers{
 			http.MethodGet:    when(def.Offers(models.OpRetrieve), a.show(def)),
 			http.MethodPatch:  when(def.Offers(models.OpUpdate), a.update(def)),
 			http.MethodDelete: when(def.Offers(models.OpDelete), a.destroy(def)),
 		})
 		for i := range def.Rels {
 			rel := &def.Rels[i]
-			route(g, member+"/"+rel.Name, opHandlers{http.MethodGet: a.related(def, rel)})
-			route(g, member+"/relationships/"+rel.Name, opHandlers{http.MethodGet: a.linkage(def, rel)})
+			g.route(member+"/"+rel.Name, opHandlers{http.MethodGet: a.related(def, rel)})
+			g.route(member+"/relationships/"+rel.Name, opHandlers{http.MethodGet: a.linkage(def, rel)})
 		}
 		for i := range def.Actions {
 			act := &def.Actions[i]
-			route(g, member+"/"+act.Name, opHandlers{act.Method: a.action(def, act)})
+			g.route(member+"/"+act.Name, opHandlers{act.Method: a.action(def, act)})
 			if len(act.Attrs) == 0 {
 				a.bodyOptional["/api"+member+"/"+act.Name] = true
 			}
@@ -73,8 +75,14 @@ func when(ok bool, h echo.HandlerFunc) echo.HandlerFunc {
 	return h
 }
 
+// router registers the API's paths; negotiate wraps the offered operations only.
+type router struct {
+	group     *echo.Group
+	negotiate echo.MiddlewareFunc
+}
+
 // route registers the handlers of one path and a 405 for every other method.
-func route(g *echo.Group, path string, hs opHandlers) {
+func (g *router) route(path string, hs opHandlers) {
 	var allow []string
 	for m, h := range hs {
 		if h != nil {
@@ -84,9 +92,15 @@ func route(g *echo.Group, path string, hs opHandlers) {
 	sort.Strings(allow)
 	for _, m := range methods {
 		if h := hs[m]; h != nil {
-			g.Add(m, path, h)
+			g.group.Add(m, path, h, g.negotiate)
 		} else {
-			g.Add(m, path, methodNotAllowed(allow))
+			g.group.Add(m, path, methodNotAllowed(allow))
 		}
+	}
+	// HEAD is GET without the body (net/http drops it), as in the real service's router.
+	if h := hs[http.MethodGet]; h != nil {
+		g.group.Add(http.MethodHead, path, h, g.negotiate)
+	} else {
+		g.group.Add(http.MethodHead, path, methodNotAllowed(allow))
 	}
 }

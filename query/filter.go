@@ -115,14 +115,39 @@ type Filter struct {
 	Key    string
 	Paths  []AttrPath
 	Pred   Predicate
-	Values []any
+	Values []any // read as the first path's kind
+	// PathValues[i] are the values read as Paths[i]'s kind, set only when an _or_ joins
+	// attributes of different kinds (name_or_expires_in_eq): each is compared as its own type.
+	PathValues [][]any
 }
+
+// ValuesFor returns the values to compare with Paths[i].
+func (f *Filter) ValuesFor(i int) []any {
+	if i < len(f.PathValues) {
+		return f.PathValues[i]
+	}
+	return f.Values
+}
+
+// Limits that keep every accepted filter within what SQLite accepts (LIKE patterns up to
+// 50,000 bytes) and quick to resolve.
+const (
+	// MaxPatternLength bounds a cont/start/end/matches value, in bytes: escaping at most
+	// doubles it.
+	MaxPatternLength = 10000
+	// maxPathLength bounds one attribute path of a condition; the longest real one (three
+	// hops) is far shorter.
+	maxPathLength = 256
+	// maxConditionLength bounds a whole condition (room for an _or_ of hundreds of
+	// attributes), which keeps resolving it quick.
+	maxConditionLength = 4096
+)
 
 // parseFilter reads one filter[...] parameter. It returns nil, nil for a condition that
 // lenient mode ignores.
 func parseFilter(reg *models.Registry, def *models.Resource, key, value string, opts Options) (*Filter, error) {
 	_, segs, _ := splitKey(key)
-	if len(segs) != 2 || segs[0] != "q" {
+	if len(segs) != 2 || segs[0] != "q" || segs[1] == "" {
 		if opts.LenientFilters {
 			return nil, nil
 		}
@@ -130,10 +155,16 @@ func parseFilter(reg *models.Registry, def *models.Resource, key, value string, 
 		if len(segs) > 0 && segs[0] == "q" {
 			name = strings.Join(segs[1:], "][")
 		}
+		if name == "" { // filter[q], filter[q][]: no condition to name, so name the key
+			name = key
+		}
 		return nil, apierror.FilterNotAllowed(name)
 	}
 	cond := segs[1]
 	for _, pred := range predicates {
+		if len(cond) > maxConditionLength {
+			break
+		}
 		attrs, ok := strings.CutSuffix(cond, "_"+pred.Name)
 		if !ok {
 			continue
@@ -145,11 +176,18 @@ func parseFilter(reg *models.Registry, def *models.Resource, key, value string, 
 		if !applicable(pred, paths) {
 			continue
 		}
-		values, err := readValues(pred, paths, value)
+		pathValues, err := readValues(pred, paths, value)
 		if err != nil {
 			return nil, apierror.InvalidFilterValue(cond, value)
 		}
-		return &Filter{Key: cond, Paths: paths, Pred: pred, Values: values}, nil
+		f := &Filter{Key: cond, Paths: paths, Pred: pred, Values: pathValues[0]}
+		for _, p := range paths[1:] {
+			if p.Kind != paths[0].Kind {
+				f.PathValues = pathValues
+				break
+			}
+		}
+		return f, nil
 	}
 	if opts.LenientFilters {
 		return nil, nil
@@ -176,24 +214,44 @@ func applicable(pred Predicate, paths []AttrPath) bool {
 }
 
 // resolveOr splits "name_or_reference" into attribute paths, trying every split at "_or_"
-// since attribute names may themselves contain "or".
+// since attribute names may themselves contain "or": the whole string as one path first, then
+// the shortest first path whose rest splits. Results per start offset are memoized, so a
+// long chain of _or_ resolves in linear time.
 func resolveOr(reg *models.Registry, def *models.Resource, s string) []AttrPath {
-	if p, ok := resolvePath(reg, def, s, 0); ok {
-		return []AttrPath{p}
-	}
-	for i := strings.Index(s, "_or_"); i >= 0; {
-		if p, ok := resolvePath(reg, def, s[:i], 0); ok {
-			if rest := resolveOr(reg, def, s[i+4:]); rest != nil {
-				return append([]AttrPath{p}, rest...)
+	memo := map[int][]AttrPath{}
+	failed := map[int]bool{}
+	var solve func(start int) []AttrPath
+	solve = func(start int) []AttrPath {
+		if paths, ok := memo[start]; ok {
+			return paths
+		}
+		if failed[start] {
+			return nil
+		}
+		rest := s[start:]
+		if len(rest) <= maxPathLength {
+			if p, ok := resolvePath(reg, def, rest, 0); ok {
+				memo[start] = []AttrPath{p}
+				return memo[start]
 			}
 		}
-		j := strings.Index(s[i+1:], "_or_")
-		if j < 0 {
-			break
+		for i := strings.Index(rest, "_or_"); i >= 0 && i <= maxPathLength; {
+			if p, ok := resolvePath(reg, def, rest[:i], 0); ok {
+				if more := solve(start + i + 4); more != nil {
+					memo[start] = append([]AttrPath{p}, more...)
+					return memo[start]
+				}
+			}
+			j := strings.Index(rest[i+1:], "_or_")
+			if j < 0 {
+				break
+			}
+			i += 1 + j
 		}
-		i += 1 + j
+		failed[start] = true
+		return nil
 	}
-	return nil
+	return solve(0)
 }
 
 // maxHops bounds relationship traversal; the deepest chain in the API is three hops.
@@ -225,40 +283,55 @@ func resolvePath(reg *models.Registry, def *models.Resource, s string, depth int
 	return AttrPath{}, false
 }
 
-// readValues reads the parameter's value as the predicate and the attributes' kind want.
-func readValues(pred Predicate, paths []AttrPath, value string) ([]any, error) {
+// readValues reads the parameter's value as the predicate and each attribute's kind want:
+// one list of values per path. Comma lists lose repeated items, which change no answer.
+func readValues(pred Predicate, paths []AttrPath, value string) ([][]any, error) {
+	out := make([][]any, len(paths))
 	if pred.Quant == Flag {
 		b, err := ParseBool(value)
 		if err != nil {
 			return nil, err
 		}
-		return []any{b}, nil
+		for i := range out {
+			out[i] = []any{b}
+		}
+		return out, nil
 	}
 	raw := []string{value}
 	if pred.Quant != One {
-		raw = strings.Split(value, ",")
+		raw = dedupe(strings.Split(value, ","))
 	}
-	out := make([]any, 0, len(raw))
-	for _, r := range raw {
-		if pred.Op == OpLike || pred.Op == OpNotLike {
-			out = append(out, r) // text patterns: compared with the stored text
-			continue
-		}
-		// With _or_ over attributes of different kinds, the value must read as each of them;
-		// the first path's reading is used, which is exact for the common same-kind case.
-		var first any
-		for i, p := range paths {
+	for i, p := range paths {
+		out[i] = make([]any, 0, len(raw))
+		for _, r := range raw {
+			if pred.Op == OpLike || pred.Op == OpNotLike {
+				// Text patterns, compared with the stored text.
+				if len(r) > MaxPatternLength {
+					return nil, strconv.ErrRange
+				}
+				out[i] = append(out[i], r)
+				continue
+			}
 			v, err := ReadValue(p.Kind, r)
 			if err != nil {
 				return nil, err
 			}
-			if i == 0 {
-				first = v
-			}
+			out[i] = append(out[i], v)
 		}
-		out = append(out, first)
 	}
 	return out, nil
+}
+
+func dedupe(items []string) []string {
+	seen := make(map[string]bool, len(items))
+	out := items[:0]
+	for _, it := range items {
+		if !seen[it] {
+			seen[it] = true
+			out = append(out, it)
+		}
+	}
+	return out
 }
 
 // ParseBool reads true/false and 1/0.

@@ -1,0 +1,534 @@
+package app_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"reflect"
+	"regexp"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/commercelayer-mock/provmock/app"
+)
+
+const mediaType = "application/vnd.api+json"
+
+// waitLimit bounds every wait of these tests: start-up, readiness, shutdown.
+const waitLimit = 10 * time.Second
+
+// syncBuffer is an io.Writer that Run can write to while the test reads it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// fakeEnv is a getenv backed by a map.
+func fakeEnv(env map[string]string) func(string) string {
+	return func(key string) string { return env[key] }
+}
+
+// instance is one app.Run in a goroutine.
+type instance struct {
+	addr           string // host:port from the banner
+	base           string // http://addr
+	cancel         context.CancelFunc
+	done           chan error
+	stdout, stderr *syncBuffer
+	stopped        bool
+}
+
+var bannerRE = regexp.MustCompile(`(?m)^provmock listening on http://(\S+)$`)
+
+// start runs app.Run with args and env and waits until the banner names the address and
+// /healthz answers 200. The instance is stopped at the end of the test.
+func start(t *testing.T, args []string, env map[string]string) *instance {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	in := &instance{cancel: cancel, done: make(chan error, 1), stdout: &syncBuffer{}, stderr: &syncBuffer{}}
+	go func() { in.done <- app.Run(ctx, args, fakeEnv(env), in.stdout, in.stderr) }()
+	t.Cleanup(func() {
+		if !in.stopped {
+			in.cancel()
+			select {
+			case <-in.done:
+			case <-time.After(waitLimit):
+				t.Errorf("Run did not return within %v of cancel", waitLimit)
+			}
+		}
+	})
+	deadline := time.Now().Add(waitLimit)
+	for in.addr == "" {
+		if m := bannerRE.FindStringSubmatch(in.stdout.String()); m != nil {
+			in.addr = m[1]
+			break
+		}
+		select {
+		case err := <-in.done:
+			in.stopped = true
+			t.Fatalf("Run returned %v before printing its banner; stderr:\n%s", err, in.stderr.String())
+		case <-time.After(10 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no banner within %v; stdout:\n%s\nstderr:\n%s", waitLimit, in.stdout.String(), in.stderr.String())
+		}
+	}
+	in.base = "http://" + in.addr
+	for {
+		resp, err := http.Get(in.base + "/healthz")
+		if err == nil {
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				if strings.TrimSpace(string(body)) != `{"status":"ok"}` {
+					t.Fatalf("/healthz body = %s", body)
+				}
+				break
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("/healthz not 200 within %v (last error %v)", waitLimit, err)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	return in
+}
+
+// stop cancels Run's context and returns what Run returned, failing if it takes too long.
+func (in *instance) stop(t *testing.T) error {
+	t.Helper()
+	in.cancel()
+	in.stopped = true
+	select {
+	case err := <-in.done:
+		return err
+	case <-time.After(waitLimit):
+		t.Fatalf("Run did not return within %v of cancel", waitLimit)
+		return nil
+	}
+}
+
+// runFails runs app.Run expecting it to fail before serving, and returns its error.
+func runFails(t *testing.T, args []string, env map[string]string) (stderr string, err error) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	stdout, errOut := &syncBuffer{}, &syncBuffer{}
+	done := make(chan error, 1)
+	go func() { done <- app.Run(ctx, args, fakeEnv(env), stdout, errOut) }()
+	select {
+	case err = <-done:
+		if err == nil {
+			t.Fatalf("Run(%q) = nil, want an error", args)
+		}
+		if out := stdout.String(); out != "" {
+			t.Fatalf("Run(%q) failed (%v) but printed a banner:\n%s", args, err, out)
+		}
+		return errOut.String(), err
+	case <-time.After(waitLimit):
+		cancel()
+		<-done
+		t.Fatalf("Run(%q) served instead of failing; stdout:\n%s", args, stdout.String())
+		return "", nil
+	}
+}
+
+type response struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+// do sends a JSON:API request to the instance.
+func (in *instance) do(t *testing.T, method, path, body string) response {
+	t.Helper()
+	var r io.Reader
+	if body != "" {
+		r = strings.NewReader(body)
+	}
+	req, err := http.NewRequest(method, in.base+path, r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Accept", mediaType)
+	if body != "" {
+		req.Header.Set("Content-Type", mediaType)
+	}
+	client := &http.Client{Timeout: waitLimit}
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return response{resp.StatusCode, resp.Header, b}
+}
+
+// listDoc is the part of a list document the tests read.
+type listDoc struct {
+	Data []struct {
+		ID         string         `json:"id"`
+		Type       string         `json:"type"`
+		Attributes map[string]any `json:"attributes"`
+	} `json:"data"`
+	Meta  map[string]any    `json:"meta"`
+	Links map[string]string `json:"links"`
+}
+
+func (in *instance) list(t *testing.T, path string) listDoc {
+	t.Helper()
+	res := in.do(t, http.MethodGet, path, "")
+	if res.status != http.StatusOK {
+		t.Fatalf("GET %s = %d %s", path, res.status, res.body)
+	}
+	var doc listDoc
+	if err := json.Unmarshal(res.body, &doc); err != nil {
+		t.Fatalf("GET %s: %v in %s", path, err, res.body)
+	}
+	return doc
+}
+
+// idNames returns "id=name" for each resource of a list, in order.
+func (d listDoc) idNames() []string {
+	out := []string{}
+	for _, r := range d.Data {
+		out = append(out, fmt.Sprintf("%s=%v", r.ID, r.Attributes["name"]))
+	}
+	return out
+}
+
+var demoOrganizations = []string{"orgBlueBrd=The Blue Brand", "orgGreenGr=Green Grocer Co."}
+
+func TestRunServesDemoDataAndShutsDownGracefully(t *testing.T) {
+	in := start(t, []string{"--addr", "127.0.0.1:0", "--db", ":memory:"}, nil)
+
+	wantBanner := fmt.Sprintf("provmock listening on http://%[1]s\n"+
+		"  API:      http://%[1]s/api  (database :memory:, fixtures demo)\n"+
+		"  loaded:   api_credentials 6, application_memberships 1, identity_providers 2, membership_profiles 2, "+
+		"memberships 6, organizations 2, permissions 8, roles 5, users 2, versions 5\n", in.addr)
+	if got := in.stdout.String(); got != wantBanner {
+		t.Errorf("banner =\n%s\nwant\n%s", got, wantBanner)
+	}
+	if host, port, err := net.SplitHostPort(in.addr); err != nil || host != "127.0.0.1" || port == "0" {
+		t.Fatalf("bound address %q, want 127.0.0.1 with a real port", in.addr)
+	}
+
+	doc := in.list(t, "/api/organizations")
+	if got := doc.idNames(); !reflect.DeepEqual(got, demoOrganizations) {
+		t.Fatalf("organizations = %v, want %v", got, demoOrganizations)
+	}
+	if doc.Data[0].Type != "organizations" || doc.Meta["record_count"] != 2.0 || doc.Meta["page_count"] != 1.0 {
+		t.Fatalf("type %q, meta %v", doc.Data[0].Type, doc.Meta)
+	}
+	// Without --base-url, links point at the mock itself.
+	if want := in.base + "/api/organizations?page%5Bnumber%5D=1&page%5Bsize%5D=10"; doc.Links["first"] != want {
+		t.Errorf("links.first = %q, want %q", doc.Links["first"], want)
+	}
+
+	if err := in.stop(t); err != nil {
+		t.Fatalf("Run returned %v after cancel, want nil", err)
+	}
+	if resp, err := http.Get(in.base + "/healthz"); err == nil {
+		resp.Body.Close()
+		t.Fatalf("GET /healthz after shutdown = %d, want a refused connection", resp.StatusCode)
+	}
+}
+
+func TestRunShutsDownPromptlyWithIdleConnections(t *testing.T) {
+	in := start(t, []string{"--addr", "127.0.0.1:0"}, nil)
+	// Keep-alive connections left open by a client must not hold the shutdown up.
+	client := &http.Client{Transport: &http.Transport{}}
+	for i := 0; i < 3; i++ {
+		resp, err := client.Get(in.base + "/healthz")
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+	}
+	begin := time.Now()
+	if err := in.stop(t); err != nil {
+		t.Fatalf("Run = %v after cancel, want nil", err)
+	}
+	if d := time.Since(begin); d > 5*time.Second {
+		t.Fatalf("shutdown took %v with idle connections", d)
+	}
+}
+
+func TestRunReadsEnvironment(t *testing.T) {
+	env := map[string]string{
+		"ADDR":            "127.0.0.1:0",
+		"DB_PATH":         ":memory:",
+		"FIXTURES":        "none",
+		"BASE_URL":        "https://provisioning.commercelayer.io/",
+		"LENIENT_FILTERS": "1",
+	}
+	in := start(t, nil, env)
+	if !strings.Contains(in.stdout.String(), "(database :memory:, fixtures none)\n") {
+		t.Errorf("banner does not show the environment's settings:\n%s", in.stdout.String())
+	}
+	doc := in.list(t, "/api/organizations")
+	if len(doc.Data) != 0 || doc.Meta["record_count"] != 0.0 {
+		t.Fatalf("FIXTURES=none: organizations %v, meta %v, want none", doc.idNames(), doc.Meta)
+	}
+	if want := "https://provisioning.commercelayer.io/api/organizations?page%5Bnumber%5D=1&page%5Bsize%5D=10"; doc.Links["first"] != want {
+		t.Errorf("BASE_URL: links.first = %q, want %q", doc.Links["first"], want)
+	}
+	// LENIENT_FILTERS=1: an unknown filter is ignored instead of a 400.
+	if res := in.do(t, http.MethodGet, "/api/roles?filter[q][nme_eq]=x", ""); res.status != http.StatusOK {
+		t.Fatalf("LENIENT_FILTERS=1: unknown filter = %d %s, want 200", res.status, res.body)
+	}
+}
+
+func TestRunFlagsOverrideEnvironment(t *testing.T) {
+	dir := t.TempDir()
+	env := map[string]string{
+		"ADDR":            "256.0.0.1:99999", // would fail to listen
+		"DB_PATH":         filepath.Join(dir, "missing", "dir", "x.db"),
+		"FIXTURES":        filepath.Join(dir, "missing.yaml"), // would fail to read
+		"BASE_URL":        "https://provisioning.commercelayer.io",
+		"LENIENT_FILTERS": "true",
+	}
+	in := start(t, []string{"--addr", "127.0.0.1:0", "--db", ":memory:", "--fixtures", "demo",
+		"--base-url", "", "--lenient-filters=false"}, env)
+	doc := in.list(t, "/api/organizations")
+	if got := doc.idNames(); !reflect.DeepEqual(got, demoOrganizations) {
+		t.Fatalf("--fixtures demo: organizations = %v, want %v", got, demoOrganizations)
+	}
+	if !strings.HasPrefix(doc.Links["first"], in.base+"/api/") {
+		t.Errorf("--base-url '': links.first = %q, want the mock's own address", doc.Links["first"])
+	}
+	res := in.do(t, http.MethodGet, "/api/roles?filter[q][nme_eq]=x", "")
+	if res.status != http.StatusBadRequest || !strings.Contains(string(res.body), `"code":"FILTER_NOT_ALLOWED"`) {
+		t.Fatalf("--lenient-filters=false: unknown filter = %d %s, want 400 FILTER_NOT_ALLOWED", res.status, res.body)
+	}
+}
+
+func TestParseConfig(t *testing.T) {
+	defaults := app.Config{Addr: "127.0.0.1:8080", DBPath: ":memory:", Fixtures: "demo"}
+	fullEnv := map[string]string{
+		"ADDR": "0.0.0.0:9000", "DB_PATH": "/tmp/x.db", "FIXTURES": "none",
+		"BASE_URL": "https://provisioning.commercelayer.io/", "LENIENT_FILTERS": "1",
+	}
+	cases := []struct {
+		name string
+		args []string
+		env  map[string]string
+		want app.Config
+	}{
+		{"nothing set gives defaults", nil, nil, defaults},
+		{"environment fills every setting", nil, fullEnv, app.Config{
+			Addr: "0.0.0.0:9000", DBPath: "/tmp/x.db", Fixtures: "none",
+			BaseURL: "https://provisioning.commercelayer.io", LenientFilters: true}},
+		{"flags override environment", []string{"--addr", "127.0.0.1:0", "--db", "a.db", "--fixtures", "f.yaml",
+			"--base-url", "http://localhost:1/", "--lenient-filters=false"}, fullEnv,
+			app.Config{Addr: "127.0.0.1:0", DBPath: "a.db", Fixtures: "f.yaml", BaseURL: "http://localhost:1"}},
+		{"single-dash and = forms", []string{"-addr=127.0.0.1:0", "-lenient-filters"}, nil,
+			app.Config{Addr: "127.0.0.1:0", DBPath: ":memory:", Fixtures: "demo", LenientFilters: true}},
+		{"empty environment values are unset", nil, map[string]string{"ADDR": "", "FIXTURES": ""}, defaults},
+		{"LENIENT_FILTERS false", nil, map[string]string{"LENIENT_FILTERS": "false"}, defaults},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			var stderr bytes.Buffer
+			got, err := app.ParseConfig(tc.args, fakeEnv(tc.env), &stderr)
+			if err != nil {
+				t.Fatalf("ParseConfig: %v; stderr %s", err, stderr.String())
+			}
+			if got != tc.want {
+				t.Fatalf("config = %+v\n  want %+v", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestParseConfigErrors(t *testing.T) {
+	cases := []struct {
+		name    string
+		args    []string
+		env     map[string]string
+		wantErr string
+	}{
+		{"unknown flag", []string{"--port", "80"}, nil, "flag provided but not defined: -port"},
+		{"flag without its value", []string{"--addr"}, nil, "flag needs an argument: -addr"},
+		{"bad boolean flag", []string{"--lenient-filters=maybe"}, nil, `invalid boolean value "maybe" for -lenient-filters: parse error`},
+		{"positional argument", []string{"--addr", "127.0.0.1:0", "serve"}, nil, `unexpected argument "serve"`},
+		{"bad LENIENT_FILTERS", nil, map[string]string{"LENIENT_FILTERS": "maybe"}, `LENIENT_FILTERS: strconv.ParseBool: parsing "maybe": invalid syntax`},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := app.ParseConfig(tc.args, fakeEnv(tc.env), io.Discard)
+			if err == nil || err.Error() != tc.wantErr {
+				t.Fatalf("ParseConfig(%q) error = %v, want %q", tc.args, err, tc.wantErr)
+			}
+		})
+	}
+}
+
+func TestRunFailsBeforeServing(t *testing.T) {
+	dir := t.TempDir()
+	missing := filepath.Join(dir, "no-such-fixtures.yaml")
+	badFixtures := filepath.Join(dir, "bad.yaml")
+	if err := os.WriteFile(badFixtures, []byte("organizations:\n  - {id: o1, name: Acme}\n  - {id: o1, name: Again}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+
+	cases := []struct {
+		name     string
+		args     []string
+		env      map[string]string
+		wantErr  []string // substrings of the error
+		inStderr string
+	}{
+		{"bad flag", []string{"--addr", "127.0.0.1:0", "--verbose"}, nil,
+			[]string{"flag provided but not defined: -verbose"}, "Usage of provmock"},
+		{"positional argument", []string{"--addr", "127.0.0.1:0", "now"}, nil, []string{`unexpected argument "now"`}, ""},
+		{"unreadable fixtures file is named", []string{"--addr", "127.0.0.1:0", "--fixtures", missing}, nil,
+			[]string{missing, "no such file"}, ""},
+		{"unreadable fixtures file from the environment", []string{"--addr", "127.0.0.1:0"}, map[string]string{"FIXTURES": missing},
+			[]string{missing}, ""},
+		{"fixtures directory", []string{"--addr", "127.0.0.1:0", "--fixtures", dir}, nil, []string{dir}, ""},
+		{"invalid fixtures name the file and line", []string{"--addr", "127.0.0.1:0", "--fixtures", badFixtures}, nil,
+			[]string{badFixtures + ":3: organizations o1: id already used on line 2"}, ""},
+		{"address in use", []string{"--addr", busy.Addr().String()}, nil, []string{busy.Addr().String()}, ""},
+		{"database in a missing directory", []string{"--addr", "127.0.0.1:0", "--db", filepath.Join(dir, "nope", "x.db")}, nil,
+			[]string{"store: open " + filepath.Join(dir, "nope", "x.db")}, ""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			stderr, err := runFails(t, tc.args, tc.env)
+			for _, want := range tc.wantErr {
+				if !strings.Contains(err.Error(), want) {
+					t.Errorf("error %q does not contain %q", err, want)
+				}
+			}
+			if !strings.Contains(stderr, tc.inStderr) {
+				t.Errorf("stderr %q does not contain %q", stderr, tc.inStderr)
+			}
+		})
+	}
+}
+
+func TestRunFixturesFromFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "data.json")
+	data := `{"organizations": [{"id": "orgOnlyOne", "name": "Only One", "created_at": "2024-01-01T00:00:00.000Z"}]}`
+	if err := os.WriteFile(path, []byte(data), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	in := start(t, []string{"--addr", "127.0.0.1:0", "--fixtures", path}, nil)
+	if got, want := in.list(t, "/api/organizations").idNames(), []string{"orgOnlyOne=Only One"}; !reflect.DeepEqual(got, want) {
+		t.Fatalf("organizations = %v, want %v", got, want)
+	}
+	if !strings.Contains(in.stdout.String(), "  loaded:   organizations 1\n") {
+		t.Errorf("banner:\n%s", in.stdout.String())
+	}
+}
+
+func TestRunFixturesNoneStartsEmpty(t *testing.T) {
+	in := start(t, []string{"--addr", "127.0.0.1:0", "--fixtures", "none"}, nil)
+	for _, path := range []string{"/api/organizations", "/api/roles", "/api/memberships", "/api/versions"} {
+		if doc := in.list(t, path); len(doc.Data) != 0 || doc.Meta["record_count"] != 0.0 {
+			t.Errorf("GET %s = %v (meta %v), want nothing", path, doc.idNames(), doc.Meta)
+		}
+	}
+	if strings.Contains(in.stdout.String(), "loaded:") {
+		t.Errorf("banner reports loaded records:\n%s", in.stdout.String())
+	}
+}
+
+func TestRunFileDatabaseKeepsDataAcrossRuns(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "provmock.db")
+	args := []string{"--addr", "127.0.0.1:0", "--db", db}
+
+	first := start(t, args, nil)
+	res := first.do(t, http.MethodPost, "/api/organizations",
+		`{"data":{"type":"organizations","attributes":{"name":"Persisted Shop","reference":"kept"}}}`)
+	if res.status != http.StatusCreated {
+		t.Fatalf("POST /api/organizations = %d %s", res.status, res.body)
+	}
+	var created struct {
+		Data struct {
+			ID         string         `json:"id"`
+			Attributes map[string]any `json:"attributes"`
+		} `json:"data"`
+	}
+	if err := json.Unmarshal(res.body, &created); err != nil || created.Data.ID == "" {
+		t.Fatalf("created document %s: %v", res.body, err)
+	}
+	id := created.Data.ID
+	if loc := res.header.Get("Location"); loc != first.base+"/api/organizations/"+id {
+		t.Errorf("Location = %q", loc)
+	}
+	if err := first.stop(t); err != nil {
+		t.Fatalf("first Run = %v", err)
+	}
+
+	// The second run keeps the file's data and does not load the demo dataset on top of it.
+	second := start(t, args, nil)
+	res = second.do(t, http.MethodGet, "/api/organizations/"+id, "")
+	if res.status != http.StatusOK {
+		t.Fatalf("GET the created organization in the second run = %d %s", res.status, res.body)
+	}
+	var got struct {
+		Data struct {
+			ID         string         `json:"id"`
+			Attributes map[string]any `json:"attributes"`
+		} `json:"data"`
+	}
+	if err := json.Unmarshal(res.body, &got); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got.Data.Attributes, created.Data.Attributes) {
+		t.Errorf("attributes after restart =\n%v\nwant\n%v", got.Data.Attributes, created.Data.Attributes)
+	}
+	if got.Data.Attributes["name"] != "Persisted Shop" || got.Data.Attributes["reference"] != "kept" {
+		t.Errorf("attributes = %v", got.Data.Attributes)
+	}
+	doc := second.list(t, "/api/organizations")
+	ids := []string{}
+	for _, r := range doc.Data {
+		ids = append(ids, r.ID)
+	}
+	sort.Strings(ids)
+	want := []string{id, "orgBlueBrd", "orgGreenGr"}
+	sort.Strings(want)
+	if !reflect.DeepEqual(ids, want) {
+		t.Fatalf("organizations after restart = %v, want %v", ids, want)
+	}
+	// The organization's side effects (its roles) were kept too.
+	if roles := second.list(t, "/api/roles?filter[q][organization_id_eq]="+id); len(roles.Data) == 0 {
+		t.Errorf("roles of the created organization were lost")
+	}
+	if err := second.stop(t); err != nil {
+		t.Fatalf("second Run = %v", err)
+	}
+}

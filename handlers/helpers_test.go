@@ -1,0 +1,147 @@
+package handlers_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/commercelayer-mock/provmock/fixtures"
+	"github.com/commercelayer-mock/provmock/handlers"
+	"github.com/commercelayer-mock/provmock/models"
+	"github.com/commercelayer-mock/provmock/store"
+)
+
+// testBase is the base URL of links in tests: the real service's, as --base-url can set it.
+const testBase = "https://provisioning.commercelayer.io"
+
+// testServer is the real router over a real (in-memory) SQLite store loaded with the demo data.
+type testServer struct {
+	*echo.Echo
+	st *store.Store
+}
+
+// mustServer returns a fresh server with the demo dataset, a clock that starts at
+// 2025-01-01T00:00:00Z and ticks one second per reading, and ids test000001, test000002, ...
+func mustServer(tb testing.TB) *testServer {
+	tb.Helper()
+	return mustServerWith(tb, fixtures.Demo(), handlers.Config{BaseURL: testBase})
+}
+
+func mustServerWith(tb testing.TB, dataset []byte, cfg handlers.Config) *testServer {
+	tb.Helper()
+	reg := models.Provisioning()
+	var tick, ids atomic.Int64
+	start := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	st, err := store.Open(store.Memory, reg, store.Options{
+		Now:   func() time.Time { return start.Add(time.Duration(tick.Add(1)) * time.Second) },
+		NewID: func() string { return fmt.Sprintf("test%06d", ids.Add(1)) },
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { st.Close() })
+	ds, err := fixtures.Parse("dataset", dataset, reg)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if err := ds.Load(context.Background(), st); err != nil {
+		tb.Fatal(err)
+	}
+	return &testServer{Echo: handlers.NewServer(st, cfg), st: st}
+}
+
+// request describes one request; JSON:API headers are added unless set.
+type request struct {
+	method  string
+	path    string
+	body    string
+	headers map[string]string
+}
+
+// do sends the request through the router and returns the recorded response.
+func (s *testServer) do(tb testing.TB, r request) *httptest.ResponseRecorder {
+	tb.Helper()
+	var body io.Reader
+	if r.body != "" {
+		body = strings.NewReader(r.body)
+	}
+	if r.method == "" {
+		r.method = http.MethodGet
+	}
+	req := httptest.NewRequest(r.method, r.path, body)
+	req.Header.Set("Accept", handlers.MediaType)
+	if r.body != "" {
+		req.Header.Set("Content-Type", handlers.MediaType)
+	}
+	for k, v := range r.headers {
+		if v == "" {
+			req.Header.Del(k)
+		} else {
+			req.Header.Set(k, v)
+		}
+	}
+	rec := httptest.NewRecorder()
+	s.ServeHTTP(rec, req)
+	return rec
+}
+
+func (s *testServer) get(tb testing.TB, path string) *httptest.ResponseRecorder {
+	tb.Helper()
+	return s.do(tb, request{path: path})
+}
+
+// mustStatus fails the test unless the response has the status.
+func mustStatus(tb testing.TB, rec *httptest.ResponseRecorder, want int) {
+	tb.Helper()
+	if rec.Code != want {
+		tb.Fatalf("status = %d, want %d; body: %s", rec.Code, want, rec.Body.String())
+	}
+}
+
+// decode unmarshals a response body into a generic document.
+func decode(tb testing.TB, rec *httptest.ResponseRecorder) map[string]any {
+	tb.Helper()
+	var doc map[string]any
+	if err := json.Unmarshal(rec.Body.Bytes(), &doc); err != nil {
+		tb.Fatalf("body is not JSON: %v; body: %s", err, rec.Body.String())
+	}
+	return doc
+}
+
+// ids returns the ids of a list document's data, in order.
+func ids(tb testing.TB, rec *httptest.ResponseRecorder) []string {
+	tb.Helper()
+	doc := decode(tb, rec)
+	data, ok := doc["data"].([]any)
+	if !ok {
+		tb.Fatalf("data is not a list: %s", rec.Body.String())
+	}
+	out := make([]string, len(data))
+	for i, d := range data {
+		out[i] = d.(map[string]any)["id"].(string)
+	}
+	return out
+}
+
+// dump returns every table's rows, to check that a refused request changed nothing.
+func (s *testServer) dump(tb testing.TB) map[string][]store.Record {
+	tb.Helper()
+	out := map[string][]store.Record{}
+	for _, def := range s.st.Registry().All() {
+		recs, _, err := s.st.List(context.Background(), def, store.ListQuery{})
+		if err != nil {
+			tb.Fatal(err)
+		}
+		out[def.Type] = recs
+	}
+	return out
+}
