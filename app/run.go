@@ -47,13 +47,20 @@ func ParseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 	fs.StringVar(&cfg.DBPath, "db", env("DB_PATH", store.Memory), "SQLite file, or :memory: (env DB_PATH)")
 	fs.StringVar(&cfg.Fixtures, "fixtures", env("FIXTURES", "demo"), "dataset to load at start: demo, none, or a YAML/JSON file (env FIXTURES)")
 	fs.StringVar(&cfg.BaseURL, "base-url", env("BASE_URL", ""), "base of every link, e.g. https://provisioning.commercelayer.io; default: the address requests come to (env BASE_URL)")
-	lenient, err := envBool(getenv("LENIENT_FILTERS"))
-	if err != nil {
-		return cfg, fmt.Errorf("LENIENT_FILTERS: %w", err)
-	}
-	fs.BoolVar(&cfg.LenientFilters, "lenient-filters", lenient, "ignore unknown filter attributes and predicates, as the real filter engine may (env LENIENT_FILTERS=1)")
+	fs.BoolVar(&cfg.LenientFilters, "lenient-filters", false, "ignore unknown filter attributes and predicates, as the real filter engine may (env LENIENT_FILTERS=1)")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
+	}
+	// Boolean environment fallbacks are read only when the flag is absent, so that a flag
+	// can always override a malformed variable.
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	if !set["lenient-filters"] {
+		lenient, err := envBool(getenv("LENIENT_FILTERS"))
+		if err != nil {
+			return cfg, fmt.Errorf("LENIENT_FILTERS: %w", err)
+		}
+		cfg.LenientFilters = lenient
 	}
 	if fs.NArg() > 0 {
 		return cfg, fmt.Errorf("unexpected argument %q", fs.Arg(0))
@@ -88,6 +95,9 @@ func LoadDataset(name string, reg *models.Registry) (*fixtures.Dataset, error) {
 // bound address to stdout once the server accepts connections.
 func Run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	cfg, err := ParseConfig(args, getenv, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return nil // -h printed the usage: not a failure
+	}
 	if err != nil {
 		return err
 	}
@@ -107,7 +117,9 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return err
 	}
 	// A file database that already holds data keeps it: that is what a file is for.
-	if empty {
+	if !empty {
+		dataset = nil
+	} else {
 		if err := dataset.Load(ctx, st); err != nil {
 			return err
 		}
@@ -148,9 +160,15 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	return nil
 }
 
+// banner tells a person where the mock is and what it serves; ds is nil when a file
+// database kept the records it already had.
 func banner(w io.Writer, addr string, cfg Config, ds *fixtures.Dataset) {
 	fmt.Fprintf(w, "provmock listening on http://%s\n", addr)
 	fmt.Fprintf(w, "  API:      http://%s/api  (database %s, fixtures %s)\n", addr, cfg.DBPath, cfg.Fixtures)
+	if ds == nil {
+		fmt.Fprintf(w, "  data:     kept the records already in %s (fixtures not loaded)\n", cfg.DBPath)
+		return
+	}
 	counts := ds.Counts()
 	types := make([]string, 0, len(counts))
 	for t := range counts {

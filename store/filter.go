@@ -1,32 +1,133 @@
 package store
 
 import (
+	"database/sql"
 	"fmt"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
+	"github.com/mattn/go-sqlite3"
 	"gorm.io/gorm/clause"
 
+	"github.com/commercelayer-mock/provmock/apierror"
 	"github.com/commercelayer-mock/provmock/models"
 	"github.com/commercelayer-mock/provmock/query"
 )
 
-// filterExpr compiles one parsed filter into SQL on def's table. Column and table names come
-// from the resource descriptions; values are bound parameters.
-func (s *Store) filterExpr(def *models.Resource, f query.Filter) (clause.Expr, error) {
-	var parts []string
+// driverName is the SQLite driver the store opens: mattn's, with foldFunc registered on every
+// connection.
+const driverName = "sqlite3_provmock"
+
+// foldFunc is the SQL name of fold.
+const foldFunc = "provmock_fold"
+
+func init() {
+	sql.Register(driverName, &sqlite3.SQLiteDriver{
+		ConnectHook: func(conn *sqlite3.SQLiteConn) error {
+			return conn.RegisterFunc(foldFunc, foldSQL, true)
+		},
+	})
+}
+
+// fold maps every character to one representative of its case-folding orbit (Unicode simple
+// case folding, as unicode.SimpleFold walks it), so that fold(a) == fold(b) exactly when a and
+// b differ only in case: "Café" and "CAFÉ" fold alike. It leaves %, _ and \ alone, so it
+// applies to LIKE patterns as well as to the text they match.
+func fold(s string) string {
+	return strings.Map(func(r rune) rune {
+		rep := r
+		for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
+			if f < rep {
+				rep = f
+			}
+		}
+		return rep
+	}, s)
+}
+
+// foldSQL is fold for SQLite: text is folded, NULL stays NULL, numbers stay as they are.
+func foldSQL(v any) any {
+	switch v := v.(type) {
+	case string:
+		return fold(v)
+	case []byte:
+		if v == nil {
+			return nil // NULL
+		}
+		return fold(string(v))
+	}
+	return v
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
+// maxFilterVars bounds the values bound by the filters of one query, below SQLite's limit of
+// 32766 variables per statement (the list's own conditions take a few).
+const maxFilterVars = 32000
+
+// filtersExpr compiles the parsed filters of a list, combined with AND, into SQL on def's
+// table. Column and table names come from the resource descriptions; values are bound
+// parameters. Long lists of conditions are nested as balanced trees, since SQLite refuses
+// expressions more than 1000 levels deep.
+func (s *Store) filtersExpr(def *models.Resource, filters []query.Filter) (clause.Expr, error) {
+	parts := make([]string, 0, len(filters))
 	var args []any
-	for _, path := range f.Paths {
-		sql, a, err := s.pathExpr(def, path, f.Pred, f.Values)
+	for _, f := range filters {
+		sql, a, err := s.filterSQL(def, f)
 		if err != nil {
 			return clause.Expr{}, err
 		}
 		parts = append(parts, sql)
 		args = append(args, a...)
+		if len(args) > maxFilterVars {
+			return clause.Expr{}, apierror.BadRequest(fmt.Sprintf("Filters may hold at most %d values.", maxFilterVars))
+		}
 	}
-	return clause.Expr{SQL: "(" + strings.Join(parts, " OR ") + ")", Vars: args}, nil
+	return clause.Expr{SQL: balanced(parts, " AND "), Vars: args}, nil
+}
+
+// filterSQL compiles one parsed filter: its paths OR'ed.
+func (s *Store) filterSQL(def *models.Resource, f query.Filter) (string, []any, error) {
+	var parts []string
+	var args []any
+	for i, path := range f.Paths {
+		sql, a, err := s.pathExpr(def, path, f.Pred, f.ValuesFor(i))
+		if err != nil {
+			return "", nil, err
+		}
+		parts = append(parts, sql)
+		args = append(args, a...)
+		if len(args) > maxFilterVars {
+			return "", nil, apierror.BadRequest(fmt.Sprintf("Filters may hold at most %d values.", maxFilterVars))
+		}
+	}
+	return balanced(parts, " OR "), args, nil
+}
+
+// balanced joins the conditions with the operator as a balanced tree of parenthesized pairs,
+// keeping their order (and so the order of their bound values).
+func balanced(parts []string, op string) string {
+	switch len(parts) {
+	case 0:
+		return "1"
+	case 1:
+		return parts[0]
+	}
+	mid := len(parts) / 2
+	return "(" + balanced(parts[:mid], op) + op + balanced(parts[mid:], op) + ")"
 }
 
 // pathExpr follows the path's to-one hops with IN subqueries, then applies the predicate.
+// A record whose relationship is empty has NULL for every related attribute, as the real
+// service's outer join gives it: it meets the predicates that NULL meets (null, blank, ...).
 func (s *Store) pathExpr(def *models.Resource, path query.AttrPath, pred query.Predicate, values []any) (string, []any, error) {
 	if len(path.Hops) == 0 {
 		return predicateSQL(quote(def.Type)+"."+quote(path.Column), path.Kind, pred, values)
@@ -37,8 +138,27 @@ func (s *Store) pathExpr(def *models.Resource, path query.AttrPath, pred query.P
 	if err != nil {
 		return "", nil, err
 	}
-	sql := fmt.Sprintf("%s.%s IN (SELECT %s.id FROM %s WHERE %s)", quote(def.Type), quote(hop.FK), quote(target.Type), quote(target.Type), inner)
+	fk := quote(def.Type) + "." + quote(hop.FK)
+	sql := fmt.Sprintf("%s IN (SELECT %s.id FROM %s WHERE %s)", fk, quote(target.Type), quote(target.Type), inner)
+	if matchesNull(pred, values) {
+		sql = fmt.Sprintf("(%s IS NULL OR %s)", fk, sql)
+	}
 	return sql, args, nil
+}
+
+// matchesNull reports whether a NULL attribute meets the predicate.
+func matchesNull(pred query.Predicate, values []any) bool {
+	if pred.Quant != query.Flag || len(values) == 0 {
+		return false
+	}
+	want, _ := values[0].(bool)
+	switch pred.Op {
+	case query.OpNull, query.OpBlank:
+		return want
+	case query.OpNotNull, query.OpPresent:
+		return !want
+	}
+	return false
 }
 
 var comparisons = map[query.Op]string{
@@ -62,8 +182,17 @@ func likePattern(p query.Pattern, v string) string {
 	return v
 }
 
-// predicateSQL is the condition for one column. SQLite's LIKE ignores ASCII case, as the
-// real service's ILIKE does; = and IN are exact.
+// likeSQL is a case-insensitive LIKE, as the real service's ILIKE. SQLite's LIKE ignores
+// case for ASCII letters only; a pattern with other characters compares the folded text
+// with the folded pattern instead (through a Go function, so only when needed).
+func likeSQL(col, op, pattern string) (string, any) {
+	if isASCII(pattern) {
+		return fmt.Sprintf(`%s %s ? ESCAPE '\'`, col, op), pattern
+	}
+	return fmt.Sprintf(`%s(%s) %s ? ESCAPE '\'`, foldFunc, col, op), fold(pattern)
+}
+
+// predicateSQL is the condition for one column; = and IN are exact.
 func predicateSQL(col string, kind models.Kind, pred query.Predicate, values []any) (string, []any, error) {
 	enc := func(v any) any {
 		ev, _ := encodeValue(kind, v)
@@ -113,9 +242,7 @@ func predicateSQL(col string, kind models.Kind, pred query.Predicate, values []a
 		if pred.Op == query.OpNotLike {
 			op = "NOT LIKE"
 		}
-		one = func(v any) (string, any) {
-			return fmt.Sprintf(`%s %s ? ESCAPE '\'`, col, op), likePattern(pred.Pattern, v.(string))
-		}
+		one = func(v any) (string, any) { return likeSQL(col, op, likePattern(pred.Pattern, v.(string))) }
 	default:
 		cmp, ok := comparisons[pred.Op]
 		if !ok {
@@ -132,5 +259,5 @@ func predicateSQL(col string, kind models.Kind, pred query.Predicate, values []a
 	for i, v := range values {
 		parts[i], args[i] = one(v)
 	}
-	return "(" + strings.Join(parts, join) + ")", args, nil
+	return "(" + balanced(parts, join) + ")", args, nil
 }

@@ -224,8 +224,8 @@ func (s *Store) where(ctx context.Context, def *models.Resource, q ListQuery) (*
 	for _, c := range q.Where {
 		db = db.Where(clause.Eq{Column: clause.Column{Table: def.Type, Name: c.Column}, Value: c.Value})
 	}
-	for _, f := range q.Filters {
-		expr, err := s.filterExpr(def, f)
+	if len(q.Filters) > 0 {
+		expr, err := s.filtersExpr(def, q.Filters)
 		if err != nil {
 			return nil, err
 		}

@@ -55,9 +55,11 @@ func Open(path string, reg *models.Registry, opts Options) (*Store, error) {
 		// WAL lets readers run beside the writer; busy_timeout makes a writer wait instead of
 		// failing; _txlock=immediate takes the write lock at BEGIN, so a transaction that reads
 		// and then writes cannot fail with SQLITE_BUSY_SNAPSHOT.
-		dsn = "file:" + path + "?_journal_mode=WAL&_busy_timeout=10000&_foreign_keys=on&_txlock=immediate"
+		// The path is part of a file: URI, so the characters that URIs give a meaning are escaped.
+		escaped := strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(path)
+		dsn = "file:" + escaped + "?_journal_mode=WAL&_busy_timeout=10000&_foreign_keys=on&_txlock=immediate"
 	}
-	db, err := gorm.Open(sqlite.Open(dsn), &gorm.Config{
+	db, err := gorm.Open(sqlite.New(sqlite.Config{DriverName: driverName, DSN: dsn}), &gorm.Config{
 		Logger:                 logger.Discard,
 		SkipDefaultTransaction: true, // every write is already in an explicit transaction
 	})

@@ -1,0 +1,49 @@
+package app_test
+
+import (
+	"bytes"
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/commercelayer-mock/provmock/app"
+)
+
+func TestHelpIsNotAFailure(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	err := app.Run(context.Background(), []string{"-h"}, func(string) string { return "" }, &stdout, &stderr)
+	if err != nil {
+		t.Fatalf("Run(-h) = %v, want nil", err)
+	}
+	if !strings.Contains(stderr.String(), "-fixtures") {
+		t.Fatalf("usage not printed:\n%s", stderr.String())
+	}
+}
+
+func TestLenientFlagOverridesMalformedEnv(t *testing.T) {
+	env := func(k string) string {
+		if k == "LENIENT_FILTERS" {
+			return "maybe"
+		}
+		return ""
+	}
+	if _, err := app.ParseConfig(nil, env, &bytes.Buffer{}); err == nil || !strings.Contains(err.Error(), "LENIENT_FILTERS") {
+		t.Fatalf("malformed LENIENT_FILTERS accepted: %v", err)
+	}
+	cfg, err := app.ParseConfig([]string{"--lenient-filters=false"}, env, &bytes.Buffer{})
+	if err != nil || cfg.LenientFilters {
+		t.Fatalf("flag did not win: %+v, %v", cfg, err)
+	}
+}
+
+func TestDatabasePathWithURICharacters(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "odd?name#1.db")
+	in := start(t, []string{"--addr", "127.0.0.1:0", "--db", path, "--fixtures", "none"}, nil)
+	if err := in.stop(t); err != nil {
+		t.Fatal(err)
+	}
+	if matches, _ := filepath.Glob(filepath.Join(filepath.Dir(path), "odd?name#1.db*")); len(matches) == 0 {
+		t.Fatalf("no database file at %s", path)
+	}
+}
