@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/commercelayer-mock/provmock/auth"
 	"github.com/commercelayer-mock/provmock/fixtures"
 	"github.com/commercelayer-mock/provmock/handlers"
 	"github.com/commercelayer-mock/provmock/models"
@@ -29,6 +30,8 @@ type Config struct {
 	Fixtures       string // "demo" (the embedded dataset), "none", or a file path
 	BaseURL        string
 	LenientFilters bool
+	TokenSecret    string        // HS256 key of access tokens; empty: random per start
+	TokenTTL       time.Duration // lifetime of access tokens
 }
 
 // ParseConfig reads flags, each falling back to an environment variable, then to a default
@@ -47,6 +50,8 @@ func ParseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 	fs.StringVar(&cfg.DBPath, "db", env("DB_PATH", store.Memory), "SQLite file, or :memory: (env DB_PATH)")
 	fs.StringVar(&cfg.Fixtures, "fixtures", env("FIXTURES", "demo"), "dataset to load at start: demo, none, or a YAML/JSON file (env FIXTURES)")
 	fs.StringVar(&cfg.BaseURL, "base-url", env("BASE_URL", ""), "base of every link, e.g. https://provisioning.commercelayer.io; default: the address requests come to (env BASE_URL)")
+	fs.StringVar(&cfg.TokenSecret, "token-secret", env("TOKEN_SECRET", ""), "key that signs access tokens (HS256); default: random per start (env TOKEN_SECRET)")
+	ttl := fs.Int("token-ttl", 0, "lifetime of access tokens in seconds (env TOKEN_TTL, default 7200)")
 	fs.BoolVar(&cfg.LenientFilters, "lenient-filters", false, "ignore unknown filter attributes and predicates, as the real filter engine may (env LENIENT_FILTERS=1)")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
@@ -55,6 +60,17 @@ func ParseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 	// can always override a malformed variable.
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	cfg.TokenTTL = time.Duration(*ttl) * time.Second
+	if !set["token-ttl"] {
+		secs, err := strconv.Atoi(env("TOKEN_TTL", "7200"))
+		if err != nil {
+			return cfg, fmt.Errorf("TOKEN_TTL: %w", err)
+		}
+		cfg.TokenTTL = time.Duration(secs) * time.Second
+	}
+	if cfg.TokenTTL <= 0 {
+		return cfg, fmt.Errorf("token lifetime must be at least one second")
+	}
 	if !set["lenient-filters"] {
 		lenient, err := envBool(getenv("LENIENT_FILTERS"))
 		if err != nil {
@@ -128,6 +144,7 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		BaseURL: cfg.BaseURL,
 		Query:   query.Options{LenientFilters: cfg.LenientFilters},
 		Logger:  logger,
+		Tokens:  auth.NewIssuer(cfg.TokenSecret, cfg.TokenTTL, nil),
 	})
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
@@ -142,7 +159,11 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- httpSrv.Serve(ln) }()
-	banner(stdout, ln.Addr().String(), cfg, dataset)
+	users, _, err := st.List(ctx, reg.Lookup("users"), store.ListQuery{Limit: 5})
+	if err != nil {
+		return err
+	}
+	banner(stdout, ln.Addr().String(), cfg, dataset, users)
 
 	select {
 	case err := <-errc:
@@ -162,9 +183,15 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 
 // banner tells a person where the mock is and what it serves; ds is nil when a file
 // database kept the records it already had.
-func banner(w io.Writer, addr string, cfg Config, ds *fixtures.Dataset) {
+func banner(w io.Writer, addr string, cfg Config, ds *fixtures.Dataset, users []store.Record) {
 	fmt.Fprintf(w, "provmock listening on http://%s\n", addr)
 	fmt.Fprintf(w, "  API:      http://%s/api  (database %s, fixtures %s)\n", addr, cfg.DBPath, cfg.Fixtures)
+	fmt.Fprintf(w, "  tokens:   POST http://%s/oauth/token  (client_credentials; lifetime %ds)\n", addr, int(cfg.TokenTTL/time.Second))
+	for _, u := range users {
+		if u.String("client_id") != "" {
+			fmt.Fprintf(w, "  user:     %s  client_id=%s client_secret=%s\n", u.String("email"), u.String("client_id"), u.String("client_secret"))
+		}
+	}
 	if ds == nil {
 		fmt.Fprintf(w, "  data:     kept the records already in %s (fixtures not loaded)\n", cfg.DBPath)
 		return

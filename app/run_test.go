@@ -57,6 +57,38 @@ type instance struct {
 	done           chan error
 	stdout, stderr *syncBuffer
 	stopped        bool
+	token          string // the demo owner's access token, obtained on first use
+}
+
+// demoUserYAML is a dataset user with the demo owner's credentials.
+const demoUserYAML = `users:
+  - {id: usrDemoOwn, email: demo@example.com, first_name: Alex, last_name: Morgan, client_id: demo-client-id, client_secret: demo-client-secret}
+`
+
+// writeDataset writes a dataset file and returns its path.
+func writeDataset(t *testing.T, name, data string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(path, []byte(data), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// obtainToken asks the token endpoint for a token with the demo owner's credentials.
+func (in *instance) obtainToken(t *testing.T) (int, map[string]any) {
+	t.Helper()
+	body := `{"grant_type":"client_credentials","client_id":"demo-client-id","client_secret":"demo-client-secret"}`
+	resp, err := (&http.Client{Timeout: waitLimit}).Post(in.base+"/oauth/token", "application/json", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var doc map[string]any
+	if err := json.NewDecoder(resp.Body).Decode(&doc); err != nil {
+		t.Fatal(err)
+	}
+	return resp.StatusCode, doc
 }
 
 var bannerRE = regexp.MustCompile(`(?m)^provmock listening on http://(\S+)$`)
@@ -175,6 +207,14 @@ func (in *instance) do(t *testing.T, method, path, body string) response {
 	if body != "" {
 		req.Header.Set("Content-Type", mediaType)
 	}
+	if in.token == "" {
+		status, doc := in.obtainToken(t)
+		if status != http.StatusOK {
+			t.Fatalf("POST /oauth/token with the demo credentials = %d %v", status, doc)
+		}
+		in.token, _ = doc["access_token"].(string)
+	}
+	req.Header.Set("Authorization", "Bearer "+in.token)
 	client := &http.Client{Timeout: waitLimit}
 	resp, err := client.Do(req)
 	if err != nil {
@@ -228,6 +268,9 @@ func TestRunServesDemoDataAndShutsDownGracefully(t *testing.T) {
 
 	wantBanner := fmt.Sprintf("provmock listening on http://%[1]s\n"+
 		"  API:      http://%[1]s/api  (database :memory:, fixtures demo)\n"+
+		"  tokens:   POST http://%[1]s/oauth/token  (client_credentials; lifetime 7200s)\n"+
+		"  user:     demo@example.com  client_id=demo-client-id client_secret=demo-client-secret\n"+
+		"  user:     viewer@example.com  client_id=viewer-client-id client_secret=viewer-client-secret\n"+
 		"  loaded:   api_credentials 6, application_memberships 1, identity_providers 2, membership_profiles 2, "+
 		"memberships 6, organizations 2, permissions 8, roles 5, users 2, versions 5\n", in.addr)
 	if got := in.stdout.String(); got != wantBanner {
@@ -283,17 +326,17 @@ func TestRunReadsEnvironment(t *testing.T) {
 	env := map[string]string{
 		"ADDR":            "127.0.0.1:0",
 		"DB_PATH":         ":memory:",
-		"FIXTURES":        "none",
+		"FIXTURES":        writeDataset(t, "users.yaml", demoUserYAML),
 		"BASE_URL":        "https://provisioning.commercelayer.io/",
 		"LENIENT_FILTERS": "1",
 	}
 	in := start(t, nil, env)
-	if !strings.Contains(in.stdout.String(), "(database :memory:, fixtures none)\n") {
+	if !strings.Contains(in.stdout.String(), "(database :memory:, fixtures "+env["FIXTURES"]+")\n") {
 		t.Errorf("banner does not show the environment's settings:\n%s", in.stdout.String())
 	}
 	doc := in.list(t, "/api/organizations")
 	if len(doc.Data) != 0 || doc.Meta["record_count"] != 0.0 {
-		t.Fatalf("FIXTURES=none: organizations %v, meta %v, want none", doc.idNames(), doc.Meta)
+		t.Fatalf("FIXTURES with no organizations: organizations %v, meta %v, want none", doc.idNames(), doc.Meta)
 	}
 	if want := "https://provisioning.commercelayer.io/api/organizations?page%5Bnumber%5D=1&page%5Bsize%5D=10"; doc.Links["first"] != want {
 		t.Errorf("BASE_URL: links.first = %q, want %q", doc.Links["first"], want)
@@ -329,10 +372,11 @@ func TestRunFlagsOverrideEnvironment(t *testing.T) {
 }
 
 func TestParseConfig(t *testing.T) {
-	defaults := app.Config{Addr: "127.0.0.1:8080", DBPath: ":memory:", Fixtures: "demo"}
+	defaults := app.Config{Addr: "127.0.0.1:8080", DBPath: ":memory:", Fixtures: "demo", TokenTTL: 7200 * time.Second}
 	fullEnv := map[string]string{
 		"ADDR": "0.0.0.0:9000", "DB_PATH": "/tmp/x.db", "FIXTURES": "none",
 		"BASE_URL": "https://provisioning.commercelayer.io/", "LENIENT_FILTERS": "1",
+		"TOKEN_SECRET": "env-secret", "TOKEN_TTL": "60",
 	}
 	cases := []struct {
 		name string
@@ -343,12 +387,14 @@ func TestParseConfig(t *testing.T) {
 		{"nothing set gives defaults", nil, nil, defaults},
 		{"environment fills every setting", nil, fullEnv, app.Config{
 			Addr: "0.0.0.0:9000", DBPath: "/tmp/x.db", Fixtures: "none",
-			BaseURL: "https://provisioning.commercelayer.io", LenientFilters: true}},
+			BaseURL: "https://provisioning.commercelayer.io", LenientFilters: true,
+			TokenSecret: "env-secret", TokenTTL: time.Minute}},
 		{"flags override environment", []string{"--addr", "127.0.0.1:0", "--db", "a.db", "--fixtures", "f.yaml",
-			"--base-url", "http://localhost:1/", "--lenient-filters=false"}, fullEnv,
-			app.Config{Addr: "127.0.0.1:0", DBPath: "a.db", Fixtures: "f.yaml", BaseURL: "http://localhost:1"}},
+			"--base-url", "http://localhost:1/", "--lenient-filters=false", "--token-secret", "flag-secret", "--token-ttl", "1"}, fullEnv,
+			app.Config{Addr: "127.0.0.1:0", DBPath: "a.db", Fixtures: "f.yaml", BaseURL: "http://localhost:1",
+				TokenSecret: "flag-secret", TokenTTL: time.Second}},
 		{"single-dash and = forms", []string{"-addr=127.0.0.1:0", "-lenient-filters"}, nil,
-			app.Config{Addr: "127.0.0.1:0", DBPath: ":memory:", Fixtures: "demo", LenientFilters: true}},
+			app.Config{Addr: "127.0.0.1:0", DBPath: ":memory:", Fixtures: "demo", LenientFilters: true, TokenTTL: 7200 * time.Second}},
 		{"empty environment values are unset", nil, map[string]string{"ADDR": "", "FIXTURES": ""}, defaults},
 		{"LENIENT_FILTERS false", nil, map[string]string{"LENIENT_FILTERS": "false"}, defaults},
 	}
@@ -440,7 +486,9 @@ func TestRunFailsBeforeServing(t *testing.T) {
 
 func TestRunFixturesFromFile(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "data.json")
-	data := `{"organizations": [{"id": "orgOnlyOne", "name": "Only One", "created_at": "2024-01-01T00:00:00.000Z"}]}`
+	data := `{"users": [{"id": "usrDemoOwn", "email": "demo@example.com", "first_name": "Alex", "last_name": "Morgan", "client_id": "demo-client-id", "client_secret": "demo-client-secret"}],
+	"organizations": [{"id": "orgOnlyOne", "name": "Only One", "created_at": "2024-01-01T00:00:00.000Z"}],
+	"memberships": [{"id": "memOnlyOne", "user_email": "demo@example.com", "status": "active", "owner": true, "organization": "orgOnlyOne"}]}`
 	if err := os.WriteFile(path, []byte(data), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -448,17 +496,24 @@ func TestRunFixturesFromFile(t *testing.T) {
 	if got, want := in.list(t, "/api/organizations").idNames(), []string{"orgOnlyOne=Only One"}; !reflect.DeepEqual(got, want) {
 		t.Fatalf("organizations = %v, want %v", got, want)
 	}
-	if !strings.Contains(in.stdout.String(), "  loaded:   organizations 1\n") {
+	if !strings.Contains(in.stdout.String(), "  loaded:   memberships 1, organizations 1, users 1\n") {
 		t.Errorf("banner:\n%s", in.stdout.String())
 	}
 }
 
 func TestRunFixturesNoneStartsEmpty(t *testing.T) {
 	in := start(t, []string{"--addr", "127.0.0.1:0", "--fixtures", "none"}, nil)
-	for _, path := range []string{"/api/organizations", "/api/roles", "/api/memberships", "/api/versions"} {
-		if doc := in.list(t, path); len(doc.Data) != 0 || doc.Meta["record_count"] != 0.0 {
-			t.Errorf("GET %s = %v (meta %v), want nothing", path, doc.idNames(), doc.Meta)
-		}
+	// Not even a user: no credentials are valid and the API answers 401.
+	if status, doc := in.obtainToken(t); status != http.StatusUnauthorized || doc["error"] != "invalid_client" {
+		t.Errorf("token with the demo credentials = %d %v, want 401 invalid_client", status, doc)
+	}
+	resp, err := http.Get(in.base + "/api/organizations")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("GET /api/organizations = %d, want 401", resp.StatusCode)
 	}
 	if strings.Contains(in.stdout.String(), "loaded:") {
 		t.Errorf("banner reports loaded records:\n%s", in.stdout.String())

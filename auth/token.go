@@ -51,13 +51,11 @@ type Issuer struct {
 
 // NewIssuer returns an issuer. An empty secret is replaced by a random one, so tokens do
 // not survive a restart; ttl <= 0 means DefaultTTL; now nil means time.Now.
-func NewIssuer(secret string, ttl time.Duration, now func() time.Time) (*Issuer, error) {
+func NewIssuer(secret string, ttl time.Duration, now func() time.Time) *Issuer {
 	key := []byte(secret)
 	if len(key) == 0 {
 		key = make([]byte, 32)
-		if _, err := rand.Read(key); err != nil {
-			return nil, fmt.Errorf("auth: random secret: %w", err)
-		}
+		_, _ = rand.Read(key) // crypto/rand.Read never fails (it crashes the program instead)
 	}
 	if ttl <= 0 {
 		ttl = DefaultTTL
@@ -65,7 +63,7 @@ func NewIssuer(secret string, ttl time.Duration, now func() time.Time) (*Issuer,
 	if now == nil {
 		now = time.Now
 	}
-	return &Issuer{secret: key, ttl: ttl, now: now}, nil
+	return &Issuer{secret: key, ttl: ttl, now: now}
 }
 
 // TTL returns the lifetime of the tokens this issuer signs.

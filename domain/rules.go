@@ -20,23 +20,22 @@ type Rules struct {
 	Actions      map[string]func(ctx context.Context, tx *store.Store, rec store.Record, in Input, actor store.Record) error
 }
 
-func defaultRules() map[string]*Rules {
-	return map[string]*Rules{
-		"organizations": {
-			BeforeCreate: organizationDerive,
-			AfterCreate:  organizationSetUp,
-			Actions:      map[string]func(context.Context, *store.Store, store.Record, Input, store.Record) error{"transfer_ownership": transferOwnership},
-		},
-		"api_credentials": {BeforeCreate: apiCredentialDerive},
-		"memberships": {
-			BeforeCreate: membershipDerive,
-			BeforeUpdate: membershipDerive,
-			Actions:      map[string]func(context.Context, *store.Store, store.Record, Input, store.Record) error{"resend": resendInvitation},
-		},
-		"membership_profiles": {BeforeCreate: testEnabledFromScope, BeforeUpdate: testEnabledFromScope},
-		"identity_providers":  {BeforeCreate: identityProviderDerive, BeforeUpdate: identityProviderToggle},
-		"permissions":         {BeforeCreate: permissionDerive},
-	}
+// rulesByType holds the rules of the types that have any.
+var rulesByType = map[string]*Rules{
+	"organizations": {
+		BeforeCreate: organizationDerive,
+		AfterCreate:  organizationSetUp,
+		Actions:      map[string]func(context.Context, *store.Store, store.Record, Input, store.Record) error{"transfer_ownership": transferOwnership},
+	},
+	"api_credentials": {BeforeCreate: apiCredentialDerive},
+	"memberships": {
+		BeforeCreate: membershipDerive,
+		BeforeUpdate: membershipDerive,
+		Actions:      map[string]func(context.Context, *store.Store, store.Record, Input, store.Record) error{"resend": resendInvitation},
+	},
+	"membership_profiles": {BeforeCreate: testEnabledFromScope, BeforeUpdate: testEnabledFromScope},
+	"identity_providers":  {BeforeCreate: identityProviderDerive, BeforeUpdate: identityProviderToggle},
+	"permissions":         {BeforeCreate: permissionDerive},
 }
 
 var nonSlug = regexp.MustCompile(`[^a-z0-9]+`)
@@ -55,7 +54,7 @@ func organizationDerive(ctx context.Context, w *Write) error {
 	base := Slugify(name)
 	slug := base
 	for n := 2; ; n++ {
-		taken, err := w.Tx.Count(ctx, w.Def, store.Cond{Column: "slug", Value: slug})
+		taken, err := w.Tx.Unscoped().Count(ctx, w.Def, store.Cond{Column: "slug", Value: slug}) // unique across all organizations
 		if err != nil {
 			return err
 		}
@@ -137,7 +136,8 @@ func randomToken(n int) string {
 func membershipDerive(ctx context.Context, w *Write) error {
 	if w.Old == nil {
 		email, _ := w.Rec["user_email"].(string)
-		users, err := w.Tx.GetMany(ctx, w.Tx.Registry().Lookup("users"), "email", []string{email})
+		// Unscoped: the invitee is another user, whom the inviting user cannot otherwise see.
+		users, err := w.Tx.Unscoped().GetMany(ctx, w.Tx.Registry().Lookup("users"), "email", []string{email})
 		if err != nil {
 			return err
 		}

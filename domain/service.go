@@ -29,7 +29,7 @@ type Service struct {
 
 // New returns a service writing to st.
 func New(st *store.Store) *Service {
-	return &Service{st: st, reg: st.Registry(), rules: defaultRules()}
+	return &Service{st: st, reg: st.Registry(), rules: rulesByType}
 }
 
 // Write is one create or update under way, handed to a type's rules.
@@ -85,6 +85,9 @@ func (s *Service) Create(ctx context.Context, def *models.Resource, in Input, ac
 				return err
 			}
 		}
+		if err := authorize(ctx, tx, def, w.Rec); err != nil {
+			return err
+		}
 		if err := w.failed(); err != nil {
 			return err
 		}
@@ -112,6 +115,9 @@ func (s *Service) Update(ctx context.Context, def *models.Resource, id string, i
 	err := s.st.Tx(ctx, func(tx *store.Store) error {
 		old, err := tx.Get(ctx, def, id)
 		if err != nil {
+			return err
+		}
+		if err := authorize(ctx, tx, def, old); err != nil {
 			return err
 		}
 		w := &Write{Tx: tx, Def: def, In: in, Actor: actor, Old: old, Rec: store.Record{}}
@@ -226,6 +232,9 @@ func (s *Service) Delete(ctx context.Context, def *models.Resource, id string, a
 		if err != nil {
 			return err
 		}
+		if err := authorize(ctx, tx, def, rec); err != nil {
+			return err
+		}
 		if r := s.rules[def.Type]; r != nil && r.BeforeDelete != nil {
 			if err := r.BeforeDelete(ctx, tx, rec, actor); err != nil {
 				return err
@@ -280,6 +289,9 @@ func (s *Service) Action(ctx context.Context, def *models.Resource, id, name str
 	return s.st.Tx(ctx, func(tx *store.Store) error {
 		rec, err := tx.Get(ctx, def, id)
 		if err != nil {
+			return err
+		}
+		if err := authorize(ctx, tx, def, rec); err != nil {
 			return err
 		}
 		return r.Actions[name](ctx, tx, rec, in, actor)

@@ -14,6 +14,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/commercelayer-mock/provmock/auth"
 	"github.com/commercelayer-mock/provmock/fixtures"
 	"github.com/commercelayer-mock/provmock/handlers"
 	"github.com/commercelayer-mock/provmock/models"
@@ -26,7 +27,25 @@ const testBase = "https://provisioning.commercelayer.io"
 // testServer is the real router over a real (in-memory) SQLite store loaded with the demo data.
 type testServer struct {
 	*echo.Echo
-	st *store.Store
+	st     *store.Store
+	tokens *auth.Issuer
+	actor  string // the user requests act as by default: the dataset's first user
+}
+
+// Users of the demo dataset.
+const (
+	demoOwner  = "usrDemoOwn" // owner of both demo organizations
+	demoViewer = "usrViewer1" // read_only member of The Blue Brand, no member of Green Grocer
+)
+
+// tokenFor returns a valid access token of the user.
+func (s *testServer) tokenFor(tb testing.TB, userID string) string {
+	tb.Helper()
+	tok, err := s.tokens.Issue(userID, "test-client")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return tok.AccessToken
 }
 
 // mustServer returns a fresh server with the demo dataset, a clock that starts at
@@ -56,7 +75,14 @@ func mustServerWith(tb testing.TB, dataset []byte, cfg handlers.Config) *testSer
 	if err := ds.Load(context.Background(), st); err != nil {
 		tb.Fatal(err)
 	}
-	return &testServer{Echo: handlers.NewServer(st, cfg), st: st}
+	if cfg.Tokens == nil {
+		cfg.Tokens = auth.NewIssuer("test-secret", 0, nil)
+	}
+	srv := &testServer{Echo: handlers.NewServer(st, cfg), st: st, tokens: cfg.Tokens}
+	if users := ds.IDs("users"); len(users) > 0 {
+		srv.actor = users[0]
+	}
+	return srv
 }
 
 // request describes one request; JSON:API headers are added unless set.
@@ -67,7 +93,9 @@ type request struct {
 	headers map[string]string
 }
 
-// do sends the request through the router and returns the recorded response.
+// do sends the request through the router and returns the recorded response. It acts as
+// the dataset's first user (the demo owner in the demo dataset) unless headers set
+// Authorization ("" sends none).
 func (s *testServer) do(tb testing.TB, r request) *httptest.ResponseRecorder {
 	tb.Helper()
 	var body io.Reader
@@ -79,6 +107,9 @@ func (s *testServer) do(tb testing.TB, r request) *httptest.ResponseRecorder {
 	}
 	req := httptest.NewRequest(r.method, r.path, body)
 	req.Header.Set("Accept", handlers.MediaType)
+	if s.actor != "" {
+		req.Header.Set("Authorization", "Bearer "+s.tokenFor(tb, s.actor))
+	}
 	if r.body != "" {
 		req.Header.Set("Content-Type", handlers.MediaType)
 	}

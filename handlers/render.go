@@ -30,6 +30,7 @@ type relationshipLinks struct {
 // document builds one response: its primary nodes and the included ones, each once.
 type document struct {
 	a        *api
+	st       *store.Store // as the request's user sees it: included records obey tenancy too
 	ctx      context.Context
 	base     string
 	params   *query.Params
@@ -39,7 +40,7 @@ type document struct {
 }
 
 func (a *api) newDocument(c echo.Context, p *query.Params) *document {
-	return &document{a: a, ctx: c.Request().Context(), base: a.baseURL(c), params: p,
+	return &document{a: a, st: a.store(c), ctx: c.Request().Context(), base: a.baseURL(c), params: p,
 		nodes: map[string]*jsonapi.Node{}, primary: map[string]bool{}}
 }
 
@@ -111,7 +112,7 @@ func (d *document) include(def *models.Resource, recs []store.Record, tree *quer
 			for i, r := range recs {
 				ids[i] = r.ID()
 			}
-			related, err = d.a.st.GetMany(d.ctx, target, rel.FK, ids, polymorphic(def, rel)...)
+			related, err = d.st.GetMany(d.ctx, target, rel.FK, ids, polymorphic(def, rel)...)
 			for _, r := range related {
 				parent := r.String(rel.FK)
 				linked[parent] = append(linked[parent], r.ID())
@@ -124,7 +125,7 @@ func (d *document) include(def *models.Resource, recs []store.Record, tree *quer
 					linked[r.ID()] = []string{fk}
 				}
 			}
-			related, err = d.a.st.GetMany(d.ctx, target, "id", ids)
+			related, err = d.st.GetMany(d.ctx, target, "id", ids)
 		}
 		if err != nil {
 			return err

@@ -17,15 +17,28 @@ func (a *api) params(c echo.Context, def *models.Resource) (*query.Params, error
 	return query.Parse(a.reg, def, c.QueryParams(), a.cfg.Query)
 }
 
-// actor is the user the request acts as: until tokens identify users, the first user of the
-// data (the demo owner).
+// actor is the user the request acts as: the owner of its bearer token.
 func (a *api) actor(c echo.Context) (store.Record, error) {
-	recs, _, err := a.st.List(c.Request().Context(), a.reg.Lookup("users"), store.ListQuery{Limit: 1})
-	if err != nil || len(recs) == 0 {
-		return nil, err
+	user, _ := c.Get(userKey).(store.Record)
+	if user == nil {
+		return nil, apierror.Unauthorized()
 	}
-	return recs[0], nil
+	return user, nil
 }
+
+// store is the database as the request's user sees it: their organizations and what is
+// inside them; everything else answers as if it did not exist. A request without a user
+// sees nothing.
+func (a *api) store(c echo.Context) *store.Store {
+	user, _ := c.Get(userKey).(store.Record)
+	if user == nil {
+		return a.st.As(&store.Scope{})
+	}
+	return a.st.As(&store.Scope{UserID: user.ID(), Email: user.String("email")})
+}
+
+// service applies the request's writes as its user.
+func (a *api) service(c echo.Context) *domain.Service { return domain.New(a.store(c)) }
 
 func (a *api) list(def *models.Resource) echo.HandlerFunc {
 	return func(c echo.Context) error {
@@ -39,7 +52,7 @@ func (a *api) list(def *models.Resource) echo.HandlerFunc {
 
 // writeList answers a page of def's records meeting the conditions and the query's filters.
 func (a *api) writeList(c echo.Context, def *models.Resource, p *query.Params, where []store.Cond) error {
-	recs, total, err := a.st.List(c.Request().Context(), def, store.ListQuery{
+	recs, total, err := a.store(c).List(c.Request().Context(), def, store.ListQuery{
 		Where: where, Filters: p.Filters, Sort: p.Sort, Limit: p.Page.Size, Offset: p.Page.Offset(),
 	})
 	if err != nil {
@@ -54,7 +67,7 @@ func (a *api) show(def *models.Resource) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		rec, err := a.st.Get(c.Request().Context(), def, c.Param("id"))
+		rec, err := a.store(c).Get(c.Request().Context(), def, c.Param("id"))
 		if err != nil {
 			return err
 		}
@@ -80,7 +93,7 @@ func (a *api) create(def *models.Resource) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		rec, err := a.svc.Create(c.Request().Context(), def, in, actor)
+		rec, err := a.service(c).Create(c.Request().Context(), def, in, actor)
 		if err != nil {
 			return err
 		}
@@ -109,7 +122,7 @@ func (a *api) update(def *models.Resource) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		rec, err := a.svc.Update(c.Request().Context(), def, id, in, actor)
+		rec, err := a.service(c).Update(c.Request().Context(), def, id, in, actor)
 		if err != nil {
 			return err
 		}
@@ -126,7 +139,7 @@ func (a *api) destroy(def *models.Resource) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		if err := a.svc.Delete(c.Request().Context(), def, c.Param("id"), actor); err != nil {
+		if err := a.service(c).Delete(c.Request().Context(), def, c.Param("id"), actor); err != nil {
 			return err
 		}
 		return c.NoContent(http.StatusNoContent)
@@ -143,7 +156,7 @@ func (a *api) related(def *models.Resource, rel *models.Rel) echo.HandlerFunc {
 			return err
 		}
 		ctx := c.Request().Context()
-		parent, err := a.st.Get(ctx, def, c.Param("id"))
+		parent, err := a.store(c).Get(ctx, def, c.Param("id"))
 		if err != nil {
 			return err
 		}
@@ -155,7 +168,7 @@ func (a *api) related(def *models.Resource, rel *models.Rel) echo.HandlerFunc {
 		if fk == "" {
 			return writeDoc(c, http.StatusOK, map[string]any{"data": nil})
 		}
-		rec, err := a.st.Get(ctx, target, fk)
+		rec, err := a.store(c).Get(ctx, target, fk)
 		if err != nil {
 			return err
 		}
@@ -173,13 +186,13 @@ func (a *api) linkage(def *models.Resource, rel *models.Rel) echo.HandlerFunc {
 			}
 		}
 		ctx := c.Request().Context()
-		parent, err := a.st.Get(ctx, def, c.Param("id"))
+		parent, err := a.store(c).Get(ctx, def, c.Param("id"))
 		if err != nil {
 			return err
 		}
 		var ids []string
 		if rel.ToMany {
-			recs, err := a.st.GetMany(ctx, target, rel.FK, []string{parent.ID()}, polymorphic(def, rel)...)
+			recs, err := a.store(c).GetMany(ctx, target, rel.FK, []string{parent.ID()}, polymorphic(def, rel)...)
 			if err != nil {
 				return err
 			}
@@ -225,7 +238,7 @@ func (a *api) action(def *models.Resource, act *models.Action) echo.HandlerFunc 
 		if err != nil {
 			return err
 		}
-		if err := a.svc.Action(c.Request().Context(), def, c.Param("id"), act.Name, in, actor); err != nil {
+		if err := a.service(c).Action(c.Request().Context(), def, c.Param("id"), act.Name, in, actor); err != nil {
 			return err
 		}
 		return c.NoContent(http.StatusAccepted)
@@ -272,7 +285,7 @@ func (a *api) updateSingleton(def *models.Resource) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		rec, err := a.svc.Update(c.Request().Context(), def, actor.ID(), in, actor)
+		rec, err := a.service(c).Update(c.Request().Context(), def, actor.ID(), in, actor)
 		if err != nil {
 			return err
 		}

@@ -25,13 +25,15 @@ var methods = []string{http.MethodGet, http.MethodPost, http.MethodPatch, http.M
 //	                                            organizations transfer_ownership)
 //	GET|PATCH  /api/user                        the singleton user
 //
-// plus GET /healthz. Any other method on these paths is a 405 with an Allow header; any
-// other path is a 404 RECORD_NOT_FOUND. Both are routing outcomes, decided before any
-// header is looked at (the real service's router answers before its controllers check
-// Content-Type and Accept), so only the offered operations go through negotiate.
+// plus GET /healthz and POST /oauth/token (the token endpoint of auth.commercelayer.io).
+// Any other method on these paths is a 405 with an Allow header; any other path is a 404
+// RECORD_NOT_FOUND. Both are routing outcomes, decided before any header is looked at (the
+// real service's router answers before its controllers authenticate and check Content-Type
+// and Accept), so only the offered operations go through the guard.
 func addRoutes(e *echo.Echo, a *api) {
 	e.GET("/healthz", a.healthz)
-	g := &router{group: e.Group("/api"), negotiate: a.negotiate}
+	e.POST("/oauth/token", a.token)
+	g := &router{group: e.Group("/api"), guard: []echo.MiddlewareFunc{a.authenticate, a.negotiate}}
 	for _, def := range a.reg.All() {
 		if def.Singleton {
 			g.route("/"+def.Path, opHandlers{
@@ -75,10 +77,11 @@ func when(ok bool, h echo.HandlerFunc) echo.HandlerFunc {
 	return h
 }
 
-// router registers the API's paths; negotiate wraps the offered operations only.
+// router registers the API's paths; guard (authentication, then content negotiation, in
+// the real service's order) wraps the offered operations only.
 type router struct {
-	group     *echo.Group
-	negotiate echo.MiddlewareFunc
+	group *echo.Group
+	guard []echo.MiddlewareFunc
 }
 
 // route registers the handlers of one path and a 405 for every other method.
@@ -92,14 +95,14 @@ func (g *router) route(path string, hs opHandlers) {
 	sort.Strings(allow)
 	for _, m := range methods {
 		if h := hs[m]; h != nil {
-			g.group.Add(m, path, h, g.negotiate)
+			g.group.Add(m, path, h, g.guard...)
 		} else {
 			g.group.Add(m, path, methodNotAllowed(allow))
 		}
 	}
 	// HEAD is GET without the body (net/http drops it), as in the real service's router.
 	if h := hs[http.MethodGet]; h != nil {
-		g.group.Add(http.MethodHead, path, h, g.negotiate)
+		g.group.Add(http.MethodHead, path, h, g.guard...)
 	} else {
 		g.group.Add(http.MethodHead, path, methodNotAllowed(allow))
 	}

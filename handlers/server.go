@@ -7,7 +7,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 
-	"github.com/commercelayer-mock/provmock/domain"
+	"github.com/commercelayer-mock/provmock/auth"
 	"github.com/commercelayer-mock/provmock/models"
 	"github.com/commercelayer-mock/provmock/query"
 	"github.com/commercelayer-mock/provmock/store"
@@ -27,15 +27,18 @@ type Config struct {
 	MaxBody int64
 	// Logger receives server errors; nil discards them.
 	Logger *slog.Logger
+	// Tokens signs and verifies access tokens; nil means a random secret and the default
+	// lifetime.
+	Tokens *auth.Issuer
 }
 
 // api holds every dependency of the handlers; nothing else is reachable from them.
 type api struct {
-	st  *store.Store
-	svc *domain.Service
-	reg *models.Registry
-	cfg Config
-	log *slog.Logger
+	st     *store.Store // unscoped: handlers use a.store(c), which sees what the request's user may
+	tokens *auth.Issuer
+	reg    *models.Registry
+	cfg    Config
+	log    *slog.Logger
 	// bodyOptional holds the route paths of actions that take no parameters, which may be
 	// posted without a body or Content-Type.
 	bodyOptional map[string]bool
@@ -50,7 +53,11 @@ func NewServer(st *store.Store, cfg Config) *echo.Echo {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	a := &api{st: st, svc: domain.New(st), reg: st.Registry(), cfg: cfg, log: log, bodyOptional: map[string]bool{}}
+	tokens := cfg.Tokens
+	if tokens == nil {
+		tokens = auth.NewIssuer("", 0, nil)
+	}
+	a := &api{st: st, tokens: tokens, reg: st.Registry(), cfg: cfg, log: log, bodyOptional: map[string]bool{}}
 	e := echo.New()
 	e.HideBanner = true
 	e.HidePort = true

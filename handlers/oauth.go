@@ -1,0 +1,159 @@
+package handlers
+
+import (
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"mime"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/commercelayer-mock/provmock/apierror"
+	"github.com/commercelayer-mock/provmock/auth"
+	"github.com/commercelayer-mock/provmock/store"
+)
+
+// oauthError is an OAuth2 error response (RFC 6749, section 5.2), worded as the real auth
+// service (Doorkeeper) words them.
+type oauthError struct {
+	Error       string `json:"error"`
+	Description string `json:"error_description"`
+}
+
+var (
+	errInvalidClient = oauthError{"invalid_client",
+		"Client authentication failed due to unknown client, no client authentication included, or unsupported authentication method."}
+	errUnsupportedGrant = oauthError{"unsupported_grant_type",
+		"The authorization grant type is not supported by the authorization server."}
+	errInvalidRequest = oauthError{"invalid_request",
+		"The request is missing a required parameter, includes an unsupported parameter value, or is otherwise malformed."}
+)
+
+// tokenResponse is a successful token response.
+type tokenResponse struct {
+	AccessToken string `json:"access_token"`
+	TokenType   string `json:"token_type"`
+	ExpiresIn   int64  `json:"expires_in"`
+	Scope       string `json:"scope"`
+	CreatedAt   int64  `json:"created_at"`
+}
+
+func writeOAuth(c echo.Context, status int, body any) error {
+	h := c.Response().Header()
+	h.Set("Cache-Control", "no-store")
+	h.Set("Pragma", "no-cache")
+	if status == http.StatusUnauthorized {
+		h.Set("WWW-Authenticate", `Basic realm="provmock", error="invalid_client"`)
+	}
+	return c.JSON(status, body)
+}
+
+// token serves POST /oauth/token, the client credentials grant of auth.commercelayer.io:
+// credentials in a JSON body, a form body, or HTTP Basic client authentication.
+func (a *api) token(c echo.Context) error {
+	params, ok := a.tokenParams(c)
+	if !ok {
+		return writeOAuth(c, http.StatusBadRequest, errInvalidRequest)
+	}
+	id, secret, basic := c.Request().BasicAuth()
+	if basic {
+		// RFC 6749 2.3.1: Basic credentials are form-encoded before being base64-encoded.
+		if u, err := url.QueryUnescape(id); err == nil {
+			id = u
+		}
+		if s, err := url.QueryUnescape(secret); err == nil {
+			secret = s
+		}
+	} else {
+		id, secret = params["client_id"], params["client_secret"]
+	}
+	switch grant := params["grant_type"]; {
+	case grant == "":
+		return writeOAuth(c, http.StatusBadRequest, errInvalidRequest)
+	case grant != "client_credentials":
+		return writeOAuth(c, http.StatusBadRequest, errUnsupportedGrant)
+	}
+	if id == "" || secret == "" {
+		return writeOAuth(c, http.StatusUnauthorized, errInvalidClient)
+	}
+	users, err := a.st.GetMany(c.Request().Context(), a.reg.Lookup("users"), "client_id", []string{id})
+	if err != nil {
+		return err
+	}
+	if len(users) == 0 || subtle.ConstantTimeCompare([]byte(users[0].String("client_secret")), []byte(secret)) != 1 {
+		return writeOAuth(c, http.StatusUnauthorized, errInvalidClient)
+	}
+	tok, err := a.tokens.Issue(users[0].ID(), id)
+	if err != nil {
+		return err
+	}
+	return writeOAuth(c, http.StatusOK, tokenResponse{
+		AccessToken: tok.AccessToken, TokenType: "bearer", ExpiresIn: tok.ExpiresIn, Scope: auth.Scope, CreatedAt: tok.CreatedAt,
+	})
+}
+
+// tokenParams reads the grant's parameters from a JSON or form body; ok is false for a
+// body that cannot be read.
+func (a *api) tokenParams(c echo.Context) (map[string]string, bool) {
+	r := c.Request()
+	r.Body = http.MaxBytesReader(c.Response(), r.Body, a.cfg.MaxBody)
+	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	params := map[string]string{}
+	switch {
+	case mt == "application/x-www-form-urlencoded":
+		if err := r.ParseForm(); err != nil {
+			return nil, false
+		}
+		for k := range r.PostForm {
+			params[k] = r.PostForm.Get(k)
+		}
+	case mt == "application/json" || mt == MediaType || strings.HasSuffix(mt, "+json"):
+		var body map[string]any
+		if err := json.NewDecoder(r.Body).Decode(&body); err != nil || body == nil {
+			return nil, false
+		}
+		for k, v := range body {
+			s, ok := v.(string)
+			if !ok {
+				return nil, false
+			}
+			params[k] = s
+		}
+	default:
+		return nil, false
+	}
+	return params, true
+}
+
+// userKey is where authenticate leaves the request's user in the Echo context.
+const userKey = "provmock.user"
+
+// authenticate guards /api: a valid bearer token of a known user, or a 401. An expired
+// token answers INVALID_TOKEN, which makes the official SDK refresh.
+func (a *api) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		scheme, token, _ := strings.Cut(c.Request().Header.Get("Authorization"), " ")
+		if !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(token) == "" {
+			return apierror.Unauthorized()
+		}
+		userID, err := a.tokens.Verify(strings.TrimSpace(token))
+		switch {
+		case errors.Is(err, auth.ErrExpired):
+			return apierror.InvalidToken()
+		case err != nil:
+			return apierror.Unauthorized()
+		}
+		user, err := a.st.Get(c.Request().Context(), a.reg.Lookup("users"), userID)
+		if store.IsNotFound(err) {
+			return apierror.Unauthorized()
+		}
+		if err != nil {
+			return err
+		}
+		c.Set(userKey, user)
+		return next(c)
+	}
+}
