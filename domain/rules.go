@@ -79,7 +79,7 @@ func organizationSetUp(ctx context.Context, w *Write, org store.Record) error {
 	roles := w.Tx.Registry().Lookup("roles")
 	var adminID string
 	for _, kind := range []string{"admin", "read_only"} {
-		role, err := w.Tx.Insert(ctx, roles, store.Record{"name": kind, "kind": kind, "organization_id": org.ID()})
+		role, err := insert(ctx, w.Tx, roles, store.Record{"name": kind, "kind": kind, "organization_id": org.ID()}, w.Actor)
 		if err != nil {
 			return err
 		}
@@ -90,7 +90,7 @@ func organizationSetUp(ctx context.Context, w *Write, org store.Record) error {
 	if w.Actor == nil {
 		return nil
 	}
-	_, err := w.Tx.Insert(ctx, w.Tx.Registry().Lookup("memberships"), store.Record{
+	_, err := insert(ctx, w.Tx, w.Tx.Registry().Lookup("memberships"), store.Record{
 		"user_email":      w.Actor["email"],
 		"user_first_name": w.Actor["first_name"],
 		"user_last_name":  w.Actor["last_name"],
@@ -100,7 +100,7 @@ func organizationSetUp(ctx context.Context, w *Write, org store.Record) error {
 		"test_enabled":    true,
 		"organization_id": org.ID(),
 		"role_id":         adminID,
-	})
+	}, w.Actor)
 	return err
 }
 
@@ -218,10 +218,9 @@ func transferOwnership(ctx context.Context, tx *store.Store, org store.Record, i
 		return err
 	}
 	for _, m := range current {
-		if _, err := tx.Update(ctx, memberships, m.ID(), store.Record{"owner": false}); err != nil {
+		if err := update(ctx, tx, memberships, m, store.Record{"owner": false}, actor); err != nil {
 			return err
 		}
 	}
-	_, err = tx.Update(ctx, memberships, found[0].ID(), store.Record{"owner": true})
-	return err
+	return update(ctx, tx, memberships, found[0], store.Record{"owner": true}, actor)
 }

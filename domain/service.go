@@ -104,7 +104,10 @@ func (s *Service) Create(ctx context.Context, def *models.Resource, in Input, ac
 			}
 		}
 		out, err = tx.Get(ctx, def, rec.ID())
-		return err
+		if err != nil {
+			return err
+		}
+		return recordVersion(ctx, tx, def, eventCreate, nil, out, actor)
 	})
 	return out, err
 }
@@ -149,7 +152,10 @@ func (s *Service) Update(ctx context.Context, def *models.Resource, id string, i
 			return err
 		}
 		out, err = tx.Get(ctx, def, id)
-		return err
+		if err != nil {
+			return err
+		}
+		return recordVersion(ctx, tx, def, eventUpdate, old, out, actor)
 	})
 	return out, err
 }
@@ -243,7 +249,10 @@ func (s *Service) Delete(ctx context.Context, def *models.Resource, id string, a
 		if err := s.checkDependents(ctx, tx, def, id); err != nil {
 			return err
 		}
-		return tx.Delete(ctx, def, id)
+		if err := tx.Delete(ctx, def, id); err != nil {
+			return err
+		}
+		return recordVersion(ctx, tx, def, eventDestroy, rec, nil, actor)
 	})
 }
 

@@ -108,7 +108,8 @@ type Tenancy struct {
 	OrgColumn  string // column holding the organization id ("id" for organizations)
 	UserColumn string // column holding the owning user's id ("id" for users)
 	// AboutPrefix names the {prefix}_type/{prefix}_id columns of a row about another
-	// record (versions: resource_type, resource_id).
+	// record (versions: resource_type, resource_id); such a row belongs to that record's
+	// organization, which a dataset may leave for the loader to derive.
 	AboutPrefix string
 }
 
@@ -123,6 +124,8 @@ type Resource struct {
 	Rels      []Rel
 	Actions   []Action
 	Tenancy   Tenancy
+	// Versioned types get a version (an audit record) for every create, update and delete.
+	Versioned bool
 
 	attrs map[string]*Attr
 	rels  map[string]*Rel

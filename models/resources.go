@@ -75,10 +75,11 @@ var identityProviders = &Resource{
 }
 
 var memberships = &Resource{
-	Tenancy: Tenancy{OrgColumn: "organization_id"},
-	Type:    "memberships",
-	Ops:     OpList | OpCreate | OpRetrieve | OpUpdate | OpDelete,
-	Actions: []Action{{Name: "resend", Method: "POST"}},
+	Versioned: true,
+	Tenancy:   Tenancy{OrgColumn: "organization_id"},
+	Type:      "memberships",
+	Ops:       OpList | OpCreate | OpRetrieve | OpUpdate | OpDelete,
+	Actions:   []Action{{Name: "resend", Method: "POST"}},
 	Attrs: []Attr{
 		{Name: "user_email", Kind: String, Flags: Create | Required | Filterable | Indexed},
 		{Name: "user_first_name", Kind: String},
@@ -190,9 +191,10 @@ var organizations = &Resource{
 }
 
 var permissions = &Resource{
-	Tenancy: Tenancy{OrgColumn: "organization_id"},
-	Type:    "permissions",
-	Ops:     OpList | OpCreate | OpRetrieve | OpUpdate,
+	Versioned: true,
+	Tenancy:   Tenancy{OrgColumn: "organization_id"},
+	Type:      "permissions",
+	Ops:       OpList | OpCreate | OpRetrieve | OpUpdate,
 	Attrs: []Attr{
 		{Name: "can_create", Kind: Boolean, Flags: writable | Required | Filterable},
 		{Name: "can_read", Kind: Boolean, Flags: writable | Required | Filterable},
@@ -209,9 +211,10 @@ var permissions = &Resource{
 }
 
 var roles = &Resource{
-	Tenancy: Tenancy{OrgColumn: "organization_id"},
-	Type:    "roles",
-	Ops:     OpList | OpCreate | OpRetrieve | OpUpdate,
+	Versioned: true,
+	Tenancy:   Tenancy{OrgColumn: "organization_id"},
+	Type:      "roles",
+	Ops:       OpList | OpCreate | OpRetrieve | OpUpdate,
 	Attrs: []Attr{
 		{Name: "name", Kind: String, Flags: writable | Required | Filterable | Indexed},
 		{Name: "kind", Kind: String, Flags: Filterable, Default: "custom"},
@@ -245,8 +248,10 @@ var users = &Resource{
 }
 
 var versions = &Resource{
-	Tenancy: Tenancy{AboutPrefix: "resource"},
-	Type:    "versions",
+	Type: "versions",
+	// A version stays visible to the organization of the record it is about, also after
+	// that record is destroyed.
+	Tenancy: Tenancy{OrgColumn: "organization_id", AboutPrefix: "resource"},
 	Ops:     OpList | OpRetrieve,
 	Attrs: []Attr{
 		{Name: "resource_type", Kind: String, Flags: Filterable},
@@ -254,6 +259,7 @@ var versions = &Resource{
 		{Name: "event", Kind: String},
 		{Name: "changes", Kind: Object},
 		{Name: "who", Kind: Object},
+		{Name: "organization_id", Kind: String, Flags: Hidden | Indexed},
 	},
 }
 

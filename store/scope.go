@@ -1,10 +1,7 @@
 package store
 
 import (
-	"fmt"
-	"strings"
-
-	"gorm.io/gorm/clause"
+		"gorm.io/gorm/clause"
 
 	"github.com/commercelayer-mock/provmock/models"
 )
@@ -51,20 +48,6 @@ func (s *Store) visibleSQL(def *models.Resource) (string, []any) {
 		return col(t.OrgColumn) + " IN (" + memberOrgs + ")", []any{s.scope.Email}
 	case t.UserColumn != "":
 		return col(t.UserColumn) + " = ?", []any{s.scope.UserID}
-	case t.AboutPrefix != "":
-		// A row about another record is visible when that record is.
-		var parts []string
-		var args []any
-		for _, other := range s.reg.All() {
-			if other.Tenancy.AboutPrefix != "" {
-				continue
-			}
-			inner, innerArgs := s.visibleSQL(other)
-			parts = append(parts, fmt.Sprintf("(%s = ? AND %s IN (SELECT %s.id FROM %s WHERE %s))",
-				col(t.AboutPrefix+"_type"), col(t.AboutPrefix+"_id"), quote(other.Type), quote(other.Type), inner))
-			args = append(append(args, other.Type), innerArgs...)
-		}
-		return "(" + strings.Join(parts, " OR ") + ")", args
 	}
 	return "0", nil // a type without tenancy is seen by nobody through a scoped handle
 }

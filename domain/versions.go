@@ -1,0 +1,97 @@
+package domain
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+
+	"github.com/commercelayer-mock/provmock/models"
+	"github.com/commercelayer-mock/provmock/store"
+)
+
+// Version events, as the real service's audit trail names them.
+const (
+	eventCreate  = "create"
+	eventUpdate  = "update"
+	eventDestroy = "destroy"
+)
+
+// recordVersion writes the audit record of a write to a versioned type: which attributes
+// changed, from what to what, and who made the change. old is nil on create, new on destroy.
+func recordVersion(ctx context.Context, tx *store.Store, def *models.Resource, event string, old, new store.Record, actor store.Record) error {
+	if !def.Versioned {
+		return nil
+	}
+	changes := map[string][2]any{}
+	for _, a := range def.Attrs {
+		if !a.Rendered() || a.Name == "created_at" || a.Name == "updated_at" {
+			continue
+		}
+		before, after := old[a.Name], new[a.Name]
+		if !sameValue(before, after) {
+			changes[a.Name] = [2]any{before, after}
+		}
+	}
+	if event == eventUpdate && len(changes) == 0 {
+		return nil // nothing the audit trail would show
+	}
+	rec := new
+	if rec == nil {
+		rec = old
+	}
+	orgID := rec.String(def.Tenancy.OrgColumn)
+	if def.Tenancy.OrgColumn == "id" {
+		orgID = rec.ID()
+	}
+	_, err := tx.Insert(ctx, tx.Registry().Lookup("versions"), store.Record{
+		"resource_type": def.Type,
+		"resource_id":   rec.ID(),
+		"event":         event,
+		"changes":       changes,
+		"who":           who(actor),
+		// The version stays with the record's organization after the record is destroyed.
+		"organization_id": orgID,
+	})
+	return err
+}
+
+// who names the user who made a change.
+func who(actor store.Record) map[string]any {
+	if actor == nil {
+		return map[string]any{}
+	}
+	return map[string]any{"user": map[string]any{
+		"id":         actor.ID(),
+		"email":      actor["email"],
+		"first_name": actor["first_name"],
+		"last_name":  actor["last_name"],
+	}}
+}
+
+// sameValue compares two record values; objects compare by their JSON text.
+func sameValue(a, b any) bool {
+	ra, aok := a.(json.RawMessage)
+	rb, bok := b.(json.RawMessage)
+	if aok || bok {
+		return aok && bok && bytes.Equal(ra, rb)
+	}
+	return a == b
+}
+
+// insert stores a record as a side effect of another write, with its version.
+func insert(ctx context.Context, tx *store.Store, def *models.Resource, rec, actor store.Record) (store.Record, error) {
+	out, err := tx.Insert(ctx, def, rec)
+	if err != nil {
+		return nil, err
+	}
+	return out, recordVersion(ctx, tx, def, eventCreate, nil, out, actor)
+}
+
+// update changes a record as a side effect of another write, with its version.
+func update(ctx context.Context, tx *store.Store, def *models.Resource, old, changes, actor store.Record) error {
+	out, err := tx.Update(ctx, def, old.ID(), changes)
+	if err != nil {
+		return err
+	}
+	return recordVersion(ctx, tx, def, eventUpdate, old, out, actor)
+}
