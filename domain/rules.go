@@ -3,10 +3,12 @@ package domain
 import (
 	"context"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/commercelayer-mock/provmock/apierror"
+	"github.com/commercelayer-mock/provmock/models"
 	"github.com/commercelayer-mock/provmock/store"
 )
 
@@ -16,26 +18,39 @@ type Rules struct {
 	BeforeCreate func(ctx context.Context, w *Write) error
 	AfterCreate  func(ctx context.Context, w *Write, rec store.Record) error
 	BeforeUpdate func(ctx context.Context, w *Write) error
+	AfterUpdate  func(ctx context.Context, w *Write, rec store.Record) error
 	BeforeDelete func(ctx context.Context, tx *store.Store, rec, actor store.Record) error
-	Actions      map[string]func(ctx context.Context, tx *store.Store, rec store.Record, in Input, actor store.Record) error
+	AfterDelete  func(ctx context.Context, tx *store.Store, rec, actor store.Record) error
+	Actions      map[string]ActionFunc
 }
+
+// ActionFunc runs a custom action on a record the user may write.
+type ActionFunc func(ctx context.Context, tx *store.Store, rec store.Record, in Input, actor store.Record) error
 
 // rulesByType holds the rules of the types that have any.
 var rulesByType = map[string]*Rules{
 	"organizations": {
 		BeforeCreate: organizationDerive,
 		AfterCreate:  organizationSetUp,
-		Actions:      map[string]func(context.Context, *store.Store, store.Record, Input, store.Record) error{"transfer_ownership": transferOwnership},
+		Actions:      map[string]ActionFunc{"transfer_ownership": transferOwnership},
 	},
 	"api_credentials": {BeforeCreate: apiCredentialDerive},
 	"memberships": {
 		BeforeCreate: membershipDerive,
+		AfterCreate: func(ctx context.Context, w *Write, rec store.Record) error {
+			return refreshTotals(ctx, w.Tx, rec.String("organization_id"))
+		},
 		BeforeUpdate: membershipDerive,
-		Actions:      map[string]func(context.Context, *store.Store, store.Record, Input, store.Record) error{"resend": resendInvitation},
+		BeforeDelete: keepOwnerMembership,
+		AfterDelete: func(ctx context.Context, tx *store.Store, rec, _ store.Record) error {
+			return refreshTotals(ctx, tx, rec.String("organization_id"))
+		},
+		Actions: map[string]ActionFunc{"resend": resendInvitation},
 	},
 	"membership_profiles": {BeforeCreate: testEnabledFromScope, BeforeUpdate: testEnabledFromScope},
 	"identity_providers":  {BeforeCreate: identityProviderDerive, BeforeUpdate: identityProviderToggle},
 	"permissions":         {BeforeCreate: permissionDerive},
+	"roles":               {BeforeUpdate: keepBaseRoleNames, AfterUpdate: addMissingBasePermissions},
 }
 
 var nonSlug = regexp.MustCompile(`[^a-z0-9]+`)
@@ -49,6 +64,8 @@ func Slugify(name string) string {
 	return s
 }
 
+// organizationDerive gives a new organization a unique slug ("blue-brand", then
+// "blue-brand-2"), its domain, and its subscription.
 func organizationDerive(ctx context.Context, w *Write) error {
 	name, _ := w.Rec["name"].(string)
 	base := Slugify(name)
@@ -65,45 +82,125 @@ func organizationDerive(ctx context.Context, w *Write) error {
 	}
 	w.Rec["slug"] = slug
 	w.Rec["domain"] = slug + ".commercelayer.io"
-	w.Rec["subscription_info"] = map[string]any{
-		"plan_type": "growth",
-		"limits":    map[string]any{"markets": 5, "skus": 10000, "organizations": 2, "memberships": 5},
-		"totals":    map[string]any{"organizations": 1, "markets": 0, "memberships": 1, "skus": 0},
-	}
+	w.Rec["subscription_info"] = subscriptionInfo(0, 0)
 	return nil
 }
 
-// organizationSetUp gives a new organization its admin and read_only roles and makes the
-// creating user its owner.
+// subscriptionInfo is a growth plan's limits beside the organization's real totals.
+func subscriptionInfo(organizations, memberships int64) map[string]any {
+	return map[string]any{
+		"plan_type": "growth",
+		"limits":    map[string]any{"markets": 5, "skus": 10000, "organizations": 2, "memberships": 5},
+		"totals":    map[string]any{"organizations": organizations, "markets": 0, "memberships": memberships, "skus": 0},
+	}
+}
+
+// refreshTotals recounts an organization's memberships, and the organizations its owner
+// owns, into its subscription_info.
+func refreshTotals(ctx context.Context, tx *store.Store, orgID string) error {
+	all := tx.Unscoped()
+	reg := tx.Registry()
+	members := reg.Lookup("memberships")
+	n, err := all.Count(ctx, members, store.Cond{Column: "organization_id", Value: orgID})
+	if err != nil {
+		return err
+	}
+	var owned int64
+	owners, err := all.GetMany(ctx, members, "organization_id", []string{orgID}, store.Cond{Column: "owner", Value: true})
+	if err != nil {
+		return err
+	}
+	if len(owners) > 0 {
+		if owned, err = all.Count(ctx, members, store.Cond{Column: "user_email", Value: owners[0]["user_email"]},
+			store.Cond{Column: "owner", Value: true}); err != nil {
+			return err
+		}
+	}
+	_, err = all.Update(ctx, reg.Lookup("organizations"), orgID, store.Record{"subscription_info": subscriptionInfo(owned, n)})
+	return err
+}
+
+// organizationSetUp gives a new organization its admin and read_only roles, each with a
+// permission on every base subject, and makes the creating user its owner.
 func organizationSetUp(ctx context.Context, w *Write, org store.Record) error {
-	roles := w.Tx.Registry().Lookup("roles")
+	reg := w.Tx.Registry()
 	var adminID string
 	for _, kind := range []string{"admin", "read_only"} {
-		role, err := insert(ctx, w.Tx, roles, store.Record{"name": kind, "kind": kind, "organization_id": org.ID()}, w.Actor)
+		role, err := insert(ctx, w.Tx, reg.Lookup("roles"), store.Record{"name": kind, "kind": kind, "organization_id": org.ID()}, w.Actor)
 		if err != nil {
 			return err
 		}
 		if kind == "admin" {
 			adminID = role.ID()
 		}
+		full := kind == "admin"
+		if err := addPermissions(ctx, w.Tx, role, models.BaseSubjects, full, true, w.Actor); err != nil {
+			return err
+		}
 	}
-	if w.Actor == nil {
-		return nil
+	if w.Actor != nil {
+		if _, err := insert(ctx, w.Tx, reg.Lookup("memberships"), store.Record{
+			"user_email":      w.Actor["email"],
+			"user_first_name": w.Actor["first_name"],
+			"user_last_name":  w.Actor["last_name"],
+			"status":          "active",
+			"owner":           true,
+			"access_scope":    "all_access",
+			"test_enabled":    true,
+			"organization_id": org.ID(),
+			"role_id":         adminID,
+		}, w.Actor); err != nil {
+			return err
+		}
 	}
-	_, err := insert(ctx, w.Tx, w.Tx.Registry().Lookup("memberships"), store.Record{
-		"user_email":      w.Actor["email"],
-		"user_first_name": w.Actor["first_name"],
-		"user_last_name":  w.Actor["last_name"],
-		"status":          "active",
-		"owner":           true,
-		"access_scope":    "all_access",
-		"test_enabled":    true,
-		"organization_id": org.ID(),
-		"role_id":         adminID,
-	}, w.Actor)
-	return err
+	return refreshTotals(ctx, w.Tx, org.ID())
 }
 
+// addPermissions gives a role a permission on each subject: every right when write is
+// true, else reading only when read is true, else none.
+func addPermissions(ctx context.Context, tx *store.Store, role store.Record, subjects []string, write, read bool, actor store.Record) error {
+	perms := tx.Registry().Lookup("permissions")
+	for _, subject := range subjects {
+		if _, err := insert(ctx, tx, perms, store.Record{
+			"subject": subject, "can_create": write, "can_read": read, "can_update": write, "can_destroy": write,
+			"role_id": role.ID(), "organization_id": role["organization_id"],
+		}, actor); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// keepBaseRoleNames refuses to rename the admin and read_only roles.
+func keepBaseRoleNames(ctx context.Context, w *Write) error {
+	name, renamed := w.Rec["name"]
+	if renamed && name != w.Old["name"] && w.Old.String("kind") != "custom" {
+		w.Fail(apierror.AttrInvalid("name", "can't be changed for the admin and read_only roles", "invalid", map[string]any{"value": name}))
+	}
+	return nil
+}
+
+// addMissingBasePermissions, on _add_missing_base_permissions: true, gives the role a
+// permission with every right false for each base subject it has none on.
+func addMissingBasePermissions(ctx context.Context, w *Write, role store.Record) error {
+	if v, _ := w.In.Attrs["_add_missing_base_permissions"].(bool); !v {
+		return nil
+	}
+	have, err := w.Tx.Unscoped().GetMany(ctx, w.Tx.Registry().Lookup("permissions"), "role_id", []string{role.ID()})
+	if err != nil {
+		return err
+	}
+	var missing []string
+	for _, subject := range models.BaseSubjects {
+		if !slices.ContainsFunc(have, func(p store.Record) bool { return p.String("subject") == subject }) {
+			missing = append(missing, subject)
+		}
+	}
+	return addPermissions(ctx, w.Tx, role, missing, false, false, w.Actor)
+}
+
+// apiCredentialDerive generates the client id, and a secret for confidential kinds; a
+// sales channel is public: no secret, market-wide scope, longer-lived tokens.
 func apiCredentialDerive(ctx context.Context, w *Write) error {
 	kind, _ := w.Rec["kind"].(string)
 	public := kind == "sales_channel"
@@ -133,6 +230,8 @@ func randomToken(n int) string {
 	return b.String()[:n]
 }
 
+// membershipDerive fills a new member's names from their account, when they have one, and
+// keeps test_enabled in step with access_scope.
 func membershipDerive(ctx context.Context, w *Write) error {
 	if w.Old == nil {
 		email, _ := w.Rec["user_email"].(string)
@@ -156,6 +255,15 @@ func testEnabledFromScope(ctx context.Context, w *Write) error {
 		scope = "live_access"
 	}
 	w.Rec["test_enabled"] = scope != "live_access"
+	return nil
+}
+
+// keepOwnerMembership refuses to delete the owner's membership: the organization depends on
+// its owner.
+func keepOwnerMembership(ctx context.Context, tx *store.Store, rec, actor store.Record) error {
+	if rec["owner"] == true {
+		return apierror.Locked("organization")
+	}
 	return nil
 }
 
@@ -195,30 +303,46 @@ func permissionDerive(ctx context.Context, w *Write) error {
 	return nil
 }
 
+// resendInvitation accepts a resend for an invitation still pending.
 func resendInvitation(ctx context.Context, tx *store.Store, rec store.Record, in Input, actor store.Record) error {
 	if rec.String("status") != "pending" {
-		return apierror.Validation("/data/attributes/status", "status", "must be pending to resend the invitation", "invalid", nil)
+		return apierror.Validation("/data/attributes/status", "status", "must be pending to resend the invitation", "invalid",
+			map[string]any{"value": rec.String("status")})
 	}
 	return nil
 }
 
-// transferOwnership moves the owner flag to the active member with new_owner_email.
+// transferOwnership moves the owner flag to the active member with new_owner_email; the
+// old owner stays an admin member. Only the owner may give the organization away.
 func transferOwnership(ctx context.Context, tx *store.Store, org store.Record, in Input, actor store.Record) error {
-	email, _ := in.Attrs["new_owner_email"].(string)
-	memberships := tx.Registry().Lookup("memberships")
-	found, err := tx.GetMany(ctx, memberships, "user_email", []string{email}, store.Cond{Column: "organization_id", Value: org.ID()})
+	reg := tx.Registry()
+	memberships := reg.Lookup("memberships")
+	all := tx.Unscoped()
+	current, err := all.GetMany(ctx, memberships, "organization_id", []string{org.ID()}, store.Cond{Column: "owner", Value: true})
 	if err != nil {
 		return err
 	}
-	if email == "" || len(found) == 0 || found[0].String("status") != "active" {
-		return apierror.AttrInvalid("new_owner_email", "must be the email of an active member", "invalid", nil)
+	if len(current) == 0 || actor == nil || current[0]["user_email"] != actor["email"] {
+		return apierror.Unauthorized()
 	}
-	current, err := tx.GetMany(ctx, memberships, "organization_id", []string{org.ID()}, store.Cond{Column: "owner", Value: true})
+	email, _ := in.Attrs["new_owner_email"].(string)
+	found, err := all.GetMany(ctx, memberships, "user_email", []string{email}, store.Cond{Column: "organization_id", Value: org.ID()})
+	if err != nil {
+		return err
+	}
+	if len(found) == 0 || found[0].String("status") != "active" || found[0]["owner"] == true {
+		return apierror.AttrInvalid("new_owner_email", "must be the email of another active member", "invalid", map[string]any{"value": email})
+	}
+	admins, err := all.GetMany(ctx, reg.Lookup("roles"), "organization_id", []string{org.ID()}, store.Cond{Column: "kind", Value: "admin"})
 	if err != nil {
 		return err
 	}
 	for _, m := range current {
-		if err := update(ctx, tx, memberships, m, store.Record{"owner": false}, actor); err != nil {
+		changes := store.Record{"owner": false}
+		if len(admins) > 0 {
+			changes["role_id"] = admins[0].ID()
+		}
+		if err := update(ctx, tx, memberships, m, changes, actor); err != nil {
 			return err
 		}
 	}

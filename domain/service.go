@@ -88,6 +88,9 @@ func (s *Service) Create(ctx context.Context, def *models.Resource, in Input, ac
 		if err := authorize(ctx, tx, def, w.Rec); err != nil {
 			return err
 		}
+		if err := validate(ctx, w); err != nil {
+			return err
+		}
 		if err := w.failed(); err != nil {
 			return err
 		}
@@ -142,6 +145,9 @@ func (s *Service) Update(ctx context.Context, def *models.Resource, id string, i
 				return err
 			}
 		}
+		if err := validate(ctx, w); err != nil {
+			return err
+		}
 		if err := w.failed(); err != nil {
 			return err
 		}
@@ -155,9 +161,26 @@ func (s *Service) Update(ctx context.Context, def *models.Resource, id string, i
 		if err != nil {
 			return err
 		}
-		return recordVersion(ctx, tx, def, eventUpdate, old, out, actor)
+		if err := recordVersion(ctx, tx, def, eventUpdate, old, out, actor); err != nil {
+			return err
+		}
+		if r != nil && r.AfterUpdate != nil {
+			if err := r.AfterUpdate(ctx, w, out); err != nil {
+				return err
+			}
+			out, err = tx.Get(ctx, def, id)
+		}
+		return err
 	})
 	return out, err
+}
+
+// validate applies the checks every type shares, driven by the descriptions.
+func validate(ctx context.Context, w *Write) error {
+	if err := validateAttrs(ctx, w); err != nil {
+		return err
+	}
+	return validateSameOrganization(ctx, w)
 }
 
 // collect copies the stored attributes of the input into the record and resolves its
@@ -251,6 +274,11 @@ func (s *Service) Delete(ctx context.Context, def *models.Resource, id string, a
 		}
 		if err := tx.Delete(ctx, def, id); err != nil {
 			return err
+		}
+		if r := s.rules[def.Type]; r != nil && r.AfterDelete != nil {
+			if err := r.AfterDelete(ctx, tx, rec, actor); err != nil {
+				return err
+			}
 		}
 		return recordVersion(ctx, tx, def, eventDestroy, rec, nil, actor)
 	})

@@ -55,12 +55,35 @@ const (
 // Has reports whether all of the given flags are set.
 func (f Flag) Has(g Flag) bool { return f&g == g }
 
-// Attr describes one attribute of a resource type.
+// Format is a shape a string attribute's value must have.
+type Format int
+
+const (
+	AnyText  Format = iota
+	Email           // an email address
+	URL             // an absolute http or https URL
+	HexColor        // "#" and six hexadecimal digits
+	TimeZone        // an IANA time zone name
+)
+
+// Range bounds an integer attribute, both ends included.
+type Range struct{ Min, Max int64 }
+
+// Attr describes one attribute of a resource type, with the validations the real service
+// applies to it.
 type Attr struct {
 	Name    string
 	Kind    Kind
 	Flags   Flag
 	Default any // stored when a create leaves the attribute out; nil means NULL
+
+	Enum   []string // the values allowed ("inclusion")
+	Format Format   // the shape a string must have ("invalid")
+	Range  *Range   // the bounds of an integer ("greater_than_or_equal_to", ...)
+	// Unique makes the value unique ("taken") among all records, or among those sharing
+	// the UniqueWithin column (a membership's email within its organization).
+	Unique       bool
+	UniqueWithin string
 }
 
 // Stored reports whether the attribute has a column.
