@@ -15,11 +15,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/commercelayer-mock/provmock/auth"
 	"github.com/commercelayer-mock/provmock/fixtures"
-	"github.com/commercelayer-mock/provmock/handlers"
-	"github.com/commercelayer-mock/provmock/models"
-	"github.com/commercelayer-mock/provmock/query"
+	"github.com/commercelayer-mock/provmock/mock"
 	"github.com/commercelayer-mock/provmock/store"
 )
 
@@ -32,6 +29,11 @@ type Config struct {
 	LenientFilters bool
 	TokenSecret    string        // HS256 key of access tokens; empty: random per start
 	TokenTTL       time.Duration // lifetime of access tokens
+	AdminToken     string        // protects the control API when set
+	RateLimits     bool          // the real service's rate limits from the start
+	AllowOrigins   []string      // CORS origins; empty: any
+	LogFormat      string        // text or json
+	Quiet          bool          // no request logs
 }
 
 // ParseConfig reads flags, each falling back to an environment variable, then to a default
@@ -52,6 +54,11 @@ func ParseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 	fs.StringVar(&cfg.BaseURL, "base-url", env("BASE_URL", ""), "base of every link, e.g. https://provisioning.commercelayer.io; default: the address requests come to (env BASE_URL)")
 	fs.StringVar(&cfg.TokenSecret, "token-secret", env("TOKEN_SECRET", ""), "key that signs access tokens (HS256); default: random per start (env TOKEN_SECRET)")
 	ttl := fs.Int("token-ttl", 0, "lifetime of access tokens in seconds (env TOKEN_TTL, default 7200)")
+	fs.StringVar(&cfg.AdminToken, "admin-token", env("ADMIN_TOKEN", ""), "when set, the control API /_mock needs Authorization: Bearer {token} (env ADMIN_TOKEN)")
+	origins := fs.String("allow-origins", env("ALLOW_ORIGINS", ""), "comma-separated browser origins CORS admits; default any (env ALLOW_ORIGINS)")
+	fs.StringVar(&cfg.LogFormat, "log-format", env("LOG_FORMAT", "text"), "log lines as text or json (env LOG_FORMAT)")
+	fs.BoolVar(&cfg.RateLimits, "rate-limits", false, "emulate the real service's rate limits from the start (env RATE_LIMITS=1)")
+	fs.BoolVar(&cfg.Quiet, "quiet", false, "no request logs (env QUIET=1)")
 	fs.BoolVar(&cfg.LenientFilters, "lenient-filters", false, "ignore unknown filter attributes and predicates, as the real filter engine may (env LENIENT_FILTERS=1)")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
@@ -70,6 +77,26 @@ func ParseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 	}
 	if cfg.TokenTTL <= 0 {
 		return cfg, fmt.Errorf("token lifetime must be at least one second")
+	}
+	for _, b := range []struct {
+		flag, env string
+		dst       *bool
+	}{{"rate-limits", "RATE_LIMITS", &cfg.RateLimits}, {"quiet", "QUIET", &cfg.Quiet}} {
+		if !set[b.flag] {
+			v, err := envBool(getenv(b.env))
+			if err != nil {
+				return cfg, fmt.Errorf("%s: %w", b.env, err)
+			}
+			*b.dst = v
+		}
+	}
+	if cfg.LogFormat != "text" && cfg.LogFormat != "json" {
+		return cfg, fmt.Errorf("log format must be text or json, not %q", cfg.LogFormat)
+	}
+	for _, o := range strings.Split(*origins, ",") {
+		if o = strings.TrimSpace(o); o != "" {
+			cfg.AllowOrigins = append(cfg.AllowOrigins, o)
+		}
 	}
 	if !set["lenient-filters"] {
 		lenient, err := envBool(getenv("LENIENT_FILTERS"))
@@ -92,19 +119,20 @@ func envBool(v string) (bool, error) {
 	return strconv.ParseBool(v)
 }
 
-// LoadDataset reads the dataset the configuration names.
-func LoadDataset(name string, reg *models.Registry) (*fixtures.Dataset, error) {
+// readFixtures returns the dataset the configuration names and the name errors give it:
+// nil for the embedded demo, empty for none.
+func readFixtures(name string) ([]byte, string, error) {
 	switch name {
 	case "none":
-		return fixtures.Empty(), nil
+		return mock.NoFixtures, name, nil
 	case "demo", "":
-		return fixtures.Parse(fixtures.DemoName, fixtures.Demo(), reg)
+		return nil, "", nil
 	}
 	data, err := os.ReadFile(name)
 	if err != nil {
-		return nil, fmt.Errorf("fixtures: %w", err)
+		return nil, "", fmt.Errorf("fixtures: %w", err)
 	}
-	return fixtures.Parse(name, data, reg)
+	return data, name, nil
 }
 
 // Run starts the mock and serves until ctx ends, then shuts down gracefully. It prints the
@@ -117,41 +145,31 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
-	logger := slog.New(slog.NewTextHandler(stderr, nil))
-	reg := models.Provisioning()
-	dataset, err := LoadDataset(cfg.Fixtures, reg)
+	logger := newLogger(stderr, cfg.LogFormat)
+	data, name, err := readFixtures(cfg.Fixtures)
 	if err != nil {
 		return err
 	}
-	st, err := store.Open(cfg.DBPath, reg, store.Options{})
+	opts := mock.Options{
+		Fixtures: data, FixturesName: name, DBPath: cfg.DBPath, BaseURL: cfg.BaseURL,
+		LenientFilters: cfg.LenientFilters, TokenSecret: cfg.TokenSecret, TokenTTL: cfg.TokenTTL,
+		AdminToken: cfg.AdminToken, RateLimits: cfg.RateLimits, AllowOrigins: cfg.AllowOrigins,
+		Logger: logger,
+	}
+	if !cfg.Quiet {
+		opts.RequestLog = logger
+	}
+	m, err := mock.New(ctx, opts)
 	if err != nil {
 		return err
 	}
-	defer st.Close()
-	empty, err := st.IsEmpty(ctx)
-	if err != nil {
-		return err
-	}
-	// A file database that already holds data keeps it: that is what a file is for.
-	if !empty {
-		dataset = nil
-	} else {
-		if err := dataset.Load(ctx, st); err != nil {
-			return err
-		}
-	}
-	srv := handlers.NewServer(st, handlers.Config{
-		BaseURL: cfg.BaseURL,
-		Query:   query.Options{LenientFilters: cfg.LenientFilters},
-		Logger:  logger,
-		Tokens:  auth.NewIssuer(cfg.TokenSecret, cfg.TokenTTL, nil),
-	})
+	defer m.Close()
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return err
 	}
 	httpSrv := &http.Server{
-		Handler:           srv,
+		Handler:           m.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      30 * time.Second,
@@ -159,11 +177,11 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- httpSrv.Serve(ln) }()
-	users, _, err := st.List(ctx, reg.Lookup("users"), store.ListQuery{Limit: 5})
+	users, err := m.Users(ctx)
 	if err != nil {
 		return err
 	}
-	banner(stdout, ln.Addr().String(), cfg, dataset, users)
+	banner(stdout, ln.Addr().String(), cfg, m.Loaded, users)
 
 	select {
 	case err := <-errc:
@@ -181,13 +199,26 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	return nil
 }
 
+// newLogger writes text or JSON lines.
+func newLogger(w io.Writer, format string) *slog.Logger {
+	if format == "json" {
+		return slog.New(slog.NewJSONHandler(w, nil))
+	}
+	return slog.New(slog.NewTextHandler(w, nil))
+}
+
 // banner tells a person where the mock is and what it serves; ds is nil when a file
 // database kept the records it already had.
 func banner(w io.Writer, addr string, cfg Config, ds *fixtures.Dataset, users []store.Record) {
 	fmt.Fprintf(w, "provmock listening on http://%s\n", addr)
 	fmt.Fprintf(w, "  API:      http://%s/api  (database %s, fixtures %s)\n", addr, cfg.DBPath, cfg.Fixtures)
 	fmt.Fprintf(w, "  tokens:   POST http://%s/oauth/token  (client_credentials; lifetime %ds)\n", addr, int(cfg.TokenTTL/time.Second))
-	for _, u := range users {
+	fmt.Fprintf(w, "  control:  http://%s/_mock  (reset, fixtures, snapshots, requests, faults, rate-limits)\n", addr)
+	for i, u := range users {
+		if i == 5 {
+			fmt.Fprintf(w, "  user:     ... and %d more\n", len(users)-5)
+			break
+		}
 		if u.String("client_id") != "" {
 			fmt.Fprintf(w, "  user:     %s  client_id=%s client_secret=%s\n", u.String("email"), u.String("client_id"), u.String("client_secret"))
 		}

@@ -3,6 +3,7 @@ package handlers
 import (
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
@@ -30,6 +31,10 @@ type Config struct {
 	// Tokens signs and verifies access tokens; nil means a random secret and the default
 	// lifetime.
 	Tokens *auth.Issuer
+	// AllowOrigins are the browser origins CORS admits; empty means any.
+	AllowOrigins []string
+	// RequestLog, when set, gets one line per request.
+	RequestLog *slog.Logger
 }
 
 // api holds every dependency of the handlers; nothing else is reachable from them.
@@ -64,10 +69,47 @@ func NewServer(st *store.Store, cfg Config) *echo.Echo {
 	e.HTTPErrorHandler = a.handleError
 	// The real service answers /api/roles/ as /api/roles.
 	e.Pre(middleware.RemoveTrailingSlash())
+	// CORS runs before routing, so that preflights and every answer, errors included, carry
+	// its headers.
+	e.Pre(middleware.CORSWithConfig(corsConfig(cfg.AllowOrigins)))
+	if cfg.RequestLog != nil {
+		e.Use(logRequests(cfg.RequestLog))
+	}
 	addRoutes(e, a)
 	return e
 }
 
 func (a *api) healthz(c echo.Context) error {
 	return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
+}
+
+// corsConfig admits browser apps: the headers the API's clients send, the methods it
+// offers, and the headers a client may need to read back.
+func corsConfig(origins []string) middleware.CORSConfig {
+	if len(origins) == 0 {
+		origins = []string{"*"}
+	}
+	return middleware.CORSConfig{
+		AllowOrigins:  origins,
+		AllowMethods:  []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPatch, http.MethodPut, http.MethodDelete},
+		AllowHeaders:  []string{"Authorization", "Content-Type", "Accept", "Accept-Version", "X-Requested-With"},
+		ExposeHeaders: []string{"Location", "Retry-After", "Allow"},
+		MaxAge:        86400,
+	}
+}
+
+// logRequests writes one log line per request, after its answer.
+func logRequests(log *slog.Logger) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			start := time.Now()
+			if err := next(c); err != nil {
+				c.Error(err) // answer now, so that the logged status is the one sent
+			}
+			r := c.Request()
+			log.Info("request", "method", r.Method, "path", r.URL.Path, "query", r.URL.RawQuery,
+				"status", c.Response().Status, "duration_ms", float64(time.Since(start).Microseconds())/1000)
+			return nil
+		}
+	}
 }

@@ -218,9 +218,6 @@ func defaultOrder(def *models.Resource) string {
 
 func (s *Store) where(ctx context.Context, def *models.Resource, q ListQuery) (*gorm.DB, error) {
 	db := s.table(def).WithContext(ctx)
-	if expr, ok := s.visible(def); ok {
-		db = db.Where(expr)
-	}
 	for _, c := range q.Where {
 		db = db.Where(clause.Eq{Column: clause.Column{Table: def.Type, Name: c.Column}, Value: c.Value})
 	}
@@ -229,6 +226,11 @@ func (s *Store) where(ctx context.Context, def *models.Resource, q ListQuery) (*
 		if err != nil {
 			return nil, err
 		}
+		db = db.Where(expr)
+	}
+	// Visibility last: when it and a filter both constrain one indexed column (organization_id
+	// IN ...), SQLite lets the first drive the index, and a filter is the more selective.
+	if expr, ok := s.visible(def); ok {
 		db = db.Where(expr)
 	}
 	return db, nil
@@ -298,6 +300,16 @@ func (s *Store) Insert(ctx context.Context, def *models.Resource, rec Record) (R
 			rec[a.Name] = a.Default
 		}
 	}
+	if _, err := s.insertRow(ctx, def, rec); err != nil {
+		return nil, err
+	}
+	// Read back unscoped: a record can become visible only through later writes (a new
+	// organization, once its owner membership exists).
+	return s.Unscoped().Get(ctx, def, rec.ID())
+}
+
+// insertRow writes a complete record as it is.
+func (s *Store) insertRow(ctx context.Context, def *models.Resource, rec Record) (Record, error) {
 	row, err := encodeRecord(def, rec)
 	if err != nil {
 		return nil, err
@@ -305,9 +317,7 @@ func (s *Store) Insert(ctx context.Context, def *models.Resource, rec Record) (R
 	if err := s.table(def).WithContext(ctx).Create(row).Error; err != nil {
 		return nil, fmt.Errorf("store: insert %s: %w", def.Type, err)
 	}
-	// Read back unscoped: a record can become visible only through later writes (a new
-	// organization, once its owner membership exists).
-	return s.Unscoped().Get(ctx, def, rec.ID())
+	return rec, nil
 }
 
 func encodeRecord(def *models.Resource, rec Record) (map[string]any, error) {

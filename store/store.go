@@ -199,3 +199,41 @@ func (s *Store) IsEmpty(ctx context.Context) (bool, error) {
 	}
 	return true, nil
 }
+
+// Snapshot is every record of every table, by type.
+type Snapshot map[string][]Record
+
+// Dump copies every record, hidden columns included.
+func (s *Store) Dump(ctx context.Context) (Snapshot, error) {
+	snap := Snapshot{}
+	all := s.Unscoped()
+	for _, def := range s.reg.All() {
+		recs, _, err := all.List(ctx, def, ListQuery{})
+		if err != nil {
+			return nil, err
+		}
+		snap[def.Type] = recs
+	}
+	return snap, nil
+}
+
+// Restore replaces every record with the snapshot's, in one transaction.
+func (s *Store) Restore(ctx context.Context, snap Snapshot) error {
+	return s.Unscoped().Tx(ctx, func(tx *Store) error {
+		if err := tx.DeleteAll(ctx); err != nil {
+			return err
+		}
+		for _, def := range s.reg.All() {
+			for _, r := range snap[def.Type] {
+				clone := make(Record, len(r))
+				for k, v := range r {
+					clone[k] = v
+				}
+				if _, err := tx.insertRow(ctx, def, clone); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+}

@@ -1,0 +1,241 @@
+package control
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"regexp"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/commercelayer-mock/provmock/apierror"
+)
+
+// Fault is a rule that makes matching requests misbehave: wait, answer an error, or lose
+// the connection.
+type Fault struct {
+	ID     string `json:"id"`
+	Method string `json:"method,omitempty"` // empty: any method
+	// Path is a pattern of the request path; * matches any run of characters, / included.
+	Path    string `json:"path"`
+	DelayMS int    `json:"delay_ms,omitempty"`
+	// Status answers the request with this status instead of serving it.
+	Status int `json:"status,omitempty"`
+	// Code names an error of the API to answer with (INVALID_TOKEN, UNAUTHORIZED, ...);
+	// Errors, when given, is the error document's errors member, verbatim.
+	Code   string          `json:"code,omitempty"`
+	Errors json.RawMessage `json:"errors,omitempty"`
+	// Drop closes the connection without an answer.
+	Drop bool `json:"drop,omitempty"`
+	// Times limits the rule to the next N matching requests; 0 is every one.
+	Times int `json:"times,omitempty"`
+	// Probability applies the rule to a matching request with this chance; 0 means 1.
+	Probability float64 `json:"probability,omitempty"`
+	// Remaining is how many more requests the rule will affect (with Times).
+	Remaining int `json:"remaining,omitempty"`
+
+	pattern *regexp.Regexp
+}
+
+// Faults holds the fault rules in the order they were added.
+type Faults struct {
+	mu    sync.Mutex
+	rules []*Fault
+	seq   int
+	rand  func() float64
+}
+
+// NewFaults returns an empty rule set.
+func NewFaults() *Faults {
+	return &Faults{rand: rand.Float64}
+}
+
+// knownErrors are the API errors a fault can name by code.
+var knownErrors = map[string]func() *apierror.Error{
+	"INVALID_TOKEN":         apierror.InvalidToken,
+	"UNAUTHORIZED":          apierror.Unauthorized,
+	"RECORD_NOT_FOUND":      apierror.RecordNotFound,
+	"INTERNAL_SERVER_ERROR": apierror.Internal,
+	"TOO_MANY_REQUESTS":     func() *apierror.Error { return apierror.TooManyRequests("Too many requests") },
+}
+
+func globToRegexp(pattern string) (*regexp.Regexp, error) {
+	parts := strings.Split(pattern, "*")
+	for i, p := range parts {
+		parts[i] = regexp.QuoteMeta(p)
+	}
+	return regexp.Compile("^" + strings.Join(parts, ".*") + "$")
+}
+
+// Add validates a rule and adds it.
+func (f *Faults) Add(rule Fault) (Fault, error) {
+	switch {
+	case rule.Path == "":
+		return Fault{}, errors.New("path is required (a pattern such as /api/roles*)")
+	case rule.Status == 0 && rule.DelayMS == 0 && !rule.Drop:
+		return Fault{}, errors.New("a fault needs delay_ms, status or drop")
+	case rule.Status != 0 && (rule.Status < 400 || rule.Status > 599):
+		return Fault{}, errors.New("status must be an error status, 400 to 599")
+	case rule.Status != 0 && rule.Drop:
+		return Fault{}, errors.New("status and drop exclude each other")
+	case rule.DelayMS < 0 || rule.DelayMS > 60000:
+		return Fault{}, errors.New("delay_ms must lie in 0..60000")
+	case rule.Times < 0 || rule.Probability < 0 || rule.Probability > 1:
+		return Fault{}, errors.New("times must be >= 0 and probability in 0..1")
+	case rule.Code != "" && knownErrors[rule.Code] == nil:
+		return Fault{}, fmt.Errorf("unknown code %q", rule.Code)
+	}
+	if len(rule.Errors) > 0 {
+		var list []map[string]any
+		if err := json.Unmarshal(rule.Errors, &list); err != nil {
+			return Fault{}, errors.New("errors must be a list of error objects")
+		}
+		if rule.Status == 0 {
+			return Fault{}, errors.New("errors needs a status")
+		}
+	}
+	re, err := globToRegexp(rule.Path)
+	if err != nil {
+		return Fault{}, err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.seq++
+	rule.ID = fmt.Sprintf("fault-%d", f.seq)
+	rule.Method = strings.ToUpper(rule.Method)
+	rule.Remaining = rule.Times
+	rule.pattern = re
+	f.rules = append(f.rules, &rule)
+	return rule, nil
+}
+
+// List returns the rules.
+func (f *Faults) List() []Fault {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	out := make([]Fault, len(f.rules))
+	for i, r := range f.rules {
+		out[i] = *r
+	}
+	return out
+}
+
+// Remove deletes a rule; it reports whether there was one.
+func (f *Faults) Remove(id string) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for i, r := range f.rules {
+		if r.ID == id {
+			f.rules = append(f.rules[:i], f.rules[i+1:]...)
+			return true
+		}
+	}
+	return false
+}
+
+// Clear deletes every rule.
+func (f *Faults) Clear() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.rules = nil
+}
+
+// match returns the first rule that applies to the request, using up one of its times.
+func (f *Faults) match(method, path string) (Fault, bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for i, r := range f.rules {
+		if (r.Method != "" && r.Method != method) || !r.pattern.MatchString(path) {
+			continue
+		}
+		if r.Probability > 0 && f.rand() >= r.Probability {
+			continue
+		}
+		hit := *r
+		if r.Times > 0 {
+			r.Remaining--
+			if r.Remaining == 0 {
+				f.rules = append(f.rules[:i], f.rules[i+1:]...)
+			}
+		}
+		return hit, true
+	}
+	return Fault{}, false
+}
+
+// errDropped tells the journal that the connection was dropped on purpose.
+var errDropped = errors.New("control: connection dropped by a fault")
+
+// Middleware applies the rules to the API's requests (never to /_mock or /healthz).
+func (f *Faults) Middleware() echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			r := c.Request()
+			if !affected(r.URL.Path) {
+				return next(c)
+			}
+			rule, ok := f.match(r.Method, r.URL.Path)
+			if !ok {
+				return next(c)
+			}
+			if rule.DelayMS > 0 {
+				select {
+				case <-time.After(time.Duration(rule.DelayMS) * time.Millisecond):
+				case <-r.Context().Done():
+					return r.Context().Err()
+				}
+			}
+			switch {
+			case rule.Drop:
+				return drop(c)
+			case len(rule.Errors) > 0:
+				body := append(append([]byte(`{"errors":`), rule.Errors...), '}')
+				return c.Blob(rule.Status, "application/vnd.api+json", body)
+			case rule.Code != "":
+				e := knownErrors[rule.Code]()
+				if rule.Status != 0 {
+					e.HTTPStatus, e.Status = rule.Status, fmt.Sprint(rule.Status)
+				}
+				return e
+			case rule.Status != 0:
+				return genericError(rule.Status)
+			}
+			return next(c)
+		}
+	}
+}
+
+// genericError is an error document for a status the API has no named error for.
+func genericError(status int) *apierror.Error {
+	text := http.StatusText(status)
+	if text == "" {
+		text = "Error"
+	}
+	return &apierror.Error{Title: text, Detail: text, Code: strings.ToUpper(strings.ReplaceAll(text, " ", "_")),
+		Status: fmt.Sprint(status), HTTPStatus: status}
+}
+
+// drop closes the client's connection without a response.
+func drop(c echo.Context) error {
+	hj, ok := c.Response().Writer.(http.Hijacker)
+	if !ok {
+		return errDropped
+	}
+	conn, _, err := hj.Hijack()
+	if err != nil {
+		return err
+	}
+	c.Response().Committed = true
+	return conn.Close()
+}
+
+// affected reports whether a path is the emulated service's: faults and rate limits apply
+// to it, never to the mock's own endpoints.
+func affected(path string) bool {
+	return strings.HasPrefix(path, "/api") || strings.HasPrefix(path, "/oauth")
+}

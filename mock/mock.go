@@ -1,0 +1,188 @@
+package mock
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/commercelayer-mock/provmock/auth"
+	"github.com/commercelayer-mock/provmock/control"
+	"github.com/commercelayer-mock/provmock/fixtures"
+	"github.com/commercelayer-mock/provmock/handlers"
+	"github.com/commercelayer-mock/provmock/models"
+	"github.com/commercelayer-mock/provmock/query"
+	"github.com/commercelayer-mock/provmock/store"
+)
+
+// Options configure a mock; the zero value serves the demo data from memory.
+type Options struct {
+	// Fixtures is a dataset in the hand-written format (YAML or JSON); nil loads the demo
+	// dataset, NoFixtures none. FixturesName names it in errors.
+	Fixtures     []byte
+	FixturesName string
+	// DBPath is an SQLite file, or "" for memory. A file that already holds records keeps
+	// them and the fixtures are not loaded.
+	DBPath         string
+	BaseURL        string // base of links; "" is the address requests come to
+	LenientFilters bool
+	TokenSecret    string        // "" is random per mock
+	TokenTTL       time.Duration // 0 is two hours
+	AdminToken     string        // protects /_mock when set
+	RateLimits     bool          // the real service's rate limits, on from the start
+	AllowOrigins   []string      // CORS; empty admits any origin
+	Logger         *slog.Logger  // server errors; nil discards them
+	RequestLog     *slog.Logger  // one line per request; nil logs none
+	JournalSize    int           // requests the journal keeps; 0 is 1000
+}
+
+// NoFixtures starts a mock with no records at all.
+var NoFixtures = []byte{}
+
+// Mock is a running mock's state: its handler serves the API and the control API.
+type Mock struct {
+	st      *store.Store
+	handler *echo.Echo
+	ctl     *control.Controller
+	tokens  *auth.Issuer
+	// Loaded is the dataset loaded at start, or nil when a file database kept its records.
+	Loaded *fixtures.Dataset
+}
+
+// New builds a mock: it opens the store, loads the fixtures and assembles the server.
+func New(ctx context.Context, opts Options) (*Mock, error) {
+	reg := models.Provisioning()
+	data, name := opts.Fixtures, opts.FixturesName
+	if data == nil {
+		data, name = fixtures.Demo(), fixtures.DemoName
+	}
+	if name == "" {
+		name = "fixtures"
+	}
+	dataset, err := fixtures.Parse(name, data, reg)
+	if err != nil {
+		return nil, err
+	}
+	st, err := store.Open(opts.DBPath, reg, store.Options{})
+	if err != nil {
+		return nil, err
+	}
+	m, err := assemble(ctx, st, dataset, opts)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	return m, nil
+}
+
+func assemble(ctx context.Context, st *store.Store, dataset *fixtures.Dataset, opts Options) (*Mock, error) {
+	empty, err := st.IsEmpty(ctx)
+	if err != nil {
+		return nil, err
+	}
+	m := &Mock{st: st}
+	// A file database that already holds data keeps it: that is what a file is for.
+	if empty {
+		if err := dataset.Load(ctx, st); err != nil {
+			return nil, err
+		}
+		m.Loaded = dataset
+	}
+	baseline, err := st.Dump(ctx)
+	if err != nil {
+		return nil, err
+	}
+	m.tokens = auth.NewIssuer(opts.TokenSecret, opts.TokenTTL, nil)
+	m.handler = handlers.NewServer(st, handlers.Config{
+		BaseURL:      opts.BaseURL,
+		Query:        query.Options{LenientFilters: opts.LenientFilters},
+		Logger:       opts.Logger,
+		Tokens:       m.tokens,
+		AllowOrigins: opts.AllowOrigins,
+		RequestLog:   opts.RequestLog,
+	})
+	m.ctl = control.New(st, baseline, control.Options{
+		AdminToken: opts.AdminToken, RateLimits: opts.RateLimits, JournalSize: opts.JournalSize,
+	})
+	m.ctl.Mount(m.handler, nil)
+	return m, nil
+}
+
+// Handler serves the API (/api, /oauth/token), the control API (/_mock) and /healthz.
+func (m *Mock) Handler() http.Handler { return m.handler }
+
+// Reset puts the data back to the fixtures loaded at start.
+func (m *Mock) Reset(ctx context.Context) error { return m.ctl.Reset(ctx) }
+
+// Journal returns the requests the mock received, newest first.
+func (m *Mock) Journal() []control.Entry { return m.ctl.Journal.List(control.Filter{}) }
+
+// Users returns the users of the data, with their credentials, oldest first.
+func (m *Mock) Users(ctx context.Context) ([]store.Record, error) {
+	recs, _, err := m.st.List(ctx, m.st.Registry().Lookup("users"), store.ListQuery{})
+	return recs, err
+}
+
+// Token signs an access token for the user with those client credentials, as the token
+// endpoint would.
+func (m *Mock) Token(ctx context.Context, clientID, clientSecret string) (string, error) {
+	users, err := m.st.GetMany(ctx, m.st.Registry().Lookup("users"), "client_id", []string{clientID})
+	if err != nil {
+		return "", err
+	}
+	if len(users) == 0 || users[0].String("client_secret") != clientSecret {
+		return "", errors.New("mock: no user has those client credentials")
+	}
+	tok, err := m.tokens.Issue(users[0].ID(), clientID)
+	return tok.AccessToken, err
+}
+
+// Close releases the database.
+func (m *Mock) Close() error { return m.st.Close() }
+
+// Server is a mock served on a loopback address.
+type Server struct {
+	*Mock
+	*httptest.Server
+}
+
+// Start serves a new mock on a loopback address; Close stops it.
+func Start(ctx context.Context, opts Options) (*Server, error) {
+	m, err := New(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	return &Server{Mock: m, Server: httptest.NewServer(m.Handler())}, nil
+}
+
+// Close stops the server and releases the database.
+func (s *Server) Close() {
+	s.Server.Close()
+	_ = s.Mock.Close()
+}
+
+// Token signs an access token for the client credentials.
+func (s *Server) Token(clientID, clientSecret string) (string, error) {
+	return s.Mock.Token(context.Background(), clientID, clientSecret)
+}
+
+// NewTestServer starts a mock for one test and stops it when the test ends; it fails the
+// test if the mock cannot start.
+func NewTestServer(tb testing.TB, opts Options) *Server {
+	tb.Helper()
+	srv, err := Start(context.Background(), opts)
+	if err != nil {
+		tb.Fatalf("mock: %v", err)
+	}
+	tb.Cleanup(srv.Close)
+	return srv
+}
+
+// String describes the server.
+func (s *Server) String() string { return fmt.Sprintf("provmock at %s", s.URL) }
