@@ -34,6 +34,7 @@ type Config struct {
 	AllowOrigins   []string      // CORS origins; empty: any
 	LogFormat      string        // text or json
 	Quiet          bool          // no request logs
+	MaxBody        int64         // largest request body, in bytes
 }
 
 // ParseConfig reads flags, each falling back to an environment variable, then to a default
@@ -59,6 +60,7 @@ func ParseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 	fs.StringVar(&cfg.LogFormat, "log-format", env("LOG_FORMAT", "text"), "log lines as text or json (env LOG_FORMAT)")
 	fs.BoolVar(&cfg.RateLimits, "rate-limits", false, "emulate the real service's rate limits from the start (env RATE_LIMITS=1)")
 	fs.BoolVar(&cfg.Quiet, "quiet", false, "no request logs (env QUIET=1)")
+	maxBody := fs.String("max-body", env("MAX_BODY", "1048576"), "largest request body in bytes; larger ones get 413 (env MAX_BODY)")
 	fs.BoolVar(&cfg.LenientFilters, "lenient-filters", false, "ignore unknown filter attributes and predicates, as the real filter engine may (env LENIENT_FILTERS=1)")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
@@ -89,6 +91,10 @@ func ParseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 			}
 			*b.dst = v
 		}
+	}
+	var err error
+	if cfg.MaxBody, err = strconv.ParseInt(*maxBody, 10, 64); err != nil || cfg.MaxBody < 1 {
+		return cfg, fmt.Errorf("max body must be a positive number of bytes, not %q", *maxBody)
 	}
 	if cfg.LogFormat != "text" && cfg.LogFormat != "json" {
 		return cfg, fmt.Errorf("log format must be text or json, not %q", cfg.LogFormat)
@@ -154,7 +160,7 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		Fixtures: data, FixturesName: name, DBPath: cfg.DBPath, BaseURL: cfg.BaseURL,
 		LenientFilters: cfg.LenientFilters, TokenSecret: cfg.TokenSecret, TokenTTL: cfg.TokenTTL,
 		AdminToken: cfg.AdminToken, RateLimits: cfg.RateLimits, AllowOrigins: cfg.AllowOrigins,
-		Logger: logger,
+		Logger: logger, MaxBody: cfg.MaxBody,
 	}
 	if !cfg.Quiet {
 		opts.RequestLog = logger

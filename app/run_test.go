@@ -407,7 +407,10 @@ func TestParseConfig(t *testing.T) {
 				t.Fatalf("ParseConfig: %v; stderr %s", err, stderr.String())
 			}
 			if tc.want.LogFormat == "" {
-				tc.want.LogFormat = "text" // the default, left out of the table
+				tc.want.LogFormat = "text" // defaults left out of the table
+			}
+			if tc.want.MaxBody == 0 {
+				tc.want.MaxBody = 1 << 20
 			}
 			if !reflect.DeepEqual(got, tc.want) {
 				t.Fatalf("config = %+v\n  want %+v", got, tc.want)

@@ -40,6 +40,7 @@ type Options struct {
 	Logger         *slog.Logger  // server errors; nil discards them
 	RequestLog     *slog.Logger  // one line per request; nil logs none
 	JournalSize    int           // requests the journal keeps; 0 is 1000
+	MaxBody        int64         // largest request body in bytes; 0 is 1 MiB
 }
 
 // NoFixtures starts a mock with no records at all.
@@ -106,6 +107,7 @@ func assemble(ctx context.Context, st *store.Store, dataset *fixtures.Dataset, o
 		Tokens:       m.tokens,
 		AllowOrigins: opts.AllowOrigins,
 		RequestLog:   opts.RequestLog,
+		MaxBody:      opts.MaxBody,
 	})
 	m.ctl = control.New(st, baseline, control.Options{
 		AdminToken: opts.AdminToken, RateLimits: opts.RateLimits, JournalSize: opts.JournalSize,
