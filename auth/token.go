@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -47,7 +48,21 @@ type Issuer struct {
 	secret []byte
 	ttl    time.Duration
 	now    func() time.Time
+
+	// verified remembers tokens whose signature checked out, with their user and expiry,
+	// so that a client sending the same token again is not verified again: the expiry is
+	// still checked on every use. Bounded: emptied when full.
+	mu       sync.Mutex
+	verified map[string]verifiedToken
 }
+
+type verifiedToken struct {
+	user    string
+	expires time.Time
+}
+
+// maxVerified bounds the verified-token cache.
+const maxVerified = 4096
 
 // NewIssuer returns an issuer. An empty secret is replaced by a random one, so tokens do
 // not survive a restart; ttl <= 0 means DefaultTTL; now nil means time.Now.
@@ -63,7 +78,7 @@ func NewIssuer(secret string, ttl time.Duration, now func() time.Time) *Issuer {
 	if now == nil {
 		now = time.Now
 	}
-	return &Issuer{secret: key, ttl: ttl, now: now}
+	return &Issuer{secret: key, ttl: ttl, now: now, verified: map[string]verifiedToken{}}
 }
 
 // TTL returns the lifetime of the tokens this issuer signs.
@@ -99,6 +114,29 @@ func (i *Issuer) Issue(userID, clientID string) (Token, error) {
 
 // Verify checks a token's signature, algorithm and expiry and returns the user it acts for.
 func (i *Issuer) Verify(token string) (string, error) {
+	i.mu.Lock()
+	v, ok := i.verified[token]
+	i.mu.Unlock()
+	if ok {
+		if !i.now().Before(v.expires) {
+			return "", ErrExpired
+		}
+		return v.user, nil
+	}
+	user, expires, err := i.verify(token)
+	if err != nil {
+		return "", err
+	}
+	i.mu.Lock()
+	if len(i.verified) >= maxVerified {
+		clear(i.verified)
+	}
+	i.verified[token] = verifiedToken{user: user, expires: expires}
+	i.mu.Unlock()
+	return user, nil
+}
+
+func (i *Issuer) verify(token string) (string, time.Time, error) {
 	var claims Claims
 	_, err := jwt.ParseWithClaims(token, &claims, func(*jwt.Token) (any, error) { return i.secret, nil },
 		jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}),
@@ -108,13 +146,13 @@ func (i *Issuer) Verify(token string) (string, error) {
 	)
 	switch {
 	case errors.Is(err, jwt.ErrTokenExpired):
-		return "", ErrExpired
+		return "", time.Time{}, ErrExpired
 	case err != nil:
-		return "", ErrInvalid
+		return "", time.Time{}, ErrInvalid
 	case claims.User.ID == "":
-		return "", ErrInvalid
+		return "", time.Time{}, ErrInvalid
 	}
-	return claims.User.ID, nil
+	return claims.User.ID, claims.ExpiresAt.Time, nil
 }
 
 func randomID() string {
