@@ -1,26 +1,40 @@
 # cgo is required: gorm.io/driver/sqlite uses mattn/go-sqlite3.
 export CGO_ENABLED := 1
-# The official OpenAPI description, read by the conformance test (skipped when unset).
+# The official OpenAPI description, read by the conformance tests (skipped when unset).
 PROVISIONING_OPENAPI ?= $(abspath ../shared/provisioning-openapi.json)
 export PROVISIONING_OPENAPI
+# How long each fuzz target runs in `make fuzz`.
+FUZZTIME ?= 10s
 
-.PHONY: run build test vet fmt-check fuzz bench
+.PHONY: run build test go-test sdk-test vet fmt-check fuzz bench load
 
-# Starts the mock with the demo data; ADDR, DB_PATH, FIXTURES, BASE_URL come from the environment.
+# Starts the mock with the demo data; ADDR, DB_PATH, FIXTURES, BASE_URL... come from the environment.
 run:
 	go run .
 
 build:
 	go build -o provmock .
 
-test: fmt-check vet
+# Every test: formatting, vet, the Go tests (race detector on), and the official SDK's test.
+test: fmt-check vet go-test sdk-test
+
+go-test:
 	go test -race -count=1 ./...
+
+# The official @commercelayer/provisioning-sdk against the built binary (needs Node 20+).
+sdk-test: build
+	cd sdk-test && { [ -d node_modules ] || npm ci --no-audit --no-fund; } && PROVMOCK_BIN=$(CURDIR)/provmock npm test
 
 vet:
 	go vet ./...
 
 fmt-check:
 	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+
+# Each fuzz target for FUZZTIME: arbitrary input must never panic or answer a 5xx.
+fuzz:
+	go test -run='^$$' -fuzz='^FuzzParseFilter$$' -fuzztime=$(FUZZTIME) ./query/
+	go test -run='^$$' -fuzz='^FuzzListQuery$$' -fuzztime=$(FUZZTIME) ./handlers/
 
 bench:
 	go test -run='^$$' -bench=. -benchmem ./...
