@@ -314,6 +314,7 @@ func (s *Store) insertRow(ctx context.Context, def *models.Resource, rec Record)
 	if err != nil {
 		return nil, err
 	}
+	defer s.wrote()
 	if err := s.table(def).WithContext(ctx).Create(row).Error; err != nil {
 		return nil, fmt.Errorf("store: insert %s: %w", def.Type, err)
 	}
@@ -350,6 +351,7 @@ func (s *Store) Update(ctx context.Context, def *models.Resource, id string, cha
 	if err != nil {
 		return nil, err
 	}
+	defer s.wrote()
 	res := db.Updates(row)
 	if res.Error != nil {
 		return nil, fmt.Errorf("store: update %s: %w", def.Type, res.Error)
@@ -369,6 +371,7 @@ func (s *Store) SetColumn(ctx context.Context, def *models.Resource, ids []strin
 	if err != nil {
 		return err
 	}
+	defer s.wrote()
 	return db.Where(clause.IN{Column: clause.Column{Table: def.Type, Name: "id"}, Values: anySlice(ids)}).
 		Updates(map[string]any{column: value, "updated_at": s.NowText()}).Error
 }
@@ -379,6 +382,7 @@ func (s *Store) Delete(ctx context.Context, def *models.Resource, id string) err
 	if err != nil {
 		return err
 	}
+	defer s.wrote()
 	res := db.Delete(nil)
 	if res.Error != nil {
 		return fmt.Errorf("store: delete %s: %w", def.Type, res.Error)
@@ -391,6 +395,7 @@ func (s *Store) Delete(ctx context.Context, def *models.Resource, id string) err
 
 // DeleteAll empties every table, dependents first.
 func (s *Store) DeleteAll(ctx context.Context) error {
+	defer s.wrote()
 	all := s.reg.All()
 	for i := len(all) - 1; i >= 0; i-- {
 		if err := s.db.WithContext(ctx).Exec("DELETE FROM " + quote(all[i].Type)).Error; err != nil {

@@ -39,6 +39,12 @@ type Store struct {
 	now   func() time.Time
 	newID func() string
 	scope *Scope // nil: every record is visible
+
+	// gen counts committed writes, shared by every handle on the database: a reader that
+	// saw the same generation before and after its work saw no write land in between, so
+	// what it rendered may be cached until the generation moves.
+	gen  *atomic.Uint64
+	inTx bool // writes of a transaction count once, when it ends
 }
 
 var memoryDBs atomic.Int64
@@ -77,7 +83,7 @@ func Open(path string, reg *models.Registry, opts Options) (*Store, error) {
 	sqlDB.SetMaxIdleConns(1)
 	sqlDB.SetConnMaxLifetime(0)
 	sqlDB.SetConnMaxIdleTime(0)
-	s := &Store{db: db, reg: reg, now: opts.Now, newID: opts.NewID}
+	s := &Store{db: db, reg: reg, now: opts.Now, newID: opts.NewID, gen: new(atomic.Uint64)}
 	if s.now == nil {
 		s.now = time.Now
 	}
@@ -136,11 +142,28 @@ func NewID() string {
 
 // Tx runs fn in one write transaction: all of its writes land, or none.
 func (s *Store) Tx(ctx context.Context, fn func(tx *Store) error) error {
+	if s.inTx {
+		return fn(s) // already inside one: its writes land with it
+	}
+	// The generation moves once the transaction has ended, never before its commit, so a
+	// reader cannot cache what it read while the commit was pending under the new number.
+	defer s.gen.Add(1)
 	return s.db.WithContext(ctx).Transaction(func(g *gorm.DB) error {
 		tx := *s
 		tx.db = g
+		tx.inTx = true
 		return fn(&tx)
 	})
+}
+
+// Generation returns the number of write transactions ended so far.
+func (s *Store) Generation() uint64 { return s.gen.Load() }
+
+// wrote counts a write made outside a transaction.
+func (s *Store) wrote() {
+	if !s.inTx {
+		s.gen.Add(1)
+	}
 }
 
 func sqlType(k models.Kind) string {
