@@ -146,7 +146,7 @@ func (a *api) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 		case err != nil:
 			return apierror.Unauthorized()
 		}
-		user, err := a.st.Get(c.Request().Context(), a.reg.Lookup("users"), userID)
+		user, err := a.user(c, userID)
 		if store.IsNotFound(err) {
 			return apierror.Unauthorized()
 		}
@@ -156,4 +156,18 @@ func (a *api) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 		c.Set(userKey, user)
 		return next(c)
 	}
+}
+
+// user returns the user with that id, from the cache while no write has landed.
+func (a *api) user(c echo.Context, id string) (store.Record, error) {
+	gen := a.st.Generation()
+	if u, ok := a.cache.user(id, gen); ok {
+		return u, nil
+	}
+	u, err := a.st.Get(c.Request().Context(), a.reg.Lookup("users"), id)
+	if err != nil {
+		return nil, err
+	}
+	a.cache.putUser(id, gen, u)
+	return u, nil
 }

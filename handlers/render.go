@@ -122,10 +122,20 @@ func (d *document) include(def *models.Resource, recs []store.Record, tree *quer
 			for _, r := range recs {
 				if fk := r.String(rel.FK); fk != "" {
 					ids = append(ids, fk)
-					linked[r.ID()] = []string{fk}
 				}
 			}
 			related, err = d.st.GetMany(d.ctx, target, "id", ids)
+			// Link only what the user may see: a record linked to one of another
+			// organization (as a dataset may link them) shows the relationship empty.
+			seen := map[string]bool{}
+			for _, r := range related {
+				seen[r.ID()] = true
+			}
+			for _, r := range recs {
+				if fk := r.String(rel.FK); seen[fk] {
+					linked[r.ID()] = []string{fk}
+				}
+			}
 		}
 		if err != nil {
 			return err
@@ -174,13 +184,21 @@ func linkageJSON(rel *models.Rel, ids []string) json.RawMessage {
 	return b
 }
 
-// writeDoc writes a document with the JSON:API media type; headers are set before the status.
+// writeDoc writes a document with the JSON:API media type; headers are set before the
+// status. A successful GET gets an ETag and fills the response cache.
 func writeDoc(c echo.Context, status int, doc any) error {
 	body, err := json.Marshal(doc)
 	if err != nil {
 		return err
 	}
-	return c.Blob(status, MediaType, body)
+	d := cachedDoc{body: body}
+	if status == http.StatusOK && c.Request().Method == http.MethodGet {
+		d.etag = etagOf(body)
+		if slot, ok := c.Get(cacheSlotKey).(*cacheSlot); ok {
+			slot.cache.put(slot.key, slot.gen, d)
+		}
+	}
+	return serveDoc(c, status, d)
 }
 
 // one writes a single-resource document.

@@ -33,7 +33,7 @@ var methods = []string{http.MethodGet, http.MethodPost, http.MethodPatch, http.M
 func addRoutes(e *echo.Echo, a *api) {
 	e.GET("/healthz", a.healthz)
 	e.POST("/oauth/token", a.token)
-	g := &router{group: e.Group("/api"), guard: []echo.MiddlewareFunc{a.authenticate, a.negotiate}}
+	g := &router{group: e.Group("/api"), guard: []echo.MiddlewareFunc{a.authenticate, a.negotiate, a.cached}}
 	for _, def := range a.reg.All() {
 		if def.Singleton {
 			g.route("/"+def.Path, opHandlers{

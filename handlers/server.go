@@ -44,6 +44,7 @@ type api struct {
 	reg    *models.Registry
 	cfg    Config
 	log    *slog.Logger
+	cache  *responseCache
 	// bodyOptional holds the route paths of actions that take no parameters, which may be
 	// posted without a body or Content-Type.
 	bodyOptional map[string]bool
@@ -62,7 +63,7 @@ func NewServer(st *store.Store, cfg Config) *echo.Echo {
 	if tokens == nil {
 		tokens = auth.NewIssuer("", 0, nil)
 	}
-	a := &api{st: st, tokens: tokens, reg: st.Registry(), cfg: cfg, log: log, bodyOptional: map[string]bool{}}
+	a := &api{st: st, tokens: tokens, reg: st.Registry(), cfg: cfg, log: log, bodyOptional: map[string]bool{}, cache: newResponseCache()}
 	e := echo.New()
 	e.HideBanner = true
 	e.HidePort = true
