@@ -45,6 +45,9 @@ type Options struct {
 	RateLimits  bool             // start with the real service's rate limits on
 	JournalSize int              // requests kept; 0 means 1000
 	Now         func() time.Time // nil means time.Now
+	// Rand draws the chance of faults with a probability, in [0, 1); nil means math/rand.
+	// Tests set it to make such faults deterministic.
+	Rand func() float64
 }
 
 // New returns a controller whose reset goes back to what st holds now.
@@ -55,9 +58,13 @@ func New(st *store.Store, baseline store.Snapshot, opts Options) *Controller {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
+	faults := NewFaults()
+	if opts.Rand != nil {
+		faults.rand = opts.Rand
+	}
 	return &Controller{
 		st: st, adminToken: opts.AdminToken, baseline: baseline, snapshots: map[string]store.Snapshot{},
-		Journal: NewJournal(opts.JournalSize), Faults: NewFaults(), Limits: NewRateLimiter(opts.RateLimits, opts.Now),
+		Journal: NewJournal(opts.JournalSize), Faults: faults, Limits: NewRateLimiter(opts.RateLimits, opts.Now),
 	}
 }
 

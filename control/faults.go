@@ -77,12 +77,12 @@ func (f *Faults) Add(rule Fault) (Fault, error) {
 	switch {
 	case rule.Path == "":
 		return Fault{}, errors.New("path is required (a pattern such as /api/roles*)")
-	case rule.Status == 0 && rule.DelayMS == 0 && !rule.Drop:
-		return Fault{}, errors.New("a fault needs delay_ms, status or drop")
+	case rule.Status == 0 && rule.Code == "" && rule.DelayMS == 0 && !rule.Drop:
+		return Fault{}, errors.New("a fault needs delay_ms, status, code or drop")
 	case rule.Status != 0 && (rule.Status < 400 || rule.Status > 599):
 		return Fault{}, errors.New("status must be an error status, 400 to 599")
-	case rule.Status != 0 && rule.Drop:
-		return Fault{}, errors.New("status and drop exclude each other")
+	case (rule.Status != 0 || rule.Code != "" || len(rule.Errors) > 0) && rule.Drop:
+		return Fault{}, errors.New("drop answers nothing: it excludes status, code and errors")
 	case rule.DelayMS < 0 || rule.DelayMS > 60000:
 		return Fault{}, errors.New("delay_ms must lie in 0..60000")
 	case rule.Times < 0 || rule.Probability < 0 || rule.Probability > 1:
@@ -230,7 +230,9 @@ func drop(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	c.Response().Committed = true
+	// Nothing was answered: the journal and the request log record status 0, not the 200
+	// a response starts with.
+	c.Response().Committed, c.Response().Status = true, 0
 	return conn.Close()
 }
 

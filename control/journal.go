@@ -21,7 +21,7 @@ type Entry struct {
 	Headers    map[string]string `json:"headers"`
 	Body       string            `json:"body"`
 	Truncated  bool              `json:"body_truncated,omitempty"`
-	Status     int               `json:"status"`
+	Status     int               `json:"status"` // 0: a fault dropped the connection
 	DurationMS float64           `json:"duration_ms"`
 }
 

@@ -2,6 +2,7 @@ package domain
 
 import (
 	"context"
+	"encoding/json"
 	"regexp"
 	"slices"
 	"strconv"
@@ -82,42 +83,95 @@ func organizationDerive(ctx context.Context, w *Write) error {
 	}
 	w.Rec["slug"] = slug
 	w.Rec["domain"] = slug + ".commercelayer.io"
-	w.Rec["subscription_info"] = subscriptionInfo(0, 0)
+	w.Rec["subscription_info"] = subscriptionInfo()
 	return nil
 }
 
-// subscriptionInfo is a growth plan's limits beside the organization's real totals.
-func subscriptionInfo(organizations, memberships int64) map[string]any {
+// subscriptionInfo is a new organization's subscription: a growth plan's limits, and totals
+// that refreshTotals keeps counting.
+func subscriptionInfo() map[string]any {
 	return map[string]any{
 		"plan_type": "growth",
 		"limits":    map[string]any{"markets": 5, "skus": 10000, "organizations": 2, "memberships": 5},
-		"totals":    map[string]any{"organizations": organizations, "markets": 0, "memberships": memberships, "skus": 0},
+		"totals":    map[string]any{"organizations": 0, "markets": 0, "memberships": 0, "skus": 0},
 	}
 }
 
-// refreshTotals recounts an organization's memberships, and the organizations its owner
-// owns, into its subscription_info.
-func refreshTotals(ctx context.Context, tx *store.Store, orgID string) error {
+// refreshTotals recounts into subscription_info the totals of records the mock holds: an
+// organization's memberships, and the organizations its owner owns. The second is shared by
+// all the organizations of an owner, so theirs are refreshed too, and so are those of
+// formerOwners (after an ownership transfer). The plan, its limits and the totals of what
+// the mock holds no records of (markets, skus) stay as they are, and so does updated_at:
+// the organization itself was not edited.
+func refreshTotals(ctx context.Context, tx *store.Store, orgID string, formerOwners ...string) error {
 	all := tx.Unscoped()
 	reg := tx.Registry()
-	members := reg.Lookup("memberships")
-	n, err := all.Count(ctx, members, store.Cond{Column: "organization_id", Value: orgID})
+	members, orgs := reg.Lookup("memberships"), reg.Lookup("organizations")
+	isOwner := store.Cond{Column: "owner", Value: true}
+	ownerOf := func(id string) (string, error) {
+		owners, err := all.GetMany(ctx, members, "organization_id", []string{id}, isOwner)
+		if err != nil || len(owners) == 0 {
+			return "", err
+		}
+		return owners[0].String("user_email"), nil
+	}
+	owner, err := ownerOf(orgID)
 	if err != nil {
 		return err
 	}
-	var owned int64
-	owners, err := all.GetMany(ctx, members, "organization_id", []string{orgID}, store.Cond{Column: "owner", Value: true})
+	var emails []string
+	for _, e := range append([]string{owner}, formerOwners...) {
+		if e != "" {
+			emails = append(emails, e)
+		}
+	}
+	owned, err := all.GetMany(ctx, members, "user_email", emails, isOwner)
 	if err != nil {
 		return err
 	}
-	if len(owners) > 0 {
-		if owned, err = all.Count(ctx, members, store.Cond{Column: "user_email", Value: owners[0]["user_email"]},
-			store.Cond{Column: "owner", Value: true}); err != nil {
+	targets := []string{orgID}
+	for _, m := range owned {
+		if id := m.String("organization_id"); !slices.Contains(targets, id) {
+			targets = append(targets, id)
+		}
+	}
+	for _, id := range targets {
+		org, err := all.Get(ctx, orgs, id)
+		if err != nil {
+			return err
+		}
+		memberships, err := all.Count(ctx, members, store.Cond{Column: "organization_id", Value: id})
+		if err != nil {
+			return err
+		}
+		email, err := ownerOf(id)
+		if err != nil {
+			return err
+		}
+		var organizations int64
+		if email != "" {
+			if organizations, err = all.Count(ctx, members, store.Cond{Column: "user_email", Value: email}, isOwner); err != nil {
+				return err
+			}
+		}
+		var info map[string]any
+		if raw, ok := org["subscription_info"].(json.RawMessage); ok {
+			_ = json.Unmarshal(raw, &info) // not an object: start again from a new plan
+		}
+		if len(info) == 0 {
+			info = subscriptionInfo()
+		}
+		totals, _ := info["totals"].(map[string]any)
+		if totals == nil {
+			totals = map[string]any{}
+		}
+		totals["organizations"], totals["memberships"] = organizations, memberships
+		info["totals"] = totals
+		if _, err := all.Update(ctx, orgs, id, store.Record{"subscription_info": info, "updated_at": org["updated_at"]}); err != nil {
 			return err
 		}
 	}
-	_, err = all.Update(ctx, reg.Lookup("organizations"), orgID, store.Record{"subscription_info": subscriptionInfo(owned, n)})
-	return err
+	return nil
 }
 
 // organizationSetUp gives a new organization its admin and read_only roles, each with a
@@ -346,5 +400,9 @@ func transferOwnership(ctx context.Context, tx *store.Store, org store.Record, i
 			return err
 		}
 	}
-	return update(ctx, tx, memberships, found[0], store.Record{"owner": true}, actor)
+	if err := update(ctx, tx, memberships, found[0], store.Record{"owner": true}, actor); err != nil {
+		return err
+	}
+	// Both owners' organization counts change.
+	return refreshTotals(ctx, tx, org.ID(), current[0].String("user_email"))
 }

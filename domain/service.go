@@ -136,6 +136,11 @@ func (s *Service) Update(ctx context.Context, def *models.Resource, id string, i
 				w.Fail(apierror.AttrInvalid(a.Name, "can't be blank", "blank", nil))
 			}
 		}
+		for _, rel := range def.Rels { // a required link cannot be cleared either
+			if ids, ok := in.Rels[rel.Name]; ok && !rel.ToMany && rel.Flags.Has(models.Required) && len(ids) == 0 {
+				w.Fail(apierror.RelInvalid(rel.Name, "must exist", "blank"))
+			}
+		}
 		if err := s.collect(ctx, w); err != nil {
 			return err
 		}
@@ -330,6 +335,21 @@ func (s *Service) Action(ctx context.Context, def *models.Resource, id, name str
 		}
 		if err := authorize(ctx, tx, def, rec); err != nil {
 			return err
+		}
+		// The action's required parameters, blank as on a create ("" too).
+		var errs apierror.List
+		for _, act := range def.Actions {
+			if act.Name != name {
+				continue
+			}
+			for _, a := range act.Attrs {
+				if a.Flags.Has(models.Required) && blank(in.Attrs[a.Name]) {
+					errs = append(errs, apierror.AttrInvalid(a.Name, "can't be blank", "blank", nil))
+				}
+			}
+		}
+		if len(errs) > 0 {
+			return errs
 		}
 		return r.Actions[name](ctx, tx, rec, in, actor)
 	})

@@ -19,12 +19,13 @@ import (
 var hexColor = regexp.MustCompile(`^#[0-9A-Fa-f]{6}$`)
 
 // validateAttrs applies the validations the descriptions carry (inclusion, format, range,
-// uniqueness) to the attributes the write sets, in description order.
+// uniqueness) to the attributes the write sets, in description order. A blank value of a
+// required attribute has been reported as blank, and only as that: "" is as absent as null.
 func validateAttrs(ctx context.Context, w *Write) error {
 	for i := range w.Def.Attrs {
 		a := &w.Def.Attrs[i]
 		v, set := w.Rec[a.Name]
-		if !set || v == nil {
+		if !set || v == nil || (a.Flags.Has(models.Required) && blank(v)) {
 			continue
 		}
 		if e := checkValue(a, v); e != nil {

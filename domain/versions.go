@@ -17,7 +17,8 @@ const (
 )
 
 // recordVersion writes the audit record of a write to a versioned type: which attributes
-// changed, from what to what, and who made the change. old is nil on create, new on destroy.
+// and links changed, from what to what, and who made the change. old is nil on create, new
+// on destroy.
 func recordVersion(ctx context.Context, tx *store.Store, def *models.Resource, event string, old, new store.Record, actor store.Record) error {
 	if !def.Versioned {
 		return nil
@@ -30,6 +31,17 @@ func recordVersion(ctx context.Context, tx *store.Store, def *models.Resource, e
 		before, after := old[a.Name], new[a.Name]
 		if !sameValue(before, after) {
 			changes[a.Name] = [2]any{before, after}
+		}
+	}
+	// Links are columns of the record too (role_id, ...): a membership moved to another role
+	// is a change the audit trail shows, as PaperTrail's object_changes would.
+	for _, rel := range def.Rels {
+		if rel.ToMany {
+			continue
+		}
+		before, after := old[rel.FK], new[rel.FK]
+		if !sameValue(before, after) {
+			changes[rel.FK] = [2]any{before, after}
 		}
 	}
 	if event == eventUpdate && len(changes) == 0 {

@@ -165,12 +165,16 @@ func (a *api) related(def *models.Resource, rel *models.Rel) echo.HandlerFunc {
 			return a.writeList(c, target, p, where)
 		}
 		fk := parent.String(rel.FK)
-		if fk == "" {
-			return writeDoc(c, http.StatusOK, map[string]any{"data": nil})
+		var rec store.Record
+		if fk != "" {
+			rec, err = a.store(c).Get(ctx, target, fk)
+			if err != nil && !store.IsNotFound(err) {
+				return err
+			}
 		}
-		rec, err := a.store(c).Get(ctx, target, fk)
-		if err != nil {
-			return err
+		if rec == nil {
+			// Unset, or a record the user may not see: empty either way.
+			return writeDoc(c, http.StatusOK, map[string]any{"data": nil})
 		}
 		return a.newDocument(c, p).one(c, http.StatusOK, target, rec)
 	}
@@ -200,7 +204,13 @@ func (a *api) linkage(def *models.Resource, rel *models.Rel) echo.HandlerFunc {
 				ids = append(ids, r.ID())
 			}
 		} else if fk := parent.String(rel.FK); fk != "" {
-			ids = []string{fk}
+			// Only a record the user may see is named.
+			switch _, err := a.store(c).Get(ctx, target, fk); {
+			case err == nil:
+				ids = []string{fk}
+			case !store.IsNotFound(err):
+				return err
+			}
 		}
 		self := selfLink(a.baseURL(c), def, parent.ID())
 		return writeDoc(c, http.StatusOK, &relationship{
@@ -227,11 +237,6 @@ func (a *api) action(def *models.Resource, act *models.Action) echo.HandlerFunc 
 			in, err = a.decodeInput(def, body, writeMode{flag: models.Update, urlID: c.Param("id"), attrs: act.Attrs})
 			if err != nil {
 				return err
-			}
-			for _, attr := range act.Attrs {
-				if attr.Flags.Has(models.Required) && in.Attrs[attr.Name] == nil {
-					return apierror.AttrInvalid(attr.Name, "can't be blank", "blank", nil)
-				}
 			}
 		}
 		actor, err := a.actor(c)

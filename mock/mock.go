@@ -41,6 +41,11 @@ type Options struct {
 	RequestLog     *slog.Logger  // one line per request; nil logs none
 	JournalSize    int           // requests the journal keeps; 0 is 1000
 	MaxBody        int64         // largest request body in bytes; 0 is 1 MiB
+	// Now is the mock's clock: timestamps of records, token lifetimes, rate-limit windows and
+	// the journal's times; nil is time.Now. Tests set it to drive time-dependent behaviour.
+	Now func() time.Time
+	// Rand draws the chance of faults given a probability, in [0, 1); nil is math/rand.
+	Rand func() float64
 }
 
 // NoFixtures starts a mock with no records at all.
@@ -70,7 +75,7 @@ func New(ctx context.Context, opts Options) (*Mock, error) {
 	if err != nil {
 		return nil, err
 	}
-	st, err := store.Open(opts.DBPath, reg, store.Options{})
+	st, err := store.Open(opts.DBPath, reg, store.Options{Now: opts.Now})
 	if err != nil {
 		return nil, err
 	}
@@ -99,7 +104,7 @@ func assemble(ctx context.Context, st *store.Store, dataset *fixtures.Dataset, o
 	if err != nil {
 		return nil, err
 	}
-	m.tokens = auth.NewIssuer(opts.TokenSecret, opts.TokenTTL, nil)
+	m.tokens = auth.NewIssuer(opts.TokenSecret, opts.TokenTTL, opts.Now)
 	m.handler = handlers.NewServer(st, handlers.Config{
 		BaseURL:      opts.BaseURL,
 		Query:        query.Options{LenientFilters: opts.LenientFilters},
@@ -111,8 +116,9 @@ func assemble(ctx context.Context, st *store.Store, dataset *fixtures.Dataset, o
 	})
 	m.ctl = control.New(st, baseline, control.Options{
 		AdminToken: opts.AdminToken, RateLimits: opts.RateLimits, JournalSize: opts.JournalSize,
+		Now: opts.Now, Rand: opts.Rand,
 	})
-	m.ctl.Mount(m.handler, nil)
+	m.ctl.Mount(m.handler, opts.Now)
 	return m, nil
 }
 
