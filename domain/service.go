@@ -73,7 +73,9 @@ func (s *Service) Create(ctx context.Context, def *models.Resource, in Input, ac
 		}
 		for _, rel := range def.Rels {
 			if rel.Flags.Has(models.Create|models.Required) && len(in.Rels[rel.Name]) == 0 {
-				w.Fail(apierror.RelInvalid(rel.Name, "must exist", "blank"))
+				// Absent is "can't be blank", as the SDK's README shows the real service
+				// answering; "must exist" is for a linked id that does not.
+				w.Fail(apierror.RelInvalid(rel.Name, "can't be blank", "blank"))
 			}
 		}
 		if err := s.collect(ctx, w); err != nil {
@@ -138,7 +140,7 @@ func (s *Service) Update(ctx context.Context, def *models.Resource, id string, i
 		}
 		for _, rel := range def.Rels { // a required link cannot be cleared either
 			if ids, ok := in.Rels[rel.Name]; ok && !rel.ToMany && rel.Flags.Has(models.Required) && len(ids) == 0 {
-				w.Fail(apierror.RelInvalid(rel.Name, "must exist", "blank"))
+				w.Fail(apierror.RelInvalid(rel.Name, "can't be blank", "blank"))
 			}
 		}
 		if err := s.collect(ctx, w); err != nil {

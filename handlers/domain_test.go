@@ -127,7 +127,12 @@ func wantLTE(name string, value, max int64) jm {
 		"less_than_or_equal_to", jm{"value": value, "count": max})
 }
 
-// Validations on relationships.
+// Validations on relationships: absent or cleared is "can't be blank" (as the SDK's
+// README shows the real service answering), a linked id that does not exist "must exist".
+func wantRelBlank(rel string) jm {
+	return wantValidation("/data/relationships/"+rel, rel, "can't be blank", "blank", nil)
+}
+
 func wantMustExist(rel string) jm {
 	return wantValidation("/data/relationships/"+rel, rel, "must exist", "blank", nil)
 }
@@ -656,7 +661,7 @@ func TestDomainAPICredentials(t *testing.T) {
 	t.Run("ErrRequired", func(t *testing.T) {
 		s := mustServer(t)
 		mustRefuse(t, s, domPost(t, "/api/api_credentials", "api_credentials", jm{}, nil), 422,
-			wantBlank("name"), wantBlank("kind"), wantMustExist("organization"))
+			wantBlank("name"), wantBlank("kind"), wantRelBlank("organization"))
 		mustRefuse(t, s, newCredential(t, jm{"name": " ", "kind": nil}, nil), 422, wantBlank("name"), wantBlank("kind"))
 		mustRefuse(t, s, newCredential(t, jm{"name": "App", "kind": "integration"}, jm{"organization": relTo("organizations", "orgNoSuch1")}),
 			422, wantMustExist("organization"))
@@ -796,7 +801,7 @@ func TestDomainMemberships(t *testing.T) {
 	t.Run("ErrRelationships", func(t *testing.T) {
 		s := mustServer(t)
 		mustRefuse(t, s, domPost(t, "/api/memberships", "memberships", jm{"user_email": "x@bb.example"}, nil), 422,
-			wantMustExist("organization"), wantMustExist("role"))
+			wantRelBlank("organization"), wantRelBlank("role"))
 		mustRefuse(t, s, newMember(t, jm{"user_email": "x@bb.example"}, "orgBlueBrd", "rolGGAdmin"), 422, wantOtherOrg("role"))
 		mustRefuse(t, s, domPost(t, "/api/memberships", "memberships", jm{"user_email": "x@gg.example"}, jm{
 			"organization": relTo("organizations", "orgGreenGr"), "role": relTo("roles", "rolGGReadO"),
@@ -806,7 +811,7 @@ func TestDomainMemberships(t *testing.T) {
 			422, wantOtherOrg("role"))
 		// The role is required on update too: it cannot be cleared.
 		mustRefuse(t, s, domPatch(t, "/api/memberships/memBBViewr", "memberships", "memBBViewr", nil, jm{"role": jm{"data": nil}}),
-			422, wantMustExist("role"))
+			422, wantRelBlank("role"))
 		mustRefuse(t, s, domPatch(t, "/api/memberships/memGGTomIn", "memberships", "memGGTomIn", nil,
 			jm{"application_memberships": relToMany("application_memberships", "appBBOrdJm")}), 422, wantOtherOrg("application_memberships"))
 	})
@@ -875,7 +880,7 @@ func TestDomainMembershipProfiles(t *testing.T) {
 	t.Run("ErrRequired", func(t *testing.T) {
 		s := mustServer(t)
 		mustRefuse(t, s, domPost(t, "/api/membership_profiles", "membership_profiles", jm{}, nil), 422,
-			wantBlank("name"), wantBlank("access_scope"), wantMustExist("organization"))
+			wantBlank("name"), wantBlank("access_scope"), wantRelBlank("organization"))
 		mustRefuse(t, s, domPatch(t, "/api/membership_profiles/mprBBMktGr", "membership_profiles", "mprBBMktGr", jm{"name": " ", "access_scope": nil}, nil), 422,
 			wantBlank("name"), wantBlank("access_scope"))
 	})
@@ -930,13 +935,13 @@ func TestDomainApplicationMemberships(t *testing.T) {
 
 	t.Run("ErrRequired", func(t *testing.T) {
 		s := mustServer(t)
-		mustRefuse(t, s, newApp(t, nil), 422, wantMustExist("api_credential"), wantMustExist("organization"), wantMustExist("role"))
+		mustRefuse(t, s, newApp(t, nil), 422, wantRelBlank("api_credential"), wantRelBlank("organization"), wantRelBlank("role"))
 	})
 
 	t.Run("ErrRequiredOnUpdate", func(t *testing.T) {
 		s := mustServer(t)
 		mustRefuse(t, s, domPatch(t, "/api/application_memberships/appBBOrdJm", "application_memberships", "appBBOrdJm", nil,
-			jm{"role": jm{"data": nil}}), 422, wantMustExist("role"))
+			jm{"role": jm{"data": nil}}), 422, wantRelBlank("role"))
 		// The profile is optional: it can be cleared.
 		mustUpdated(t, s, domPatch(t, "/api/application_memberships/appBBOrdJm", "application_memberships", "appBBOrdJm", nil,
 			jm{"membership_profile": jm{"data": nil}}))
@@ -980,7 +985,7 @@ func TestDomainRoles(t *testing.T) {
 	t.Run("ErrNameBlank", func(t *testing.T) {
 		s := mustServer(t)
 		mustRefuse(t, s, domPost(t, "/api/roles", "roles", jm{"name": "\t"}, jm{"organization": relTo("organizations", "orgBlueBrd")}), 422, wantBlank("name"))
-		mustRefuse(t, s, domPost(t, "/api/roles", "roles", jm{}, nil), 422, wantBlank("name"), wantMustExist("organization"))
+		mustRefuse(t, s, domPost(t, "/api/roles", "roles", jm{}, nil), 422, wantBlank("name"), wantRelBlank("organization"))
 	})
 
 	t.Run("RenameCustom", func(t *testing.T) {
@@ -1102,7 +1107,7 @@ func TestDomainPermissions(t *testing.T) {
 		mustRefuse(t, s, newPermission(t, jm{}, "rolBBMktEd"), 422, wantBlank("subject"))
 		mustRefuse(t, s, newPermission(t, jm{"subject": ""}, "rolBBMktEd"), 422, wantBlank("subject"))
 		mustRefuse(t, s, domPost(t, "/api/permissions", "permissions", jm{}, nil), 422,
-			wantBlank("can_create"), wantBlank("can_read"), wantBlank("can_update"), wantBlank("can_destroy"), wantBlank("subject"), wantMustExist("role"))
+			wantBlank("can_create"), wantBlank("can_read"), wantBlank("can_update"), wantBlank("can_destroy"), wantBlank("subject"), wantRelBlank("role"))
 	})
 
 	t.Run("ErrSubjectNotBase", func(t *testing.T) {

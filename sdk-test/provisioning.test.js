@@ -376,11 +376,8 @@ describe('errors', () => {
 
   // The SDK README ("Handling validation errors") shows the real API's answer to
   // clp.roles.create({ name: '' }): the missing organization is "can't be blank"
-  // (detail "organization - can't be blank", meta.error "blank"). The mock words it as a
-  // linked id that does not exist ("must exist"); the fix belongs in domain/service.go.
-  it('422 for a missing required relationship is worded as in the SDK README', {
-    todo: 'domain: a missing required relationship should read "can\'t be blank", not "must exist"'
-  }, async () => {
+  // (detail "organization - can't be blank", meta.error "blank").
+  it('422 for a missing required relationship is worded as in the SDK README', async () => {
     await assertApiError(() => clp.roles.create({ name: '' }), 422, 'VALIDATION_ERROR', (err) => {
       const org = err.errors.find((e) => e.source?.pointer === '/data/relationships/organization')
       assert.equal(org.title, "can't be blank")
