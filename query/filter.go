@@ -316,6 +316,9 @@ func readValues(pred Predicate, paths []AttrPath, value string) ([][]any, error)
 			if err != nil {
 				return nil, err
 			}
+			if p.Kind == models.Time {
+				v = timeOperand(pred.Op, r, v.(string))
+			}
 			out[i] = append(out[i], v)
 		}
 	}
@@ -371,12 +374,39 @@ func ReadValue(kind models.Kind, s string) (any, error) {
 	case models.Boolean:
 		return ParseBool(s)
 	case models.Time:
-		for _, layout := range timeLayouts {
-			if t, err := time.Parse(layout, strings.TrimSpace(s)); err == nil {
-				return t.UTC().Format(TimeFormat), nil
-			}
+		t, err := parseTime(s)
+		if err != nil {
+			return nil, err
 		}
-		return nil, strconv.ErrSyntax
+		return t.Format(TimeFormat), nil
 	}
 	return s, nil
+}
+
+func parseTime(s string) (time.Time, error) {
+	for _, layout := range timeLayouts {
+		if t, err := time.Parse(layout, strings.TrimSpace(s)); err == nil {
+			return t.UTC(), nil
+		}
+	}
+	return time.Time{}, strconv.ErrSyntax
+}
+
+// timeOperand adjusts a timestamp read as canonical (millisecond) text to the comparison it
+// is used in, when the value is finer than a millisecond: stored times are whole
+// milliseconds, so "before 10:00:00.0001" means "at or before 10:00:00.000" (the value rounds
+// up for lt and gteq, down for gt and lteq), and no stored time equals it (eq and in compare
+// with a text no stored time has).
+func timeOperand(op Op, raw, canonical string) string {
+	t, err := parseTime(raw)
+	if err != nil || t.Nanosecond()%int(time.Millisecond) == 0 {
+		return canonical
+	}
+	switch op {
+	case OpLt, OpGtEq:
+		return t.Truncate(time.Millisecond).Add(time.Millisecond).Format(TimeFormat)
+	case OpGt, OpLtEq:
+		return canonical
+	}
+	return t.Format(time.RFC3339Nano)
 }

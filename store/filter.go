@@ -34,6 +34,10 @@ func init() {
 // case folding, as unicode.SimpleFold walks it), so that fold(a) == fold(b) exactly when a and
 // b differ only in case: "Café" and "CAFÉ" fold alike. It leaves %, _ and \ alone, so it
 // applies to LIKE patterns as well as to the text they match.
+//
+// The few non-ASCII characters whose orbit holds an ASCII letter (the Kelvin sign K, the long
+// s ſ) stay as they are: SQLite's own LIKE, which serves ASCII patterns, does not equate them
+// with k and s either, and likeSQL relies on fold never mapping non-ASCII to ASCII.
 func fold(s string) string {
 	return strings.Map(func(r rune) rune {
 		rep := r
@@ -42,8 +46,39 @@ func fold(s string) string {
 				rep = f
 			}
 		}
+		if r >= utf8.RuneSelf && rep < utf8.RuneSelf {
+			return r
+		}
 		return rep
 	}, s)
+}
+
+// skeleton turns a LIKE pattern (ESCAPE '\') into a looser one that SQLite's built-in LIKE
+// can test: every non-ASCII character, escaped or not, becomes _ (any one character). Since
+// fold keeps characters single and never maps non-ASCII to ASCII, whatever the folded pattern
+// matches the skeleton matches too: it is a cheap prefilter.
+func skeleton(pattern string) string {
+	var b strings.Builder
+	for i := 0; i < len(pattern); {
+		r, n := utf8.DecodeRuneInString(pattern[i:])
+		if r == '\\' && i+n < len(pattern) {
+			next, m := utf8.DecodeRuneInString(pattern[i+n:])
+			if next >= utf8.RuneSelf {
+				b.WriteByte('_')
+			} else {
+				b.WriteString(pattern[i : i+n+m])
+			}
+			i += n + m
+			continue
+		}
+		if r >= utf8.RuneSelf {
+			b.WriteByte('_')
+		} else {
+			b.WriteString(pattern[i : i+n])
+		}
+		i += n
+	}
+	return b.String()
 }
 
 // foldSQL is fold for SQLite: text is folded, NULL stays NULL, numbers stay as they are.
@@ -128,20 +163,52 @@ func balanced(parts []string, op string) string {
 // pathExpr follows the path's to-one hops with IN subqueries, then applies the predicate.
 // A record whose relationship is empty has NULL for every related attribute, as the real
 // service's outer join gives it: it meets the predicates that NULL meets (null, blank, ...).
+// Through a scoped handle only what the user may see matches: a record linked to one of
+// another organization (as a dataset may link them) reads as linked to nothing.
 func (s *Store) pathExpr(def *models.Resource, path query.AttrPath, pred query.Predicate, values []any) (string, []any, error) {
 	if len(path.Hops) == 0 {
 		return predicateSQL(quote(def.Type)+"."+quote(path.Column), path.Kind, pred, values)
 	}
 	hop := path.Hops[0]
 	target := s.reg.Lookup(hop.Type)
-	inner, args, err := s.pathExpr(target, query.AttrPath{Hops: path.Hops[1:], Column: path.Column, Kind: path.Kind}, pred, values)
-	if err != nil {
-		return "", nil, err
-	}
 	fk := quote(def.Type) + "." + quote(hop.FK)
-	sql := fmt.Sprintf("%s IN (SELECT %s.id FROM %s WHERE %s)", fk, quote(target.Type), quote(target.Type), inner)
+	var vis string
+	var visArgs []any
+	if s.scope != nil {
+		vis, visArgs = s.visibleSQL(target)
+	}
+	var sql string
+	var args []any
+	var err error
+	if len(path.Hops) == 1 && path.Column == "id" {
+		// The related record's id is the foreign key itself (which always points at a record):
+		// organization_id_eq compares organization_id, and its index serves it directly.
+		sql, args, err = predicateSQL(fk, models.String, pred, values)
+		if err != nil {
+			return "", nil, err
+		}
+		if vis != "" {
+			sql = fmt.Sprintf("(%s AND %s IN (SELECT %s.id FROM %s WHERE %s))", sql, fk, quote(target.Type), quote(target.Type), vis)
+			args = append(args, visArgs...)
+		}
+	} else {
+		var inner string
+		inner, args, err = s.pathExpr(target, query.AttrPath{Hops: path.Hops[1:], Column: path.Column, Kind: path.Kind}, pred, values)
+		if err != nil {
+			return "", nil, err
+		}
+		if vis != "" {
+			inner = "(" + inner + ") AND " + vis
+			args = append(args, visArgs...)
+		}
+		sql = fmt.Sprintf("%s IN (SELECT %s.id FROM %s WHERE %s)", fk, quote(target.Type), quote(target.Type), inner)
+	}
 	if matchesNull(pred, values) {
-		sql = fmt.Sprintf("(%s IS NULL OR %s)", fk, sql)
+		if vis == "" {
+			return fmt.Sprintf("(%s IS NULL OR %s)", fk, sql), args, nil
+		}
+		hidden := fmt.Sprintf("%s NOT IN (SELECT %s.id FROM %s WHERE %s)", fk, quote(target.Type), quote(target.Type), vis)
+		return fmt.Sprintf("(%s IS NULL OR %s OR %s)", fk, hidden, sql), append(append([]any(nil), visArgs...), args...), nil
 	}
 	return sql, args, nil
 }
@@ -182,14 +249,23 @@ func likePattern(p query.Pattern, v string) string {
 	return v
 }
 
-// likeSQL is a case-insensitive LIKE, as the real service's ILIKE. SQLite's LIKE ignores
-// case for ASCII letters only; a pattern with other characters compares the folded text
-// with the folded pattern instead (through a Go function, so only when needed).
-func likeSQL(col, op, pattern string) (string, any) {
+// likeSQL is a case-insensitive LIKE (or NOT LIKE), as the real service's ILIKE. SQLite's
+// LIKE ignores case for ASCII letters only; for a pattern with other characters the folded
+// text is compared with the folded pattern, through a Go function that only runs on the rows
+// the pattern's skeleton lets through.
+func likeSQL(col string, not bool, pattern string) (string, []any) {
 	if isASCII(pattern) {
-		return fmt.Sprintf(`%s %s ? ESCAPE '\'`, col, op), pattern
+		op := "LIKE"
+		if not {
+			op = "NOT LIKE"
+		}
+		return fmt.Sprintf(`%s %s ? ESCAPE '\'`, col, op), []any{pattern}
 	}
-	return fmt.Sprintf(`%s(%s) %s ? ESCAPE '\'`, foldFunc, col, op), fold(pattern)
+	args := []any{skeleton(pattern), fold(pattern)}
+	if not {
+		return fmt.Sprintf(`(%[1]s NOT LIKE ? ESCAPE '\' OR %[2]s(%[1]s) NOT LIKE ? ESCAPE '\')`, col, foldFunc), args
+	}
+	return fmt.Sprintf(`(%[1]s LIKE ? ESCAPE '\' AND %[2]s(%[1]s) LIKE ? ESCAPE '\')`, col, foldFunc), args
 }
 
 // predicateSQL is the condition for one column; = and IN are exact.
@@ -224,7 +300,7 @@ func predicateSQL(col string, kind models.Kind, pred query.Predicate, values []a
 		}
 		return fmt.Sprintf(no, col), nil, nil
 	}
-	var one func(v any) (string, any)
+	var one func(v any) (string, []any)
 	switch pred.Op {
 	case query.OpIn, query.OpNotIn:
 		marks := make([]string, len(values))
@@ -238,26 +314,26 @@ func predicateSQL(col string, kind models.Kind, pred query.Predicate, values []a
 		}
 		return fmt.Sprintf("%s %s (%s)", col, op, strings.Join(marks, ", ")), args, nil
 	case query.OpLike, query.OpNotLike:
-		op := "LIKE"
-		if pred.Op == query.OpNotLike {
-			op = "NOT LIKE"
+		one = func(v any) (string, []any) {
+			return likeSQL(col, pred.Op == query.OpNotLike, likePattern(pred.Pattern, v.(string)))
 		}
-		one = func(v any) (string, any) { return likeSQL(col, op, likePattern(pred.Pattern, v.(string))) }
 	default:
 		cmp, ok := comparisons[pred.Op]
 		if !ok {
 			return "", nil, fmt.Errorf("store: unknown predicate %s", pred.Name)
 		}
-		one = func(v any) (string, any) { return col + " " + cmp + " ?", enc(v) }
+		one = func(v any) (string, []any) { return col + " " + cmp + " ?", []any{enc(v)} }
 	}
 	join := " OR "
 	if pred.Quant == query.All {
 		join = " AND "
 	}
 	parts := make([]string, len(values))
-	args := make([]any, len(values))
+	var args []any
 	for i, v := range values {
-		parts[i], args[i] = one(v)
+		var a []any
+		parts[i], a = one(v)
+		args = append(args, a...)
 	}
 	return "(" + balanced(parts, join) + ")", args, nil
 }

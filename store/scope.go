@@ -1,7 +1,7 @@
 package store
 
 import (
-		"gorm.io/gorm/clause"
+	"gorm.io/gorm/clause"
 
 	"github.com/commercelayer-mock/provmock/models"
 )
