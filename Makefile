@@ -31,10 +31,16 @@ vet:
 fmt-check:
 	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 
-# Each fuzz target for FUZZTIME: arbitrary input must never panic or answer a 5xx.
+# Each fuzz target for FUZZTIME: arbitrary input must never panic or answer a 5xx. Seed
+# corpora: <package>/testdata/fuzz/<target>/ (where go test looks), besides the f.Add seeds.
 fuzz:
 	go test -run='^$$' -fuzz='^FuzzParseFilter$$' -fuzztime=$(FUZZTIME) ./query/
 	go test -run='^$$' -fuzz='^FuzzListQuery$$' -fuzztime=$(FUZZTIME) ./handlers/
+	go test -run='^$$' -fuzz='^FuzzCreateBody$$' -fuzztime=$(FUZZTIME) ./handlers/
+
+# Side-by-side load measurement with wrk (see load/run.sh); not part of make test.
+load:
+	bash load/run.sh
 
 bench:
 	go test -run='^$$' -bench=. -benchmem ./...

@@ -10,9 +10,11 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"runtime/debug"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/commercelayer-mock/provmock/fixtures"
@@ -35,6 +37,16 @@ type Config struct {
 	LogFormat      string        // text or json
 	Quiet          bool          // no request logs
 	MaxBody        int64         // largest request body, in bytes
+	// Timeouts of the HTTP server, so that slow or stalled clients cannot hold connections:
+	// reading a request's header, reading a whole request, writing a response (from the end
+	// of the request's header), and keeping an idle keep-alive connection open.
+	ReadHeaderTimeout time.Duration
+	ReadTimeout       time.Duration
+	WriteTimeout      time.Duration
+	IdleTimeout       time.Duration
+	// ShutdownTimeout bounds the graceful shutdown: requests still in flight after it have
+	// their connections closed.
+	ShutdownTimeout time.Duration
 }
 
 // ParseConfig reads flags, each falling back to an environment variable, then to a default
@@ -62,6 +74,21 @@ func ParseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 	fs.BoolVar(&cfg.Quiet, "quiet", false, "no request logs (env QUIET=1)")
 	maxBody := fs.String("max-body", env("MAX_BODY", "1048576"), "largest request body in bytes; larger ones get 413 (env MAX_BODY)")
 	fs.BoolVar(&cfg.LenientFilters, "lenient-filters", false, "ignore unknown filter attributes and predicates, as the real filter engine may (env LENIENT_FILTERS=1)")
+	timeouts := []struct {
+		flag, env, def, usage string
+		dst                   *time.Duration
+		value                 *string
+	}{
+		{"read-header-timeout", "READ_HEADER_TIMEOUT", "10s", "longest wait for a request's header", &cfg.ReadHeaderTimeout, nil},
+		{"read-timeout", "READ_TIMEOUT", "30s", "longest wait for a whole request, body included", &cfg.ReadTimeout, nil},
+		{"write-timeout", "WRITE_TIMEOUT", "30s", "longest time to answer a request, from the end of its header", &cfg.WriteTimeout, nil},
+		{"idle-timeout", "IDLE_TIMEOUT", "120s", "longest time a keep-alive connection stays open between requests", &cfg.IdleTimeout, nil},
+		{"shutdown-timeout", "SHUTDOWN_TIMEOUT", "10s", "longest wait for requests in flight at shutdown", &cfg.ShutdownTimeout, nil},
+	}
+	for i := range timeouts {
+		t := &timeouts[i]
+		t.value = fs.String(t.flag, env(t.env, t.def), t.usage+", such as "+t.def+" (env "+t.env+")")
+	}
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
 	}
@@ -95,6 +122,13 @@ func ParseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 	var err error
 	if cfg.MaxBody, err = strconv.ParseInt(*maxBody, 10, 64); err != nil || cfg.MaxBody < 1 {
 		return cfg, fmt.Errorf("max body must be a positive number of bytes, not %q", *maxBody)
+	}
+	for _, t := range timeouts {
+		d, err := time.ParseDuration(*t.value)
+		if err != nil || d <= 0 {
+			return cfg, fmt.Errorf("%s must be a positive duration such as %s, not %q", strings.ReplaceAll(t.flag, "-", " "), t.def, *t.value)
+		}
+		*t.dst = d
 	}
 	if cfg.LogFormat != "text" && cfg.LogFormat != "json" {
 		return cfg, fmt.Errorf("log format must be text or json, not %q", cfg.LogFormat)
@@ -151,6 +185,11 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
+	// Start-up allocates a lot that lives briefly (the parsed dataset, the schema): collecting
+	// garbage during it is wasted time, so the collector waits until the banner.
+	gcPercent := debug.SetGCPercent(-1)
+	restoreGC := sync.OnceFunc(func() { debug.SetGCPercent(gcPercent) })
+	defer restoreGC() // on every way out, start-up failures included
 	logger := newLogger(stderr, cfg.LogFormat)
 	data, name, err := readFixtures(cfg.Fixtures)
 	if err != nil {
@@ -176,10 +215,10 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	httpSrv := &http.Server{
 		Handler:           m.Handler(),
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      30 * time.Second,
-		IdleTimeout:       120 * time.Second,
+		ReadHeaderTimeout: cfg.ReadHeaderTimeout,
+		ReadTimeout:       cfg.ReadTimeout,
+		WriteTimeout:      cfg.WriteTimeout,
+		IdleTimeout:       cfg.IdleTimeout,
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- httpSrv.Serve(ln) }()
@@ -188,16 +227,20 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return err
 	}
 	banner(stdout, ln.Addr().String(), cfg, m.Loaded, users)
+	restoreGC()
 
 	select {
 	case err := <-errc:
 		return err
 	case <-ctx.Done():
 	}
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	// Stop accepting connections and let the requests in flight finish; past the limit,
+	// close their connections rather than leave them running on a closed database.
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
 	defer cancel()
 	if err := httpSrv.Shutdown(shutdownCtx); err != nil {
-		return err
+		_ = httpSrv.Close()
+		return fmt.Errorf("shutdown: requests still in flight after %v were cut off: %w", cfg.ShutdownTimeout, err)
 	}
 	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err

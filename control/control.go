@@ -35,7 +35,7 @@ type Controller struct {
 	Limits  *RateLimiter
 
 	mu        sync.Mutex
-	baseline  store.Snapshot // what reset goes back to
+	baseline  Baseline // what reset goes back to
 	snapshots map[string]store.Snapshot
 }
 
@@ -51,7 +51,25 @@ type Options struct {
 }
 
 // New returns a controller whose reset goes back to what st holds now.
-func New(st *store.Store, baseline store.Snapshot, opts Options) *Controller {
+// Baseline is what reset goes back to: the dataset loaded at start (or by a replace), or a
+// snapshot of the records a file database already held.
+type Baseline interface {
+	Restore(ctx context.Context, st *store.Store) error
+	Counts() map[string]int
+}
+
+// SnapshotBaseline is a snapshot as a baseline.
+type SnapshotBaseline store.Snapshot
+
+// Restore replaces every record with the snapshot's.
+func (b SnapshotBaseline) Restore(ctx context.Context, st *store.Store) error {
+	return st.Restore(ctx, store.Snapshot(b))
+}
+
+// Counts returns how many records of each type the snapshot holds.
+func (b SnapshotBaseline) Counts() map[string]int { return counts(store.Snapshot(b)) }
+
+func New(st *store.Store, baseline Baseline, opts Options) *Controller {
 	if opts.JournalSize <= 0 {
 		opts.JournalSize = 1000
 	}
@@ -140,7 +158,7 @@ func (ctl *Controller) Reset(ctx context.Context) error {
 	ctl.mu.Lock()
 	baseline := ctl.baseline
 	ctl.mu.Unlock()
-	return ctl.st.Restore(ctx, baseline)
+	return baseline.Restore(ctx, ctl.st)
 }
 
 func (ctl *Controller) reset(c echo.Context) error {
@@ -149,7 +167,7 @@ func (ctl *Controller) reset(c echo.Context) error {
 	}
 	ctl.mu.Lock()
 	defer ctl.mu.Unlock()
-	return c.JSON(http.StatusOK, map[string]any{"reset": true, "records": counts(ctl.baseline)})
+	return c.JSON(http.StatusOK, map[string]any{"reset": true, "records": ctl.baseline.Counts()})
 }
 
 // loadFixtures loads a dataset in the hand-written format into the running mock, with the
@@ -180,12 +198,8 @@ func (ctl *Controller) loadFixtures(c echo.Context) error {
 		return fail(c, http.StatusConflict, err.Error())
 	}
 	if replace {
-		snap, err := ctl.st.Dump(ctx)
-		if err != nil {
-			return err
-		}
 		ctl.mu.Lock()
-		ctl.baseline = snap
+		ctl.baseline = ds
 		ctl.mu.Unlock()
 	}
 	return c.JSON(http.StatusOK, map[string]any{"loaded": ds.Counts(), "replace": replace})

@@ -71,14 +71,27 @@ func New(ctx context.Context, opts Options) (*Mock, error) {
 	if name == "" {
 		name = "fixtures"
 	}
-	dataset, err := fixtures.Parse(name, data, reg)
-	if err != nil {
-		return nil, err
+	// Parsing the dataset and opening the database are independent: they overlap, which
+	// shortens start-up.
+	type parsed struct {
+		ds  *fixtures.Dataset
+		err error
 	}
-	st, err := store.Open(opts.DBPath, reg, store.Options{Now: opts.Now})
-	if err != nil {
-		return nil, err
+	parsing := make(chan parsed, 1)
+	go func() {
+		ds, err := fixtures.Parse(name, data, reg)
+		parsing <- parsed{ds, err}
+	}()
+	st, openErr := store.Open(opts.DBPath, reg, store.Options{Now: opts.Now})
+	p := <-parsing
+	if p.err != nil || openErr != nil {
+		if openErr == nil {
+			st.Close()
+			return nil, p.err
+		}
+		return nil, openErr
 	}
+	dataset := p.ds
 	m, err := assemble(ctx, st, dataset, opts)
 	if err != nil {
 		st.Close()
@@ -88,21 +101,27 @@ func New(ctx context.Context, opts Options) (*Mock, error) {
 }
 
 func assemble(ctx context.Context, st *store.Store, dataset *fixtures.Dataset, opts Options) (*Mock, error) {
-	empty, err := st.IsEmpty(ctx)
-	if err != nil {
-		return nil, err
+	empty := true // a new in-memory database
+	if opts.DBPath != "" && opts.DBPath != store.Memory {
+		var err error
+		if empty, err = st.IsEmpty(ctx); err != nil {
+			return nil, err
+		}
 	}
 	m := &Mock{st: st}
-	// A file database that already holds data keeps it: that is what a file is for.
+	// A file database that already holds data keeps it, and reset goes back to that data.
+	var baseline control.Baseline = dataset
 	if empty {
 		if err := dataset.Load(ctx, st); err != nil {
 			return nil, err
 		}
 		m.Loaded = dataset
-	}
-	baseline, err := st.Dump(ctx)
-	if err != nil {
-		return nil, err
+	} else {
+		snap, err := st.Dump(ctx)
+		if err != nil {
+			return nil, err
+		}
+		baseline = control.SnapshotBaseline(snap)
 	}
 	m.tokens = auth.NewIssuer(opts.TokenSecret, opts.TokenTTL, opts.Now)
 	m.handler = handlers.NewServer(st, handlers.Config{

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sort"
 	"strings"
 
 	"gorm.io/gorm"
@@ -286,20 +287,7 @@ func (s *Store) Count(ctx context.Context, def *models.Resource, conds ...Cond) 
 // Insert stores rec as a new record of def. Stored attributes it leaves out get the
 // description's default; id and timestamps are generated when absent.
 func (s *Store) Insert(ctx context.Context, def *models.Resource, rec Record) (Record, error) {
-	now := s.NowText()
-	if rec.ID() == "" {
-		rec["id"] = s.newID()
-	}
-	for _, ts := range []string{"created_at", "updated_at"} {
-		if rec[ts] == nil {
-			rec[ts] = now
-		}
-	}
-	for _, a := range def.Attrs {
-		if _, set := rec[a.Name]; !set && a.Stored() && a.Default != nil {
-			rec[a.Name] = a.Default
-		}
-	}
+	s.fill(def, rec)
 	if _, err := s.insertRow(ctx, def, rec); err != nil {
 		return nil, err
 	}
@@ -314,11 +302,101 @@ func (s *Store) insertRow(ctx context.Context, def *models.Resource, rec Record)
 	if err != nil {
 		return nil, err
 	}
+	// Plain INSERT text from the description's columns: GORM's map Create reflects on
+	// every call, and loading fixtures or restoring a snapshot inserts many rows.
+	cols := make([]string, 0, len(row))
+	for col := range row {
+		cols = append(cols, col)
+	}
+	sort.Strings(cols)
+	quoted := make([]string, len(cols))
+	args := make([]any, len(cols))
+	for i, col := range cols {
+		quoted[i], args[i] = quote(col), row[col]
+	}
+	stmt := "INSERT INTO " + quote(def.Type) + " (" + strings.Join(quoted, ", ") + ") VALUES (" +
+		strings.TrimSuffix(strings.Repeat("?, ", len(cols)), ", ") + ")"
 	defer s.wrote()
-	if err := s.table(def).WithContext(ctx).Create(row).Error; err != nil {
-		return nil, fmt.Errorf("store: insert %s: %w", def.Type, err)
+	if err := s.db.WithContext(ctx).Exec(stmt, args...).Error; err != nil {
+		return nil, fmt.Errorf("store: insert %s %s: %w", def.Type, rec.ID(), err)
 	}
 	return rec, nil
+}
+
+// PutAll stores records of one type as they are, without reading them back, in as few
+// statements as SQLite allows: for loading data (fixtures, snapshots) where the caller
+// already holds what it wrote. Defaults and timestamps are filled as by Insert, so a column
+// a record leaves out is stored exactly as Insert would store it.
+func (s *Store) PutAll(ctx context.Context, def *models.Resource, recs []Record) error {
+	if len(recs) == 0 {
+		return nil
+	}
+	rows := make([]map[string]any, len(recs))
+	used := map[string]bool{}
+	for i, rec := range recs {
+		s.fill(def, rec)
+		row, err := encodeRecord(def, rec)
+		if err != nil {
+			return err
+		}
+		for col := range row {
+			used[col] = true
+		}
+		rows[i] = row
+	}
+	cols := make([]string, 0, len(used))
+	for col := range used {
+		cols = append(cols, col)
+	}
+	sort.Strings(cols)
+	quoted := make([]string, len(cols))
+	for i, col := range cols {
+		quoted[i] = quote(col)
+	}
+	tuple := "(" + strings.TrimSuffix(strings.Repeat("?, ", len(cols)), ", ") + ")"
+	// SQLite binds at most 32766 parameters per statement.
+	perStatement := max(1, 32000/len(cols))
+	defer s.wrote()
+	for start := 0; start < len(rows); start += perStatement {
+		batch := rows[start:min(start+perStatement, len(rows))]
+		args := make([]any, 0, len(batch)*len(cols))
+		for _, row := range batch {
+			for _, col := range cols {
+				args = append(args, row[col]) // absent: NULL, as an INSERT without the column stores
+			}
+		}
+		stmt := "INSERT INTO " + quote(def.Type) + " (" + strings.Join(quoted, ", ") + ") VALUES " +
+			strings.TrimSuffix(strings.Repeat(tuple+", ", len(batch)), ", ")
+		if err := s.db.WithContext(ctx).Exec(stmt, args...).Error; err != nil {
+			// Find the record at fault, to name it: a failed statement changes nothing, and
+			// the caller's transaction undoes the rows inserted while looking.
+			for i := range batch {
+				if _, rowErr := s.insertRow(ctx, def, recs[start+i]); rowErr != nil {
+					return rowErr
+				}
+			}
+			return fmt.Errorf("store: insert %s: %w", def.Type, err)
+		}
+	}
+	return nil
+}
+
+// fill gives a new record its id, timestamps and the description's defaults.
+func (s *Store) fill(def *models.Resource, rec Record) {
+	now := s.NowText()
+	if rec.ID() == "" {
+		rec["id"] = s.newID()
+	}
+	for _, ts := range []string{"created_at", "updated_at"} {
+		if rec[ts] == nil {
+			rec[ts] = now
+		}
+	}
+	for _, a := range def.Attrs {
+		if _, set := rec[a.Name]; !set && a.Stored() && a.Default != nil {
+			rec[a.Name] = a.Default
+		}
+	}
 }
 
 func encodeRecord(def *models.Resource, rec Record) (map[string]any, error) {

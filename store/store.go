@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"maps"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -178,9 +179,10 @@ func sqlType(k models.Kind) string {
 
 // migrate creates the tables and indexes the descriptions call for.
 func (s *Store) migrate() error {
+	// One script in one transaction: a fresh database is ready in a single round trip.
+	var ddl []string
 	for _, def := range s.reg.All() {
-		var cols []string
-		cols = append(cols, "id TEXT PRIMARY KEY NOT NULL")
+		cols := []string{"id TEXT PRIMARY KEY NOT NULL"}
 		var indexes []string
 		for _, a := range def.Attrs {
 			if !a.Stored() {
@@ -198,16 +200,14 @@ func (s *Store) migrate() error {
 			cols = append(cols, fmt.Sprintf("%q TEXT REFERENCES %q(id)", rel.FK, rel.Type))
 			indexes = append(indexes, rel.FK)
 		}
-		ddl := fmt.Sprintf("CREATE TABLE IF NOT EXISTS %q (%s)", def.Type, strings.Join(cols, ", "))
-		if err := s.db.Exec(ddl).Error; err != nil {
-			return fmt.Errorf("store: create table %s: %w", def.Type, err)
-		}
+		ddl = append(ddl, fmt.Sprintf("CREATE TABLE IF NOT EXISTS %q (%s)", def.Type, strings.Join(cols, ", ")))
 		for _, col := range indexes {
-			ddl := fmt.Sprintf("CREATE INDEX IF NOT EXISTS %q ON %q (%q)", "idx_"+def.Type+"_"+col, def.Type, col)
-			if err := s.db.Exec(ddl).Error; err != nil {
-				return fmt.Errorf("store: create index on %s.%s: %w", def.Type, col, err)
-			}
+			ddl = append(ddl, fmt.Sprintf("CREATE INDEX IF NOT EXISTS %q ON %q (%q)", "idx_"+def.Type+"_"+col, def.Type, col))
 		}
+	}
+	script := "BEGIN;\n" + strings.Join(ddl, ";\n") + ";\nCOMMIT;"
+	if err := s.db.Exec(script).Error; err != nil {
+		return fmt.Errorf("store: create the schema: %w", err)
 	}
 	return nil
 }
@@ -247,14 +247,12 @@ func (s *Store) Restore(ctx context.Context, snap Snapshot) error {
 			return err
 		}
 		for _, def := range s.reg.All() {
-			for _, r := range snap[def.Type] {
-				clone := make(Record, len(r))
-				for k, v := range r {
-					clone[k] = v
-				}
-				if _, err := tx.insertRow(ctx, def, clone); err != nil {
-					return err
-				}
+			recs := make([]Record, len(snap[def.Type]))
+			for i, r := range snap[def.Type] {
+				recs[i] = maps.Clone(r)
+			}
+			if err := tx.PutAll(ctx, def, recs); err != nil {
+				return err
 			}
 		}
 		return nil

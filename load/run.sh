@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# Load measurement, side by side on this machine: the mock, and a static Go server serving
+# the very same response bytes, each under the same wrk load; prints both rates and their
+# ratio, the mock's start-up time to its first 200, and its resident memory after a minute
+# of load. Usage: make load   (DURATION=10s CONNECTIONS=32 SOAK=60 to change the runs)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+DURATION=${DURATION:-10s}
+CONNECTIONS=${CONNECTIONS:-32}
+SOAK=${SOAK:-60}
+MOCK_ADDR=127.0.0.1:${MOCK_PORT:-18181}
+STATIC_ADDR=127.0.0.1:${STATIC_PORT:-18182}
+command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; exit 1; }
+
+tmp=$(mktemp -d)
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$tmp"; }
+trap cleanup EXIT
+
+export CGO_ENABLED=1
+go build -o "$tmp/provmock" .
+go build -o "$tmp/static" ./load/static
+go build -o "$tmp/startup" ./load/startup
+
+echo "== start-up"
+"$tmp/startup" -runs 20 "$tmp/provmock"
+
+"$tmp/provmock" --addr "$MOCK_ADDR" --quiet >"$tmp/mock.out" 2>&1 &
+pids+=($!)
+mock_pid=$!
+for _ in $(seq 100); do curl -fs "http://$MOCK_ADDR/healthz" >/dev/null 2>&1 && break; sleep 0.05; done
+token=$(curl -fs "http://$MOCK_ADDR/oauth/token" -H 'Content-Type: application/json' \
+  -d '{"grant_type":"client_credentials","client_id":"demo-client-id","client_secret":"demo-client-secret"}' |
+  sed -E 's/.*"access_token":"([^"]+)".*/\1/')
+auth="Authorization: Bearer $token"
+accept="Accept: application/vnd.api+json"
+
+# 30 more credentials in The Blue Brand, so that a page of 25 is full.
+for i in $(seq 30); do
+  curl -fs -o /dev/null "http://$MOCK_ADDR/api/api_credentials" -H "$auth" -H "$accept" \
+    -H 'Content-Type: application/vnd.api+json' \
+    -d "{\"data\":{\"type\":\"api_credentials\",\"attributes\":{\"name\":\"Load app $i\",\"kind\":\"integration\"},\"relationships\":{\"organization\":{\"data\":{\"type\":\"organizations\",\"id\":\"orgBlueBrd\"}},\"role\":{\"data\":{\"type\":\"roles\",\"id\":\"rolBBAdmin\"}}}}}"
+done
+
+retrieve=/api/organizations/orgBlueBrd
+list='/api/api_credentials?include=organization,role&page%5Bsize%5D=25'
+curl -fs -H "$auth" -H "$accept" "http://$MOCK_ADDR$retrieve" >"$tmp/retrieve.json"
+curl -fs -H "$auth" -H "$accept" "http://$MOCK_ADDR$list" >"$tmp/list.json"
+"$tmp/static" -addr "$STATIC_ADDR" "$retrieve=$tmp/retrieve.json" "/api/api_credentials=$tmp/list.json" >/dev/null 2>&1 &
+pids+=($!)
+for _ in $(seq 100); do curl -fs "http://$STATIC_ADDR$retrieve" >/dev/null 2>&1 && break; sleep 0.05; done
+
+rate() { # url -> requests per second
+  wrk -t2 -c"$CONNECTIONS" -d"$DURATION" -H "$auth" -H "$accept" "$1" | awk '/Requests\/sec/ {print $2}'
+}
+compare() { # name path target%
+  local mock static
+  mock=$(rate "http://$MOCK_ADDR$2")
+  static=$(rate "http://$STATIC_ADDR$2")
+  awk -v n="$1" -v m="$mock" -v s="$static" -v t="$3" 'BEGIN {
+    r = 100 * m / s
+    printf "%-28s mock %9.0f req/s   static %9.0f req/s   ratio %5.1f%%  (target >= %d%%: %s)\n", n, m, s, r, t, (r >= t ? "met" : "NOT met")
+  }'
+}
+echo "== throughput (wrk -t2 -c$CONNECTIONS -d$DURATION, load generator on the same cores)"
+compare "retrieve (bearer token)" "$retrieve" 60
+compare "list of 25, include" "$list" 40
+
+echo "== memory after ${SOAK}s of load"
+wrk -t2 -c"$CONNECTIONS" -d"${SOAK}s" -H "$auth" -H "$accept" "http://$MOCK_ADDR$list" >/dev/null &
+soak=$!
+wrk -t1 -c4 -d"${SOAK}s" -H "$auth" -H "$accept" "http://$MOCK_ADDR$retrieve" >/dev/null
+wait "$soak"
+rss=$(awk '/VmRSS/ {print $2}' "/proc/$mock_pid/status")
+awk -v r="$rss" 'BEGIN { printf "resident memory: %.1f MiB  (target <= 32 MiB: %s)\n", r / 1024, (r / 1024 <= 32 ? "met" : "NOT met") }'
