@@ -398,6 +398,17 @@ func TestParseConfig(t *testing.T) {
 			app.Config{Addr: "127.0.0.1:0", DBPath: ":memory:", Fixtures: "demo", LenientFilters: true, TokenTTL: 7200 * time.Second}},
 		{"empty environment values are unset", nil, map[string]string{"ADDR": "", "FIXTURES": ""}, defaults},
 		{"LENIENT_FILTERS false", nil, map[string]string{"LENIENT_FILTERS": "false"}, defaults},
+		{"timeouts from the environment", nil, map[string]string{"READ_HEADER_TIMEOUT": "2s", "READ_TIMEOUT": "1m",
+			"WRITE_TIMEOUT": "45s", "IDLE_TIMEOUT": "500ms", "SHUTDOWN_TIMEOUT": "3s"}, app.Config{
+			Addr: "127.0.0.1:8080", DBPath: ":memory:", Fixtures: "demo", TokenTTL: 7200 * time.Second,
+			ReadHeaderTimeout: 2 * time.Second, ReadTimeout: time.Minute, WriteTimeout: 45 * time.Second,
+			IdleTimeout: 500 * time.Millisecond, ShutdownTimeout: 3 * time.Second}},
+		{"timeout flags override the environment", []string{"--read-header-timeout", "200ms", "--read-timeout=1s",
+			"--write-timeout", "2s", "--idle-timeout", "3s", "--shutdown-timeout", "4s"},
+			map[string]string{"READ_HEADER_TIMEOUT": "bogus", "IDLE_TIMEOUT": "0"}, app.Config{
+				Addr: "127.0.0.1:8080", DBPath: ":memory:", Fixtures: "demo", TokenTTL: 7200 * time.Second,
+				ReadHeaderTimeout: 200 * time.Millisecond, ReadTimeout: time.Second, WriteTimeout: 2 * time.Second,
+				IdleTimeout: 3 * time.Second, ShutdownTimeout: 4 * time.Second}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -411,6 +422,16 @@ func TestParseConfig(t *testing.T) {
 			}
 			if tc.want.MaxBody == 0 {
 				tc.want.MaxBody = 1 << 20
+			}
+			for _, d := range []struct {
+				dst *time.Duration
+				def time.Duration
+			}{{&tc.want.ReadHeaderTimeout, 10 * time.Second}, {&tc.want.ReadTimeout, 30 * time.Second},
+				{&tc.want.WriteTimeout, 30 * time.Second}, {&tc.want.IdleTimeout, 120 * time.Second},
+				{&tc.want.ShutdownTimeout, 10 * time.Second}} {
+				if *d.dst == 0 {
+					*d.dst = d.def
+				}
 			}
 			if !reflect.DeepEqual(got, tc.want) {
 				t.Fatalf("config = %+v\n  want %+v", got, tc.want)
@@ -431,6 +452,11 @@ func TestParseConfigErrors(t *testing.T) {
 		{"bad boolean flag", []string{"--lenient-filters=maybe"}, nil, `invalid boolean value "maybe" for -lenient-filters: parse error`},
 		{"positional argument", []string{"--addr", "127.0.0.1:0", "serve"}, nil, `unexpected argument "serve"`},
 		{"bad LENIENT_FILTERS", nil, map[string]string{"LENIENT_FILTERS": "maybe"}, `LENIENT_FILTERS: strconv.ParseBool: parsing "maybe": invalid syntax`},
+		{"zero timeout", []string{"--read-timeout", "0"}, nil, `read timeout must be a positive duration such as 30s, not "0"`},
+		{"negative timeout", []string{"--shutdown-timeout=-1s"}, nil, `shutdown timeout must be a positive duration such as 10s, not "-1s"`},
+		{"timeout without a unit", []string{"--idle-timeout", "120"}, nil, `idle timeout must be a positive duration such as 120s, not "120"`},
+		{"bad timeout in the environment", nil, map[string]string{"READ_HEADER_TIMEOUT": "soon"},
+			`read header timeout must be a positive duration such as 10s, not "soon"`},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
