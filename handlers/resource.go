@@ -75,58 +75,53 @@ func (a *api) show(def *models.Resource) echo.HandlerFunc {
 	}
 }
 
+// write runs what every write shares, in the real service's order: the body's JSON, the
+// query parameters, the body's members; then do, and the written resource's document.
+func (a *api) write(c echo.Context, def *models.Resource, mode writeMode, status int,
+	do func(in domain.Input, actor store.Record) (store.Record, error)) error {
+	body, err := a.readBody(c)
+	if err != nil {
+		return err
+	}
+	p, err := a.params(c, def)
+	if err != nil {
+		return err
+	}
+	in, err := a.decodeInput(def, body, mode)
+	if err != nil {
+		return err
+	}
+	actor, err := a.actor(c)
+	if err != nil {
+		return err
+	}
+	rec, err := do(in, actor)
+	if err != nil {
+		return err
+	}
+	d := a.newDocument(c, p)
+	if status == http.StatusCreated {
+		c.Response().Header().Set("Location", selfLink(d.base, def, rec.ID()))
+	}
+	return d.one(c, status, def, rec)
+}
+
 func (a *api) create(def *models.Resource) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		body, err := a.readBody(c)
-		if err != nil {
-			return err
-		}
-		p, err := a.params(c, def)
-		if err != nil {
-			return err
-		}
-		in, err := a.decodeInput(def, body, writeMode{flag: models.Create, forbidID: true})
-		if err != nil {
-			return err
-		}
-		actor, err := a.actor(c)
-		if err != nil {
-			return err
-		}
-		rec, err := a.service(c).Create(c.Request().Context(), def, in, actor)
-		if err != nil {
-			return err
-		}
-		d := a.newDocument(c, p)
-		c.Response().Header().Set("Location", selfLink(d.base, def, rec.ID()))
-		return d.one(c, http.StatusCreated, def, rec)
+		return a.write(c, def, writeMode{flag: models.Create, forbidID: true}, http.StatusCreated,
+			func(in domain.Input, actor store.Record) (store.Record, error) {
+				return a.service(c).Create(c.Request().Context(), def, in, actor)
+			})
 	}
 }
 
 func (a *api) update(def *models.Resource) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		body, err := a.readBody(c)
-		if err != nil {
-			return err
-		}
-		p, err := a.params(c, def)
-		if err != nil {
-			return err
-		}
 		id := c.Param("id")
-		in, err := a.decodeInput(def, body, writeMode{flag: models.Update, requireID: true, urlID: id})
-		if err != nil {
-			return err
-		}
-		actor, err := a.actor(c)
-		if err != nil {
-			return err
-		}
-		rec, err := a.service(c).Update(c.Request().Context(), def, id, in, actor)
-		if err != nil {
-			return err
-		}
-		return a.newDocument(c, p).one(c, http.StatusOK, def, rec)
+		return a.write(c, def, writeMode{flag: models.Update, requireID: true, urlID: id}, http.StatusOK,
+			func(in domain.Input, actor store.Record) (store.Record, error) {
+				return a.service(c).Update(c.Request().Context(), def, id, in, actor)
+			})
 	}
 }
 
@@ -261,9 +256,6 @@ func (a *api) showSingleton(def *models.Resource) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		if actor == nil {
-			return apierror.RecordNotFound()
-		}
 		return a.newDocument(c, p).one(c, http.StatusOK, def, actor)
 	}
 }
@@ -271,29 +263,13 @@ func (a *api) showSingleton(def *models.Resource) echo.HandlerFunc {
 // updateSingleton serves PATCH /api/user; data.id is optional but must be the user's.
 func (a *api) updateSingleton(def *models.Resource) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		body, err := a.readBody(c)
-		if err != nil {
-			return err
-		}
-		p, err := a.params(c, def)
-		if err != nil {
-			return err
-		}
 		actor, err := a.actor(c)
 		if err != nil {
 			return err
 		}
-		if actor == nil {
-			return apierror.RecordNotFound()
-		}
-		in, err := a.decodeInput(def, body, writeMode{flag: models.Update, urlID: actor.ID()})
-		if err != nil {
-			return err
-		}
-		rec, err := a.service(c).Update(c.Request().Context(), def, actor.ID(), in, actor)
-		if err != nil {
-			return err
-		}
-		return a.newDocument(c, p).one(c, http.StatusOK, def, rec)
+		return a.write(c, def, writeMode{flag: models.Update, urlID: actor.ID()}, http.StatusOK,
+			func(in domain.Input, actor store.Record) (store.Record, error) {
+				return a.service(c).Update(c.Request().Context(), def, actor.ID(), in, actor)
+			})
 	}
 }
