@@ -27,68 +27,51 @@ type cachedDoc struct {
 	etag string
 }
 
-type responseCache struct {
+// generational is a bounded map whose entries are forgotten as soon as the store's
+// generation moves past the one they were made under.
+type generational[V any] struct {
 	mu      sync.Mutex
 	gen     uint64
-	entries map[string]cachedDoc
-	users   map[string]store.Record
+	entries map[string]V
 }
 
-func newResponseCache() *responseCache {
-	return &responseCache{entries: map[string]cachedDoc{}, users: map[string]store.Record{}}
-}
-
-// sync forgets everything cached under an older generation. Called with mu held.
-func (rc *responseCache) sync(gen uint64) {
-	if rc.gen != gen {
-		clear(rc.entries)
-		clear(rc.users)
-		rc.gen = gen
+// sync forgets everything kept under an older generation. Called with mu held.
+func (g *generational[V]) sync(gen uint64) {
+	if g.entries == nil || g.gen != gen {
+		g.entries = map[string]V{}
+		g.gen = gen
 	}
 }
 
-func (rc *responseCache) get(key string, gen uint64) (cachedDoc, bool) {
-	rc.mu.Lock()
-	defer rc.mu.Unlock()
-	rc.sync(gen)
-	d, ok := rc.entries[key]
-	return d, ok
+func (g *generational[V]) get(key string, gen uint64) (V, bool) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.sync(gen)
+	v, ok := g.entries[key]
+	return v, ok
 }
 
-// put keeps a document rendered under gen, unless a write has landed since.
-func (rc *responseCache) put(key string, gen uint64, d cachedDoc) {
-	rc.mu.Lock()
-	defer rc.mu.Unlock()
-	if gen < rc.gen {
+// put keeps a value made under gen, unless a write has landed since.
+func (g *generational[V]) put(key string, gen uint64, v V) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if gen < g.gen {
 		return
 	}
-	rc.sync(gen)
-	if len(rc.entries) >= maxCached {
-		clear(rc.entries)
+	g.sync(gen)
+	if len(g.entries) >= maxCached {
+		clear(g.entries)
 	}
-	rc.entries[key] = d
+	g.entries[key] = v
 }
 
-func (rc *responseCache) user(id string, gen uint64) (store.Record, bool) {
-	rc.mu.Lock()
-	defer rc.mu.Unlock()
-	rc.sync(gen)
-	u, ok := rc.users[id]
-	return u, ok
+// responseCache holds rendered documents and the users of tokens.
+type responseCache struct {
+	docs  generational[cachedDoc]    // by user, base URL and request URI
+	users generational[store.Record] // by id
 }
 
-func (rc *responseCache) putUser(id string, gen uint64, u store.Record) {
-	rc.mu.Lock()
-	defer rc.mu.Unlock()
-	if gen < rc.gen {
-		return
-	}
-	rc.sync(gen)
-	if len(rc.users) >= maxCached {
-		clear(rc.users)
-	}
-	rc.users[id] = u
-}
+func newResponseCache() *responseCache { return &responseCache{} }
 
 // cacheSlot is where a GET's rendered document goes, under the generation it was read at.
 type cacheSlot struct {
@@ -112,7 +95,7 @@ func (a *api) cached(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		key := user.ID() + "\n" + a.baseURL(c) + "\n" + c.Request().URL.RequestURI()
 		gen := a.st.Generation()
-		if d, ok := a.cache.get(key, gen); ok {
+		if d, ok := a.cache.docs.get(key, gen); ok {
 			return serveDoc(c, http.StatusOK, d)
 		}
 		c.Set(cacheSlotKey, &cacheSlot{cache: a.cache, key: key, gen: gen})

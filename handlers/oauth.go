@@ -161,13 +161,13 @@ func (a *api) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 // user returns the user with that id, from the cache while no write has landed.
 func (a *api) user(c echo.Context, id string) (store.Record, error) {
 	gen := a.st.Generation()
-	if u, ok := a.cache.user(id, gen); ok {
+	if u, ok := a.cache.users.get(id, gen); ok {
 		return u, nil
 	}
 	u, err := a.st.Get(c.Request().Context(), a.reg.Lookup("users"), id)
 	if err != nil {
 		return nil, err
 	}
-	a.cache.putUser(id, gen, u)
+	a.cache.users.put(id, gen, u)
 	return u, nil
 }

@@ -195,7 +195,7 @@ func writeDoc(c echo.Context, status int, doc any) error {
 	if status == http.StatusOK && c.Request().Method == http.MethodGet {
 		d.etag = etagOf(body)
 		if slot, ok := c.Get(cacheSlotKey).(*cacheSlot); ok {
-			slot.cache.put(slot.key, slot.gen, d)
+			slot.cache.docs.put(slot.key, slot.gen, d)
 		}
 	}
 	return serveDoc(c, status, d)
