@@ -3,6 +3,7 @@ package app_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -46,4 +47,48 @@ func TestDatabasePathWithURICharacters(t *testing.T) {
 	if matches, _ := filepath.Glob(filepath.Join(filepath.Dir(path), "odd?name#1.db*")); len(matches) == 0 {
 		t.Fatalf("no database file at %s", path)
 	}
+}
+
+func TestRequestLogs(t *testing.T) {
+	t.Run("JSONLines", func(t *testing.T) {
+		in := start(t, []string{"--addr", "127.0.0.1:0", "--log-format", "json"}, nil)
+		in.list(t, "/api/organizations?page[size]=1")
+		if err := in.stop(t); err != nil {
+			t.Fatal(err)
+		}
+		var found bool
+		for _, line := range strings.Split(in.stderr.String(), "\n") {
+			var entry map[string]any
+			if json.Unmarshal([]byte(line), &entry) != nil {
+				continue
+			}
+			if entry["msg"] == "request" && entry["path"] == "/api/organizations" && entry["status"] == 200.0 &&
+				entry["method"] == "GET" && entry["query"] == "page[size]=1" {
+				found = true
+			}
+		}
+		if !found {
+			t.Fatalf("no JSON request line for GET /api/organizations in:\n%s", in.stderr.String())
+		}
+	})
+	t.Run("TextLines", func(t *testing.T) {
+		in := start(t, []string{"--addr", "127.0.0.1:0"}, nil)
+		in.list(t, "/api/roles")
+		if err := in.stop(t); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(in.stderr.String(), "msg=request method=GET path=/api/roles") {
+			t.Fatalf("no text request line in:\n%s", in.stderr.String())
+		}
+	})
+	t.Run("Quiet", func(t *testing.T) {
+		in := start(t, []string{"--addr", "127.0.0.1:0", "--quiet"}, nil)
+		in.list(t, "/api/roles")
+		if err := in.stop(t); err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(in.stderr.String(), "msg=request") {
+			t.Fatalf("--quiet still logs requests:\n%s", in.stderr.String())
+		}
+	})
 }
