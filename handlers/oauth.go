@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"mime"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/commercelayer-mock/provmock/apierror"
 	"github.com/commercelayer-mock/provmock/auth"
+	"github.com/commercelayer-mock/provmock/domain"
 	"github.com/commercelayer-mock/provmock/store"
 )
 
@@ -76,17 +76,14 @@ func (a *api) token(c echo.Context) error {
 	case grant != "client_credentials":
 		return writeOAuth(c, http.StatusBadRequest, errUnsupportedGrant)
 	}
-	if id == "" || secret == "" {
+	user, err := domain.UserByCredentials(c.Request().Context(), a.st, id, secret)
+	if errors.Is(err, domain.ErrBadCredentials) {
 		return writeOAuth(c, http.StatusUnauthorized, errInvalidClient)
 	}
-	users, err := a.st.GetMany(c.Request().Context(), a.reg.Lookup("users"), "client_id", []string{id})
 	if err != nil {
 		return err
 	}
-	if len(users) == 0 || subtle.ConstantTimeCompare([]byte(users[0].String("client_secret")), []byte(secret)) != 1 {
-		return writeOAuth(c, http.StatusUnauthorized, errInvalidClient)
-	}
-	tok, err := a.tokens.Issue(users[0].ID(), id)
+	tok, err := a.tokens.Issue(user.ID(), id)
 	if err != nil {
 		return err
 	}

@@ -2,7 +2,6 @@ package mock
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/commercelayer-mock/provmock/auth"
 	"github.com/commercelayer-mock/provmock/control"
+	"github.com/commercelayer-mock/provmock/domain"
 	"github.com/commercelayer-mock/provmock/fixtures"
 	"github.com/commercelayer-mock/provmock/handlers"
 	"github.com/commercelayer-mock/provmock/models"
@@ -159,14 +159,11 @@ func (m *Mock) Users(ctx context.Context) ([]store.Record, error) {
 // Token signs an access token for the user with those client credentials, as the token
 // endpoint would.
 func (m *Mock) Token(ctx context.Context, clientID, clientSecret string) (string, error) {
-	users, err := m.st.GetMany(ctx, m.st.Registry().Lookup("users"), "client_id", []string{clientID})
+	user, err := domain.UserByCredentials(ctx, m.st, clientID, clientSecret)
 	if err != nil {
 		return "", err
 	}
-	if len(users) == 0 || users[0].String("client_secret") != clientSecret {
-		return "", errors.New("mock: no user has those client credentials")
-	}
-	tok, err := m.tokens.Issue(users[0].ID(), clientID)
+	tok, err := m.tokens.Issue(user.ID(), clientID)
 	return tok.AccessToken, err
 }
 
