@@ -69,6 +69,7 @@ func Open(path string, reg *models.Registry, opts Options) (*Store, error) {
 	db, err := gorm.Open(sqlite.New(sqlite.Config{DriverName: driverName, DSN: dsn}), &gorm.Config{
 		Logger:                 logger.Discard,
 		SkipDefaultTransaction: true, // every write is already in an explicit transaction
+		PrepareStmtMaxSize:     512,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
@@ -95,6 +96,11 @@ func Open(path string, reg *models.Registry, opts Options) (*Store, error) {
 		sqlDB.Close()
 		return nil, err
 	}
+	// From here on, statements are prepared once and reused: the same few queries run on
+	// every request. (The schema script above must not be prepared: a prepared statement
+	// holds only the first statement of a script.) The cache is bounded, since IN lists of
+	// different lengths are different statements.
+	s.db = db.Session(&gorm.Session{PrepareStmt: true})
 	return s, nil
 }
 
