@@ -810,11 +810,14 @@ describe('from a browser origin', () => {
 
 // ---------------------------------------------------------------------------------------
 // The SDK's refresh hook: an expired token answers 401 INVALID_TOKEN, the SDK calls
-// refreshToken and retries with the new token.
+// refreshToken and retries with the new token. JWT times are whole seconds, so a token of a
+// 2-second lifetime lives between 1 and 2 seconds: long enough for the retry, and surely
+// expired after the 2.1 s waits below. (With 1 second, a refreshed token could expire
+// before the retry arrives, and the SDK would rightly refresh twice.)
 
 describe('token refresh', () => {
   let short
-  before(async () => { short = await startMock(['--token-ttl', '1']) })
+  before(async () => { short = await startMock(['--token-ttl', '2']) })
   after(async () => { await short?.stop() })
 
   it('refreshes an expired token through refreshToken and retries', async () => {
