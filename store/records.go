@@ -203,10 +203,17 @@ func (s *Store) GetMany(ctx context.Context, def *models.Resource, column string
 	return scan(def, rows)
 }
 
+// anySlice turns values into bind arguments, each once: an include of 25 records that share
+// an organization asks for it once, and equal lists give equal statements, which the
+// prepared-statement cache reuses.
 func anySlice(values []string) []any {
-	out := make([]any, len(values))
-	for i, v := range values {
-		out[i] = v
+	out := make([]any, 0, len(values))
+	seen := make(map[string]bool, len(values))
+	for _, v := range values {
+		if !seen[v] {
+			seen[v] = true
+			out = append(out, v)
+		}
 	}
 	return out
 }
