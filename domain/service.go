@@ -78,22 +78,8 @@ func (s *Service) Create(ctx context.Context, def *models.Resource, in Input, ac
 				w.Fail(apierror.RelInvalid(rel.Name, "can't be blank", "blank"))
 			}
 		}
-		if err := s.collect(ctx, w); err != nil {
-			return err
-		}
 		r := s.rules[def.Type]
-		if r != nil && r.BeforeCreate != nil {
-			if err := r.BeforeCreate(ctx, w); err != nil {
-				return err
-			}
-		}
-		if err := authorize(ctx, tx, def, w.Rec); err != nil {
-			return err
-		}
-		if err := validate(ctx, w); err != nil {
-			return err
-		}
-		if err := w.failed(); err != nil {
+		if err := s.check(ctx, w, r.hook(func(r *Rules) hook { return r.BeforeCreate })); err != nil {
 			return err
 		}
 		rec, err := tx.Insert(ctx, def, w.Rec)
@@ -143,19 +129,8 @@ func (s *Service) Update(ctx context.Context, def *models.Resource, id string, i
 				w.Fail(apierror.RelInvalid(rel.Name, "can't be blank", "blank"))
 			}
 		}
-		if err := s.collect(ctx, w); err != nil {
-			return err
-		}
 		r := s.rules[def.Type]
-		if r != nil && r.BeforeUpdate != nil {
-			if err := r.BeforeUpdate(ctx, w); err != nil {
-				return err
-			}
-		}
-		if err := validate(ctx, w); err != nil {
-			return err
-		}
-		if err := w.failed(); err != nil {
+		if err := s.check(ctx, w, r.hook(func(r *Rules) hook { return r.BeforeUpdate })); err != nil {
 			return err
 		}
 		if _, err := tx.Update(ctx, def, id, w.Rec); err != nil {
@@ -180,6 +155,42 @@ func (s *Service) Update(ctx context.Context, def *models.Resource, id string, i
 		return err
 	})
 	return out, err
+}
+
+// hook is a type's rule run before a create or an update.
+type hook = func(ctx context.Context, w *Write) error
+
+// hook returns the rule pick chooses, or nil for a type without rules.
+func (r *Rules) hook(pick func(*Rules) hook) hook {
+	if r == nil {
+		return nil
+	}
+	return pick(r)
+}
+
+// check runs what a create and an update share after their blank checks: the linked
+// records, the type's rule, on create the write rights the new record needs (an update's
+// were checked on the record as it was), and the validations the descriptions declare.
+// Any failing rule refuses the write.
+func (s *Service) check(ctx context.Context, w *Write, before hook) error {
+	if err := s.collect(ctx, w); err != nil {
+		return err
+	}
+	if before != nil {
+		if err := before(ctx, w); err != nil {
+			return err
+		}
+	}
+	if w.Old == nil {
+		// After the rule: it may derive the organization (a permission's, from its role).
+		if err := authorize(ctx, w.Tx, w.Def, w.Rec); err != nil {
+			return err
+		}
+	}
+	if err := validate(ctx, w); err != nil {
+		return err
+	}
+	return w.failed()
 }
 
 // validate applies the checks every type shares, driven by the descriptions.
