@@ -35,11 +35,16 @@ type Options struct {
 
 // Store is the mock's database.
 type Store struct {
-	db    *gorm.DB
-	reg   *models.Registry
-	now   func() time.Time
-	newID func() string
-	scope *Scope // nil: every record is visible
+	db *gorm.DB
+	// unprepared is db without the prepared-statement cache: transactions start from it.
+	// GORM's cache makes a caller wait, holding the cache's lock, for a statement another
+	// caller is preparing; with a single connection, a transaction that waits so for a
+	// preparation that waits for the transaction's connection would never end.
+	unprepared *gorm.DB
+	reg        *models.Registry
+	now        func() time.Time
+	newID      func() string
+	scope      *Scope // nil: every record is visible
 
 	// gen counts committed writes, shared by every handle on the database: a reader that
 	// saw the same generation before and after its work saw no write land in between, so
@@ -100,6 +105,7 @@ func Open(path string, reg *models.Registry, opts Options) (*Store, error) {
 	// every request. (The schema script above must not be prepared: a prepared statement
 	// holds only the first statement of a script.) The cache is bounded, since IN lists of
 	// different lengths are different statements.
+	s.unprepared = db
 	s.db = db.Session(&gorm.Session{PrepareStmt: true})
 	return s, nil
 }
@@ -155,7 +161,7 @@ func (s *Store) Tx(ctx context.Context, fn func(tx *Store) error) error {
 	// The generation moves once the transaction has ended, never before its commit, so a
 	// reader cannot cache what it read while the commit was pending under the new number.
 	defer s.gen.Add(1)
-	return s.db.WithContext(ctx).Transaction(func(g *gorm.DB) error {
+	return s.unprepared.WithContext(ctx).Transaction(func(g *gorm.DB) error {
 		tx := *s
 		tx.db = g
 		tx.inTx = true
