@@ -31,6 +31,8 @@ const Memory = ":memory:"
 type Options struct {
 	Now   func() time.Time // the clock; time.Now by default
 	NewID func() string    // the id generator; NewID by default
+	// NoSchema leaves a new in-memory database without tables, for RestoreImage to fill.
+	NoSchema bool
 }
 
 // Store is the mock's database.
@@ -67,9 +69,7 @@ func Open(path string, reg *models.Registry, opts Options) (*Store, error) {
 		// WAL lets readers run beside the writer; busy_timeout makes a writer wait instead of
 		// failing; _txlock=immediate takes the write lock at BEGIN, so a transaction that reads
 		// and then writes cannot fail with SQLITE_BUSY_SNAPSHOT.
-		// The path is part of a file: URI, so the characters that URIs give a meaning are escaped.
-		escaped := strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(path)
-		dsn = "file:" + escaped + "?_journal_mode=WAL&_busy_timeout=10000&_foreign_keys=on&_txlock=immediate"
+		dsn = "file:" + escapePath(path) + "?_journal_mode=WAL&_busy_timeout=10000&_foreign_keys=on&_txlock=immediate"
 	}
 	db, err := gorm.Open(sqlite.New(sqlite.Config{DriverName: driverName, DSN: dsn}), &gorm.Config{
 		Logger:                 logger.Discard,
@@ -97,9 +97,15 @@ func Open(path string, reg *models.Registry, opts Options) (*Store, error) {
 	if s.newID == nil {
 		s.newID = NewID
 	}
-	if err := s.migrate(); err != nil {
+	if opts.NoSchema && path != Memory && path != "" {
 		sqlDB.Close()
-		return nil, err
+		return nil, fmt.Errorf("store: open %s: only an in-memory database starts without a schema", path)
+	}
+	if !opts.NoSchema {
+		if err := s.migrate(); err != nil {
+			sqlDB.Close()
+			return nil, err
+		}
 	}
 	// From here on, statements are prepared once and reused: the same few queries run on
 	// every request. (The schema script above must not be prepared: a prepared statement
@@ -108,6 +114,12 @@ func Open(path string, reg *models.Registry, opts Options) (*Store, error) {
 	s.unprepared = db
 	s.db = db.Session(&gorm.Session{PrepareStmt: true})
 	return s, nil
+}
+
+// escapePath makes a file path part of a file: URI, escaping the characters URIs give a
+// meaning.
+func escapePath(path string) string {
+	return strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(path)
 }
 
 // Close closes the database.

@@ -1,0 +1,236 @@
+package store
+
+import (
+	"context"
+	"database/sql/driver"
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+
+	sqlite3 "github.com/mattn/go-sqlite3"
+
+	"github.com/commercelayer-mock/provmock/models"
+)
+
+// An Image is a whole database, schema and records, that a store can be set to: the bytes
+// Serialize returns, or an SQLite file. Copying an image's pages into a database is much
+// cheaper than creating the schema and inserting the records again, most of all in a new
+// process, where every statement and allocation touches memory for the first time: a mock
+// starts from an image, and reset goes back to one.
+//
+// An Image opens itself as a database of its own on first use, read-only, and stays open
+// until Close, so that each later restore is a single page copy.
+type Image struct {
+	data []byte // or
+	file string
+
+	mu   sync.Mutex
+	conn *sqlite3.SQLiteConn // nil until first use
+	err  error               // why it could not be opened
+}
+
+// NewImage returns the image of a database serialized by Serialize.
+func NewImage(data []byte) *Image { return &Image{data: data} }
+
+// ImageFile returns the image of an SQLite database file, which is only ever read. Once
+// the image is open, the file may be removed or replaced without effect on it.
+func ImageFile(path string) *Image { return &Image{file: path} }
+
+// Serialize returns the database, schema and records, as the bytes of an SQLite file. It
+// must not be called inside Tx.
+func (s *Store) Serialize(ctx context.Context) ([]byte, error) {
+	var data []byte
+	err := s.raw(ctx, func(c *sqlite3.SQLiteConn) error {
+		var err error
+		data, err = c.Serialize("main")
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: serialize: %w", err)
+	}
+	return data, nil
+}
+
+// RestoreImage replaces the whole database, schema and records, with an image of a store
+// over the same registry; it counts as one write. It must not be called inside Tx.
+func (s *Store) RestoreImage(ctx context.Context, img *Image) error {
+	defer s.gen.Add(1) // after the copy, as for a transaction's commit
+	err := img.use(func(src *sqlite3.SQLiteConn) error {
+		if err := s.checkTables(src); err != nil {
+			return err
+		}
+		return s.raw(ctx, func(dst *sqlite3.SQLiteConn) error { return copyDatabase(dst, src) })
+	})
+	if err != nil {
+		return fmt.Errorf("store: restore image: %w", err)
+	}
+	return nil
+}
+
+// checkTables makes sure that src has a table for each of the store's types, with the
+// columns the descriptions call for: a copy of any other database (an empty one, another
+// program's) would leave the store without the tables it queries.
+func (s *Store) checkTables(src *sqlite3.SQLiteConn) error {
+	rows, err := src.Query(`SELECT m.name, c.name FROM sqlite_master AS m, pragma_table_info(m.name) AS c WHERE m.type = 'table'`, nil)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	have := map[string]map[string]bool{}
+	row := make([]driver.Value, 2)
+	for {
+		if err := rows.Next(row); err == io.EOF {
+			break
+		} else if err != nil {
+			return err
+		}
+		table, _ := row[0].(string)
+		column, _ := row[1].(string)
+		if have[table] == nil {
+			have[table] = map[string]bool{}
+		}
+		have[table][column] = true
+	}
+	for _, def := range s.reg.All() {
+		if have[def.Type] == nil {
+			return fmt.Errorf("the image has no %s table", def.Type)
+		}
+		for col := range columnKinds(def) {
+			if !have[def.Type][col] {
+				return fmt.Errorf("the image's %s table has no %s column", def.Type, col)
+			}
+		}
+	}
+	return nil
+}
+
+// copyDatabase replaces dst's main database with src's, page by page, with SQLite's
+// backup API: one step, after which dst's prepared statements prepare again.
+func copyDatabase(dst, src *sqlite3.SQLiteConn) error {
+	backup, err := dst.Backup("main", src, "main")
+	if err != nil {
+		return err
+	}
+	done, stepErr := backup.Step(-1)
+	finishErr := backup.Finish()
+	switch {
+	case stepErr != nil:
+		return stepErr
+	case finishErr != nil:
+		return finishErr
+	case !done:
+		return fmt.Errorf("the database was busy")
+	}
+	return nil
+}
+
+// Counts returns how many records of each of reg's types the image holds.
+func (img *Image) Counts(reg *models.Registry) (map[string]int, error) {
+	defs := reg.All()
+	counts := make([]string, len(defs))
+	for i, def := range defs {
+		counts[i] = "(SELECT count(*) FROM " + quote(def.Type) + ")"
+	}
+	out := make(map[string]int, len(defs))
+	err := img.use(func(c *sqlite3.SQLiteConn) error {
+		rows, err := c.Query("SELECT "+strings.Join(counts, ", "), nil)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		values := make([]driver.Value, len(defs))
+		if err := rows.Next(values); err != nil {
+			return err
+		}
+		for i, def := range defs {
+			n, ok := values[i].(int64)
+			if !ok {
+				return fmt.Errorf("count of %s is %T", def.Type, values[i])
+			}
+			out[def.Type] = int(n)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: image counts: %w", err)
+	}
+	return out, nil
+}
+
+// Open opens the image as a database now rather than on first use; errors are kept for
+// the first use too.
+func (img *Image) Open() error { return img.use(func(*sqlite3.SQLiteConn) error { return nil }) }
+
+// Close releases the image's database.
+func (img *Image) Close() error {
+	img.mu.Lock()
+	defer img.mu.Unlock()
+	if img.conn == nil {
+		return nil
+	}
+	err := img.conn.Close()
+	img.conn, img.err = nil, fmt.Errorf("image closed")
+	return err
+}
+
+// use runs fn on the image opened as a database, opening it on first use. One caller at a
+// time: an SQLite connection serves one statement or backup at once.
+func (img *Image) use(fn func(*sqlite3.SQLiteConn) error) error {
+	img.mu.Lock()
+	defer img.mu.Unlock()
+	if img.conn == nil && img.err == nil {
+		img.conn, img.err = img.open()
+	}
+	if img.err != nil {
+		return img.err
+	}
+	return fn(img.conn)
+}
+
+func (img *Image) open() (*sqlite3.SQLiteConn, error) {
+	dsn := ":memory:"
+	if img.file != "" {
+		// immutable: the file is never written, so SQLite takes no locks and trusts its
+		// pages as read once.
+		dsn = "file:" + escapePath(img.file) + "?mode=ro&immutable=1"
+	}
+	conn, err := (&sqlite3.SQLiteDriver{}).Open(dsn)
+	if err != nil {
+		return nil, err
+	}
+	c := conn.(*sqlite3.SQLiteConn)
+	if img.file == "" {
+		if err := c.Deserialize(img.data, "main"); err != nil {
+			c.Close()
+			return nil, err
+		}
+	}
+	// With memory mapping on, a copy reads the image's pages where they are instead of
+	// first copying each into this connection's page cache.
+	if _, err := c.Exec("PRAGMA mmap_size = 1073741824", nil); err != nil {
+		c.Close()
+		return nil, err
+	}
+	return c, nil
+}
+
+// raw runs fn on the store's SQLite connection, which nothing else uses meanwhile.
+func (s *Store) raw(ctx context.Context, fn func(*sqlite3.SQLiteConn) error) error {
+	sqlDB, err := s.db.DB()
+	if err != nil {
+		return err
+	}
+	conn, err := sqlDB.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	return conn.Raw(func(driverConn any) error {
+		c, ok := driverConn.(*sqlite3.SQLiteConn)
+		if !ok {
+			return fmt.Errorf("%T is not an SQLite connection", driverConn)
+		}
+		return fn(c)
+	})
+}

@@ -1,0 +1,250 @@
+package store_test
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"sync"
+	"testing"
+
+	sqlite3 "github.com/mattn/go-sqlite3"
+
+	"github.com/commercelayer-mock/provmock/store"
+)
+
+// openBlank opens an in-memory store without a schema, for an image to fill.
+func openBlank(t *testing.T) *store.Store {
+	t.Helper()
+	st, err := store.Open(store.Memory, mustDemoStore(t).Registry(), store.Options{NoSchema: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st
+}
+
+func mustDump(t *testing.T, st *store.Store) store.Snapshot {
+	t.Helper()
+	snap, err := st.Dump(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return snap
+}
+
+func snapshotCounts(snap store.Snapshot) map[string]int {
+	out := map[string]int{}
+	for typ, recs := range snap {
+		out[typ] = len(recs)
+	}
+	return out
+}
+
+func TestImageRoundTrip(t *testing.T) {
+	ctx := context.Background()
+	demo := mustDemoStore(t)
+	want := mustDump(t, demo)
+	data, err := demo.Serialize(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(t.TempDir(), "demo.sqlite")
+	if err := os.WriteFile(file, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for name, img := range map[string]*store.Image{"bytes": store.NewImage(data), "file": store.ImageFile(file)} {
+		t.Run(name, func(t *testing.T) {
+			t.Cleanup(func() { img.Close() })
+			st := openBlank(t)
+			if err := st.RestoreImage(ctx, img); err != nil {
+				t.Fatal(err)
+			}
+			if got := mustDump(t, st); !reflect.DeepEqual(got, want) {
+				t.Fatalf("restored records differ from the image's source:\n got %v\nwant %v", got, want)
+			}
+			counts, err := img.Counts(st.Registry())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if wantCounts := snapshotCounts(want); !reflect.DeepEqual(counts, wantCounts) {
+				t.Fatalf("Counts = %v, want %v", counts, wantCounts)
+			}
+			// The copy is a database of its own that grows past the image's size.
+			roles := st.Registry().Lookup("roles")
+			recs := make([]store.Record, 2000)
+			for i := range recs {
+				recs[i] = store.Record{"id": fmt.Sprintf("rolGrow%04d", i), "name": strings.Repeat("r", 200), "kind": "custom", "organization_id": "orgBlueBrd"}
+			}
+			if err := st.PutAll(ctx, roles, recs); err != nil {
+				t.Fatalf("writing to a restored store: %v", err)
+			}
+			if n, err := st.Count(ctx, roles); err != nil || n != int64(len(want["roles"])+len(recs)) {
+				t.Fatalf("roles after the writes: %d %v", n, err)
+			}
+			// The image itself is unchanged: a second copy holds its records only.
+			again := openBlank(t)
+			if err := again.RestoreImage(ctx, img); err != nil {
+				t.Fatal(err)
+			}
+			if got := mustDump(t, again); !reflect.DeepEqual(got, want) {
+				t.Fatal("a write to one copy reached the image")
+			}
+		})
+	}
+}
+
+func TestRestoreImageUndoesWrites(t *testing.T) {
+	ctx := context.Background()
+	st := mustDemoStore(t)
+	want := mustDump(t, st)
+	data, err := st.Serialize(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	img := store.NewImage(data)
+	t.Cleanup(func() { img.Close() })
+	roles := st.Registry().Lookup("roles")
+	if _, err := st.Update(ctx, roles, "rolBBMktEd", store.Record{"name": "changed"}); err != nil {
+		t.Fatal(err)
+	}
+	versions := st.Registry().Lookup("versions")
+	if err := st.Delete(ctx, versions, "verRolMk02"); err != nil {
+		t.Fatal(err)
+	}
+	gen := st.Generation()
+	if err := st.RestoreImage(ctx, img); err != nil {
+		t.Fatal(err)
+	}
+	if st.Generation() <= gen {
+		t.Fatal("a restore did not move the generation: cached documents would outlive it")
+	}
+	if got := mustDump(t, st); !reflect.DeepEqual(got, want) {
+		t.Fatal("the restore did not bring back the image's records")
+	}
+	// Statements prepared before the restore run against the restored tables.
+	rec, err := st.Get(ctx, roles, "rolBBMktEd")
+	if err != nil || rec.String("name") == "changed" {
+		t.Fatalf("after the restore: %v %v", rec, err)
+	}
+	if _, err := st.Get(ctx, versions, "verRolMk02"); err != nil {
+		t.Fatalf("the deleted version is not back: %v", err)
+	}
+}
+
+func TestRestoreImageRefusesWhatIsNotAnImage(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	demo := mustDemoStore(t)
+	data, err := demo.Serialize(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	truncated := filepath.Join(dir, "truncated.sqlite")
+	garbage := filepath.Join(dir, "garbage.sqlite")
+	for path, content := range map[string][]byte{truncated: data[:len(data)/3], garbage: []byte(strings.Repeat("not a database ", 400))} {
+		if err := os.WriteFile(path, content, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	closed := store.NewImage(data)
+	if err := closed.Open(); err != nil {
+		t.Fatal(err)
+	}
+	closed.Close()
+	cases := map[string]*store.Image{
+		"bytes that are no database": store.NewImage([]byte(strings.Repeat("x", 8192))),
+		"empty bytes":                store.NewImage(nil),
+		"missing file":               store.ImageFile(filepath.Join(dir, "missing.sqlite")),
+		"truncated file":             store.ImageFile(truncated),
+		"file that is no database":   store.ImageFile(garbage),
+		"closed image":               closed,
+		"database of another schema": store.NewImage(otherSchema(t)),
+	}
+	for name, img := range cases {
+		t.Run(name, func(t *testing.T) {
+			st := mustDemoStore(t)
+			want := mustDump(t, st)
+			if err := st.RestoreImage(ctx, img); err == nil {
+				t.Fatal("RestoreImage succeeded")
+			}
+			if got := mustDump(t, st); !reflect.DeepEqual(got, want) {
+				t.Fatal("a failed restore changed the records")
+			}
+		})
+	}
+}
+
+func TestImageServesConcurrentRestores(t *testing.T) {
+	ctx := context.Background()
+	demo := mustDemoStore(t)
+	want := mustDump(t, demo)
+	data, err := demo.Serialize(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	img := store.NewImage(data)
+	t.Cleanup(func() { img.Close() })
+	stores := make([]*store.Store, 8)
+	for i := range stores {
+		stores[i] = openBlank(t)
+	}
+	var wg sync.WaitGroup
+	errs := make([]error, len(stores))
+	for i, st := range stores {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = st.RestoreImage(ctx, img)
+		}()
+	}
+	wg.Wait()
+	for i, st := range stores {
+		if errs[i] != nil {
+			t.Fatalf("store %d: %v", i, errs[i])
+		}
+		if got := mustDump(t, st); !reflect.DeepEqual(got, want) {
+			t.Fatalf("store %d holds other records", i)
+		}
+	}
+}
+
+func TestNoSchemaIsForMemoryOnly(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "x.db")
+	st, err := store.Open(path, mustDemoStore(t).Registry(), store.Options{NoSchema: true})
+	if err == nil {
+		st.Close()
+		t.Fatal("a file database opened without a schema")
+	}
+}
+
+// otherSchema returns the image of a database whose tables are not the store's.
+func otherSchema(t *testing.T) []byte {
+	t.Helper()
+	db, err := sql.Open("sqlite3", ":memory:")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	conn, err := db.Conn(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(context.Background(), `CREATE TABLE roles (id TEXT PRIMARY KEY, name TEXT)`); err != nil {
+		t.Fatal(err)
+	}
+	var data []byte
+	err = conn.Raw(func(c any) error {
+		var err error
+		data, err = c.(*sqlite3.SQLiteConn).Serialize("main")
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
+}
