@@ -1,0 +1,199 @@
+package imagecache
+
+import (
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"fmt"
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Entry is what a key finds: a database image held in this process's memory, or one in a
+// file.
+type Entry struct {
+	Data    []byte         // the bytes of an SQLite database, for an entry in memory
+	Records map[string]int // how many records of each type, for an entry in memory
+	File    string         // an SQLite database file, for an entry on disk
+}
+
+// Key returns the key of an image made from parts: every input the image depends on, such
+// as the fixtures' bytes.
+func Key(parts ...[]byte) string {
+	h := sha256.New()
+	var n [8]byte
+	for _, p := range parts {
+		// Each part's length first, so that ("ab", "c") and ("a", "bc") differ.
+		binary.LittleEndian.PutUint64(n[:], uint64(len(p)))
+		h.Write(n[:])
+		h.Write(p)
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// Lookup returns the image kept under key: from this process's memory, else from dir (""
+// for none).
+func Lookup(dir, key string) (Entry, bool) {
+	if e, ok := memory.get(key); ok {
+		return e, true
+	}
+	path := filePath(dir, key)
+	if path == "" {
+		return Entry{}, false
+	}
+	if info, err := os.Stat(path); err != nil || !info.Mode().IsRegular() || info.Size() == 0 {
+		return Entry{}, false
+	}
+	return Entry{File: path}, true
+}
+
+// Put keeps data, the bytes of an SQLite database holding records, under key in this
+// process's memory and, when dir is not "", as a file of dir, which it creates if needed.
+// Writers never leave a partial file behind: each writes a file of its own and renames it
+// into place.
+func Put(dir, key string, data []byte, records map[string]int) error {
+	memory.put(key, Entry{Data: data, Records: maps.Clone(records)})
+	path := filePath(dir, key)
+	if path == "" {
+		return nil
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(dir, filepath.Base(path)+".*"+tmpSuffix)
+	if err != nil {
+		return err
+	}
+	_, err = tmp.Write(data)
+	if closeErr := tmp.Close(); err == nil {
+		err = closeErr
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), path)
+	}
+	if err != nil {
+		_ = os.Remove(tmp.Name())
+		return err
+	}
+	prune(dir)
+	return nil
+}
+
+// Remove forgets key's image, in memory and in dir: one that turned out not to open.
+func Remove(dir, key string) {
+	memory.remove(key)
+	if path := filePath(dir, key); path != "" {
+		_ = os.Remove(path)
+	}
+}
+
+// memory keeps the images of this process, a few at most: a test binary that loads many
+// different datasets should not hold them all.
+var memory = &memo{limit: 8, entries: map[string]Entry{}}
+
+type memo struct {
+	mu      sync.Mutex
+	limit   int
+	entries map[string]Entry
+	order   []string // oldest first
+}
+
+func (m *memo) get(key string) (Entry, bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	e, ok := m.entries[key]
+	// Callers may change the counts they get; the image they only read.
+	return Entry{Data: e.Data, Records: maps.Clone(e.Records)}, ok
+}
+
+func (m *memo) remove(key string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if _, ok := m.entries[key]; ok {
+		delete(m.entries, key)
+		m.order = slices.DeleteFunc(m.order, func(k string) bool { return k == key })
+	}
+}
+
+func (m *memo) put(key string, e Entry) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if _, ok := m.entries[key]; !ok {
+		m.order = append(m.order, key)
+	}
+	m.entries[key] = e
+	for len(m.order) > m.limit {
+		delete(m.entries, m.order[0])
+		m.order = m.order[1:]
+	}
+}
+
+// filePath names key's file in dir, or "" when there is no disk cache: no dir, or no way to
+// tell this executable from another build.
+func filePath(dir, key string) string {
+	exe := executable()
+	if dir == "" || exe == "" {
+		return ""
+	}
+	// An image on disk also depends on the code that made it: the schema, and what a
+	// later build stores for the same fixtures, may differ. The executable's path, size and
+	// modification time tell builds apart without reading it.
+	return filepath.Join(dir, Key([]byte(key), []byte(exe))+fileSuffix)
+}
+
+const (
+	fileSuffix = ".sqlite"
+	tmpSuffix  = ".tmp"
+	// keep is how many image files a directory keeps: each new build of the binary writes
+	// new ones, and the old ones would otherwise pile up.
+	keep = 16
+)
+
+var executable = sync.OnceValue(func() string {
+	path, err := os.Executable()
+	if err != nil {
+		return ""
+	}
+	info, err := os.Stat(path)
+	if err != nil {
+		return ""
+	}
+	return fmt.Sprintf("%s\x00%d\x00%d", path, info.Size(), info.ModTime().UnixNano())
+})
+
+// prune removes all but the newest image files of dir, and the temporary files writers
+// left behind more than an hour ago (a writer killed before its rename).
+func prune(dir string) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return
+	}
+	type file struct {
+		path string
+		mod  time.Time
+	}
+	var images []file
+	for _, de := range entries {
+		info, err := de.Info()
+		if err != nil || !info.Mode().IsRegular() {
+			continue
+		}
+		path := filepath.Join(dir, de.Name())
+		switch {
+		case strings.HasSuffix(de.Name(), fileSuffix):
+			images = append(images, file{path, info.ModTime()})
+		case strings.HasSuffix(de.Name(), tmpSuffix) && time.Since(info.ModTime()) > time.Hour:
+			_ = os.Remove(path)
+		}
+	}
+	sort.Slice(images, func(i, j int) bool { return images[i].mod.After(images[j].mod) })
+	for i := keep; i < len(images); i++ {
+		_ = os.Remove(images[i].path)
+	}
+}
