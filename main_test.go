@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"errors"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -46,8 +47,29 @@ func TestCommand(t *testing.T) {
 		}
 	})
 
+	t.Run("LaterStartsCopyTheCachedImage", func(t *testing.T) {
+		cache := t.TempDir()
+		first := runUntilLoaded(t, bin, cache)
+		files, _ := filepath.Glob(filepath.Join(cache, "*.sqlite"))
+		if len(files) != 1 {
+			t.Fatalf("after the first start the cache holds %v, want one image", files)
+		}
+		before, err := os.Stat(files[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if second := runUntilLoaded(t, bin, cache); second != first {
+			t.Fatalf("the second start loaded %q, the first %q", second, first)
+		}
+		// A start that missed the image would have written a new file in its place.
+		after, err := os.Stat(files[0])
+		if err != nil || !os.SameFile(before, after) {
+			t.Fatalf("the image was written again (%v)", err)
+		}
+	})
+
 	t.Run("SIGTERMShutsDownCleanly", func(t *testing.T) {
-		cmd := exec.Command(bin, "--addr", "127.0.0.1:0", "--quiet")
+		cmd := exec.Command(bin, "--addr", "127.0.0.1:0", "--quiet", "--cache-dir", t.TempDir())
 		stdout, err := cmd.StdoutPipe()
 		if err != nil {
 			t.Fatal(err)
@@ -86,4 +108,39 @@ func TestCommand(t *testing.T) {
 			t.Fatal("still running 15s after SIGTERM")
 		}
 	})
+}
+
+// runUntilLoaded starts the command with the demo data and the image cache in dir, and
+// stops it once its banner has said what it loaded, which it returns.
+func runUntilLoaded(t *testing.T, bin, dir string) string {
+	t.Helper()
+	cmd := exec.Command(bin, "--addr", "127.0.0.1:0", "--quiet", "--cache-dir", dir)
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
+	loaded := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			if line := strings.TrimSpace(sc.Text()); strings.HasPrefix(line, "loaded:") {
+				loaded <- line
+			}
+		}
+		close(loaded)
+	}()
+	select {
+	case line, ok := <-loaded:
+		if !ok {
+			t.Fatal("the banner has no loaded: line")
+		}
+		return line
+	case <-time.After(30 * time.Second):
+		t.Fatal("no loaded: line within 30s")
+	}
+	return ""
 }

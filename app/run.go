@@ -7,17 +7,18 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"runtime/debug"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
 
-	"github.com/commercelayer-mock/provmock/fixtures"
 	"github.com/commercelayer-mock/provmock/mock"
 	"github.com/commercelayer-mock/provmock/store"
 )
@@ -37,6 +38,7 @@ type Config struct {
 	LogFormat      string        // text or json
 	Quiet          bool          // no request logs
 	MaxBody        int64         // largest request body, in bytes
+	CacheDir       string        // keeps images of loaded data between runs; "" for none
 	// Timeouts of the HTTP server, so that slow or stalled clients cannot hold connections:
 	// reading a request's header, reading a whole request, writing a response (from the end
 	// of the request's header), and keeping an idle keep-alive connection open.
@@ -73,6 +75,7 @@ func ParseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 	fs.BoolVar(&cfg.RateLimits, "rate-limits", false, "emulate the real service's rate limits from the start (env RATE_LIMITS=1)")
 	fs.BoolVar(&cfg.Quiet, "quiet", false, "no request logs (env QUIET=1)")
 	maxBody := fs.String("max-body", env("MAX_BODY", "1048576"), "largest request body in bytes; larger ones get 413 (env MAX_BODY)")
+	cacheDir := fs.String("cache-dir", env("CACHE_DIR", defaultCacheDir(getenv)), "directory that keeps a copy of the loaded data between runs, so that later starts are faster; none for no copy (env CACHE_DIR)")
 	fs.BoolVar(&cfg.LenientFilters, "lenient-filters", false, "ignore unknown filter attributes and predicates, as the real filter engine may (env LENIENT_FILTERS=1)")
 	timeouts := []struct {
 		flag, env, def, usage string
@@ -149,7 +152,23 @@ func ParseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 		return cfg, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
 	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
+	if *cacheDir != "none" {
+		cfg.CacheDir = *cacheDir
+	}
 	return cfg, nil
+}
+
+// defaultCacheDir is provmock's directory in the user's cache directory, found as
+// os.UserCacheDir finds it on Unix ($XDG_CACHE_HOME, else ~/.cache), or "none" when the
+// environment names neither.
+func defaultCacheDir(getenv func(string) string) string {
+	if dir := getenv("XDG_CACHE_HOME"); dir != "" {
+		return filepath.Join(dir, "provmock")
+	}
+	if home := getenv("HOME"); home != "" {
+		return filepath.Join(home, ".cache", "provmock")
+	}
+	return "none"
 }
 
 func envBool(v string) (bool, error) {
@@ -199,7 +218,7 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		Fixtures: data, FixturesName: name, DBPath: cfg.DBPath, BaseURL: cfg.BaseURL,
 		LenientFilters: cfg.LenientFilters, TokenSecret: cfg.TokenSecret, TokenTTL: cfg.TokenTTL,
 		AdminToken: cfg.AdminToken, RateLimits: cfg.RateLimits, AllowOrigins: cfg.AllowOrigins,
-		Logger: logger, MaxBody: cfg.MaxBody,
+		Logger: logger, MaxBody: cfg.MaxBody, ImageCache: cfg.CacheDir,
 	}
 	if !cfg.Quiet {
 		opts.RequestLog = logger
@@ -222,7 +241,10 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- httpSrv.Serve(ln) }()
-	users, err := m.Users(ctx)
+	// The address first: whoever waits for it can connect while the rest is written.
+	fmt.Fprintf(stdout, "provmock listening on http://%s\n", ln.Addr())
+	// Not cancelled by a signal that arrives meanwhile: that shuts down below, as usual.
+	users, err := m.Users(context.WithoutCancel(ctx))
 	if err != nil {
 		return err
 	}
@@ -256,10 +278,9 @@ func newLogger(w io.Writer, format string) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, nil))
 }
 
-// banner tells a person where the mock is and what it serves; ds is nil when a file
+// banner tells a person, below the address line, what the mock serves; loaded is nil when a file
 // database kept the records it already had.
-func banner(w io.Writer, addr string, cfg Config, ds *fixtures.Dataset, users []store.Record) {
-	fmt.Fprintf(w, "provmock listening on http://%s\n", addr)
+func banner(w io.Writer, addr string, cfg Config, loaded map[string]int, users []store.Record) {
 	fmt.Fprintf(w, "  API:      http://%s/api  (database %s, fixtures %s)\n", addr, cfg.DBPath, cfg.Fixtures)
 	fmt.Fprintf(w, "  tokens:   POST http://%s/oauth/token  (client_credentials; lifetime %ds)\n", addr, int(cfg.TokenTTL/time.Second))
 	fmt.Fprintf(w, "  control:  http://%s/_mock  (reset, fixtures, snapshots, requests, faults, rate-limits)\n", addr)
@@ -272,19 +293,13 @@ func banner(w io.Writer, addr string, cfg Config, ds *fixtures.Dataset, users []
 			fmt.Fprintf(w, "  user:     %s  client_id=%s client_secret=%s\n", u.String("email"), u.String("client_id"), u.String("client_secret"))
 		}
 	}
-	if ds == nil {
+	if loaded == nil {
 		fmt.Fprintf(w, "  data:     kept the records already in %s (fixtures not loaded)\n", cfg.DBPath)
 		return
 	}
-	counts := ds.Counts()
-	types := make([]string, 0, len(counts))
-	for t := range counts {
-		types = append(types, t)
-	}
-	sort.Strings(types)
 	var parts []string
-	for _, t := range types {
-		parts = append(parts, fmt.Sprintf("%s %d", t, counts[t]))
+	for _, t := range slices.Sorted(maps.Keys(loaded)) {
+		parts = append(parts, fmt.Sprintf("%s %d", t, loaded[t]))
 	}
 	if len(parts) > 0 {
 		fmt.Fprintf(w, "  loaded:   %s\n", strings.Join(parts, ", "))

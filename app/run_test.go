@@ -403,6 +403,16 @@ func TestParseConfig(t *testing.T) {
 			Addr: "127.0.0.1:8080", DBPath: ":memory:", Fixtures: "demo", TokenTTL: 7200 * time.Second,
 			ReadHeaderTimeout: 2 * time.Second, ReadTimeout: time.Minute, WriteTimeout: 45 * time.Second,
 			IdleTimeout: 500 * time.Millisecond, ShutdownTimeout: 3 * time.Second}},
+		{"the cache directory is in the user's", nil, map[string]string{"HOME": "/home/ann"}, app.Config{
+			Addr: "127.0.0.1:8080", DBPath: ":memory:", Fixtures: "demo", TokenTTL: 7200 * time.Second,
+			CacheDir: "/home/ann/.cache/provmock"}},
+		{"XDG_CACHE_HOME names the user's cache", nil, map[string]string{"HOME": "/home/ann", "XDG_CACHE_HOME": "/var/cache/ann"}, app.Config{
+			Addr: "127.0.0.1:8080", DBPath: ":memory:", Fixtures: "demo", TokenTTL: 7200 * time.Second,
+			CacheDir: "/var/cache/ann/provmock"}},
+		{"CACHE_DIR none keeps no images", nil, map[string]string{"HOME": "/home/ann", "CACHE_DIR": "none"}, defaults},
+		{"--cache-dir overrides CACHE_DIR", []string{"--cache-dir", "/tmp/images"}, map[string]string{"CACHE_DIR": "none"}, app.Config{
+			Addr: "127.0.0.1:8080", DBPath: ":memory:", Fixtures: "demo", TokenTTL: 7200 * time.Second,
+			CacheDir: "/tmp/images"}},
 		{"timeout flags override the environment", []string{"--read-header-timeout", "200ms", "--read-timeout=1s",
 			"--write-timeout", "2s", "--idle-timeout", "3s", "--shutdown-timeout", "4s"},
 			map[string]string{"READ_HEADER_TIMEOUT": "bogus", "IDLE_TIMEOUT": "0"}, app.Config{

@@ -5,6 +5,7 @@ import (
 	"crypto/subtle"
 	"encoding/json"
 	"io"
+	"maps"
 	"net/http"
 	"sort"
 	"strconv"
@@ -68,6 +69,24 @@ func (b SnapshotBaseline) Restore(ctx context.Context, st *store.Store) error {
 
 // Counts returns how many records of each type the snapshot holds.
 func (b SnapshotBaseline) Counts() map[string]int { return counts(store.Snapshot(b)) }
+
+// ImageBaseline is a database image as a baseline: reset copies it back, which is faster
+// than deleting and inserting the records.
+type ImageBaseline struct {
+	Image   *store.Image
+	Records map[string]int // how many records of each type the image holds
+}
+
+// Restore replaces the whole database with the image.
+func (b ImageBaseline) Restore(ctx context.Context, st *store.Store) error {
+	return st.RestoreImage(ctx, b.Image)
+}
+
+// Counts returns how many records of each type the image holds.
+func (b ImageBaseline) Counts() map[string]int { return maps.Clone(b.Records) }
+
+// Close releases the image.
+func (b ImageBaseline) Close() error { return b.Image.Close() }
 
 func New(st *store.Store, baseline Baseline, opts Options) *Controller {
 	if opts.JournalSize <= 0 {
@@ -155,10 +174,24 @@ func counts(snap store.Snapshot) map[string]int {
 // Reset puts the data back to the baseline: the fixtures loaded at start, or the last
 // ones loaded with replace.
 func (ctl *Controller) Reset(ctx context.Context) error {
+	// Under the lock, so that a replace cannot release the baseline while it is copied.
 	ctl.mu.Lock()
-	baseline := ctl.baseline
-	ctl.mu.Unlock()
-	return baseline.Restore(ctx, ctl.st)
+	defer ctl.mu.Unlock()
+	return ctl.baseline.Restore(ctx, ctl.st)
+}
+
+// Close releases what the baseline holds, if anything.
+func (ctl *Controller) Close() error {
+	ctl.mu.Lock()
+	defer ctl.mu.Unlock()
+	return closeBaseline(ctl.baseline)
+}
+
+func closeBaseline(b Baseline) error {
+	if c, ok := b.(io.Closer); ok {
+		return c.Close()
+	}
+	return nil
 }
 
 func (ctl *Controller) reset(c echo.Context) error {
@@ -199,6 +232,7 @@ func (ctl *Controller) loadFixtures(c echo.Context) error {
 	}
 	if replace {
 		ctl.mu.Lock()
+		_ = closeBaseline(ctl.baseline)
 		ctl.baseline = ds
 		ctl.mu.Unlock()
 	}

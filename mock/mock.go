@@ -2,6 +2,7 @@ package mock
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -16,6 +17,7 @@ import (
 	"github.com/commercelayer-mock/provmock/domain"
 	"github.com/commercelayer-mock/provmock/fixtures"
 	"github.com/commercelayer-mock/provmock/handlers"
+	"github.com/commercelayer-mock/provmock/imagecache"
 	"github.com/commercelayer-mock/provmock/models"
 	"github.com/commercelayer-mock/provmock/query"
 	"github.com/commercelayer-mock/provmock/store"
@@ -46,6 +48,9 @@ type Options struct {
 	Now func() time.Time
 	// Rand draws the chance of faults given a probability, in [0, 1); nil is math/rand.
 	Rand func() float64
+	// ImageCache is a directory where images of loaded datasets are kept for later runs of
+	// the same binary (see New); "" keeps them in this process only.
+	ImageCache string
 }
 
 // NoFixtures starts a mock with no records at all.
@@ -57,11 +62,17 @@ type Mock struct {
 	handler *echo.Echo
 	ctl     *control.Controller
 	tokens  *auth.Issuer
-	// Loaded is the dataset loaded at start, or nil when a file database kept its records.
-	Loaded *fixtures.Dataset
+	// Loaded is how many records of each type were loaded at start, or nil when a file
+	// database kept its records.
+	Loaded map[string]int
 }
 
 // New builds a mock: it opens the store, loads the fixtures and assembles the server.
+//
+// An in-memory mock whose fixtures set every record's created_at starts from an image of
+// the database they make (package imagecache), made by the first mock with those fixtures
+// and copied by later ones, which is several times faster; its reset copies the image
+// back.
 func New(ctx context.Context, opts Options) (*Mock, error) {
 	reg := models.Provisioning()
 	data, name := opts.Fixtures, opts.FixturesName
@@ -70,6 +81,16 @@ func New(ctx context.Context, opts Options) (*Mock, error) {
 	}
 	if name == "" {
 		name = "fixtures"
+	}
+	inMemory := opts.DBPath == "" || opts.DBPath == store.Memory
+	var imageKey string
+	if inMemory {
+		// Within a process the schema and the code are fixed, so the fixtures' bytes name
+		// the image; on disk, the cache adds the executable to the key.
+		imageKey = imagecache.Key(data)
+		if m, ok := fromImage(ctx, reg, imageKey, opts); ok {
+			return m, nil
+		}
 	}
 	// Parsing the dataset and opening the database are independent: they overlap, which
 	// shortens start-up.
@@ -91,40 +112,110 @@ func New(ctx context.Context, opts Options) (*Mock, error) {
 		}
 		return nil, openErr
 	}
-	dataset := p.ds
-	m, err := assemble(ctx, st, dataset, opts)
+	baseline, loaded, err := load(ctx, st, p.ds, inMemory, imageKey, opts)
 	if err != nil {
 		st.Close()
 		return nil, err
 	}
+	m := &Mock{st: st, Loaded: loaded}
+	m.buildServer(opts)
+	m.mountControl(baseline, opts)
 	return m, nil
 }
 
-func assemble(ctx context.Context, st *store.Store, dataset *fixtures.Dataset, opts Options) (*Mock, error) {
-	empty := true // a new in-memory database
-	if opts.DBPath != "" && opts.DBPath != store.Memory {
-		var err error
-		if empty, err = st.IsEmpty(ctx); err != nil {
-			return nil, err
-		}
+// fromImage starts a mock from the image kept under key, if there is one and it opens.
+func fromImage(ctx context.Context, reg *models.Registry, key string, opts Options) (*Mock, bool) {
+	entry, ok := imagecache.Lookup(opts.ImageCache, key)
+	if !ok {
+		return nil, false
 	}
+	img := store.NewImage(entry.Data)
+	if entry.File != "" {
+		img = store.ImageFile(entry.File)
+	}
+	// Opening the image and the store are independent, and so are copying the image into
+	// the store and building the server: each pair overlaps.
+	opening := make(chan error, 1)
+	go func() { opening <- img.Open() }()
+	st, err := store.Open(store.Memory, reg, store.Options{Now: opts.Now, NoSchema: true})
+	if err != nil {
+		<-opening
+		img.Close()
+		return nil, false // the fixtures' path will meet the same error and report it
+	}
+	type restored struct {
+		records map[string]int
+		err     error
+	}
+	restoring := make(chan restored, 1)
+	go func() {
+		err := <-opening
+		if err == nil {
+			err = st.RestoreImage(ctx, img)
+		}
+		records := entry.Records
+		if err == nil && records == nil {
+			records, err = img.Counts(reg)
+		}
+		restoring <- restored{records, err}
+	}()
 	m := &Mock{st: st}
-	// A file database that already holds data keeps it, and reset goes back to that data.
-	var baseline control.Baseline = dataset
-	if empty {
-		if err := dataset.Load(ctx, st); err != nil {
-			return nil, err
+	m.buildServer(opts)
+	r := <-restoring
+	if r.err != nil {
+		// A damaged or foreign file: forget it, and load the fixtures as if it were not there.
+		if opts.Logger != nil {
+			opts.Logger.Warn("cached image not used", "error", r.err)
 		}
-		m.Loaded = dataset
-	} else {
-		snap, err := st.Dump(ctx)
-		if err != nil {
-			return nil, err
-		}
-		baseline = control.SnapshotBaseline(snap)
+		img.Close()
+		st.Close()
+		imagecache.Remove(opts.ImageCache, key)
+		return nil, false
 	}
+	m.Loaded = r.records
+	m.mountControl(control.ImageBaseline{Image: img, Records: r.records}, opts)
+	return m, true
+}
+
+// load fills a new store with the dataset, or, for a file database that already holds
+// data, keeps it; it returns what reset goes back to and the counts of what it loaded.
+func load(ctx context.Context, st *store.Store, dataset *fixtures.Dataset, inMemory bool, imageKey string, opts Options) (control.Baseline, map[string]int, error) {
+	if !inMemory {
+		empty, err := st.IsEmpty(ctx)
+		if err != nil {
+			return nil, nil, err
+		}
+		if !empty {
+			// A file database that already holds data keeps it, and reset goes back to it.
+			snap, err := st.Dump(ctx)
+			if err != nil {
+				return nil, nil, err
+			}
+			return control.SnapshotBaseline(snap), nil, nil
+		}
+	}
+	if err := dataset.Load(ctx, st); err != nil {
+		return nil, nil, err
+	}
+	loaded := dataset.Counts()
+	if !inMemory || !dataset.Reproducible() {
+		return dataset, loaded, nil
+	}
+	data, err := st.Serialize(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	// A cache that cannot be written costs later starts time, nothing else.
+	if err := imagecache.Put(opts.ImageCache, imageKey, data, loaded); err != nil && opts.Logger != nil {
+		opts.Logger.Warn("image cache not written", "dir", opts.ImageCache, "error", err)
+	}
+	return control.ImageBaseline{Image: store.NewImage(data), Records: loaded}, loaded, nil
+}
+
+// buildServer makes the token issuer and the API's server around the store.
+func (m *Mock) buildServer(opts Options) {
 	m.tokens = auth.NewIssuer(opts.TokenSecret, opts.TokenTTL, opts.Now)
-	m.handler = handlers.NewServer(st, handlers.Config{
+	m.handler = handlers.NewServer(m.st, handlers.Config{
 		BaseURL:      opts.BaseURL,
 		Query:        query.Options{LenientFilters: opts.LenientFilters},
 		Logger:       opts.Logger,
@@ -133,12 +224,15 @@ func assemble(ctx context.Context, st *store.Store, dataset *fixtures.Dataset, o
 		RequestLog:   opts.RequestLog,
 		MaxBody:      opts.MaxBody,
 	})
-	m.ctl = control.New(st, baseline, control.Options{
+}
+
+// mountControl adds the control API, whose reset goes back to baseline.
+func (m *Mock) mountControl(baseline control.Baseline, opts Options) {
+	m.ctl = control.New(m.st, baseline, control.Options{
 		AdminToken: opts.AdminToken, RateLimits: opts.RateLimits, JournalSize: opts.JournalSize,
 		Now: opts.Now, Rand: opts.Rand,
 	})
 	m.ctl.Mount(m.handler, opts.Now)
-	return m, nil
 }
 
 // Handler serves the API (/api, /oauth/token), the control API (/_mock) and /healthz.
@@ -167,8 +261,10 @@ func (m *Mock) Token(ctx context.Context, clientID, clientSecret string) (string
 	return tok.AccessToken, err
 }
 
-// Close releases the database.
-func (m *Mock) Close() error { return m.st.Close() }
+// Close releases the database and the image reset goes back to.
+func (m *Mock) Close() error {
+	return errors.Join(m.ctl.Close(), m.st.Close())
+}
 
 // Server is a mock served on a loopback address.
 type Server struct {
