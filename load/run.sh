@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Load measurement, side by side on this machine: the mock, and a static Go server serving
 # the very same response bytes, each under the same wrk load; prints both rates and their
-# ratio, the mock's start-up time to its first 200, and its resident memory after a minute
-# of load. Usage: make load   (DURATION=10s CONNECTIONS=32 SOAK=60 to change the runs)
+# ratio, the mock's start-up time to its first 200 (beside an empty Go server's), and its
+# resident memory after a minute of load.
+# Usage: make load   (DURATION=10s CONNECTIONS=32 SOAK=60 to change the runs)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DURATION=${DURATION:-10s}
@@ -22,8 +23,16 @@ go build -o "$tmp/provmock" .
 go build -o "$tmp/static" ./load/static
 go build -o "$tmp/startup" ./load/startup
 
-echo "== start-up"
-"$tmp/startup" -runs 20 "$tmp/provmock"
+echo "== start-up with the demo data to the first 200 (GET /healthz), median of 20 starts each"
+echo '{}' >"$tmp/empty.json"
+"$tmp/startup" -runs 20 -probe /healthz -label "an empty Go HTTP server (the floor here)" \
+  "$tmp/static" -addr 127.0.0.1:0 "/healthz=$tmp/empty.json"
+"$tmp/startup" -runs 20 -cold -label "mock, first start (no cached image)" \
+  "$tmp/provmock" --addr 127.0.0.1:0 --quiet
+"$tmp/startup" -runs 1 -label "(warming the image cache)" \
+  "$tmp/provmock" --addr 127.0.0.1:0 --quiet --cache-dir "$tmp/cache" >/dev/null
+"$tmp/startup" -runs 20 -target 30ms -label "mock, later starts (cached image)" \
+  "$tmp/provmock" --addr 127.0.0.1:0 --quiet --cache-dir "$tmp/cache"
 
 "$tmp/provmock" --addr "$MOCK_ADDR" --quiet >"$tmp/mock.out" 2>&1 &
 pids+=($!)

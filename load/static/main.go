@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"log"
+	"net"
 	"net/http"
 	"os"
 	"strings"
@@ -35,6 +36,10 @@ func main() {
 		w.Header().Set("Content-Type", "application/vnd.api+json")
 		w.Write(body)
 	})
-	fmt.Println("static listening on http://" + *addr)
-	log.Fatal(http.ListenAndServe(*addr, handler))
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("static listening on http://" + ln.Addr().String())
+	log.Fatal(http.Serve(ln, handler))
 }
