@@ -2,6 +2,7 @@ package imagecache
 
 import (
 	"crypto/sha256"
+	"debug/elf"
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
@@ -142,8 +143,7 @@ func filePath(dir, key string) string {
 		return ""
 	}
 	// An image on disk also depends on the code that made it: the schema, and what a
-	// later build stores for the same fixtures, may differ. The executable's path, size and
-	// modification time tell builds apart without reading it.
+	// later build stores for the same fixtures, may differ.
 	return filepath.Join(dir, Key([]byte(key), []byte(exe))+fileSuffix)
 }
 
@@ -155,10 +155,16 @@ const (
 	keep = 16
 )
 
+// executable identifies the running executable's build: its Go build ID, which the same
+// sources and flags always give, where the format lets it be read cheaply (ELF); else its
+// path, size and modification time.
 var executable = sync.OnceValue(func() string {
 	path, err := os.Executable()
 	if err != nil {
 		return ""
+	}
+	if id := goBuildID(path); id != "" {
+		return "go build " + id
 	}
 	info, err := os.Stat(path)
 	if err != nil {
@@ -166,6 +172,29 @@ var executable = sync.OnceValue(func() string {
 	}
 	return fmt.Sprintf("%s\x00%d\x00%d", path, info.Size(), info.ModTime().UnixNano())
 })
+
+// goBuildID reads the Go build ID note of an ELF executable, or returns "".
+func goBuildID(path string) string {
+	f, err := elf.Open(path)
+	if err != nil {
+		return ""
+	}
+	defer f.Close()
+	sec := f.Section(".note.go.buildid")
+	if sec == nil {
+		return ""
+	}
+	note, err := sec.Data()
+	// A note: name size, description size, type, the name "Go\x00\x00", the description.
+	if err != nil || len(note) < 16 || string(note[12:16]) != "Go\x00\x00" {
+		return ""
+	}
+	size := f.ByteOrder.Uint32(note[4:8])
+	if uint64(len(note)-16) < uint64(size) {
+		return ""
+	}
+	return string(note[16 : 16+size])
+}
 
 // prune removes all but the newest image files of dir, and the temporary files writers
 // left behind more than an hour ago (a writer killed before its rename).

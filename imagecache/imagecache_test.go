@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"reflect"
 	"slices"
@@ -167,5 +168,30 @@ func TestPruneKeepsTheNewestImages(t *testing.T) {
 	slices.Sort(want)
 	if !reflect.DeepEqual(names, want) {
 		t.Fatalf("after pruning:\n got %v\nwant %v", names, want)
+	}
+}
+
+func TestExecutableIsNamedByItsGoBuildID(t *testing.T) {
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command("go", "tool", "buildid", exe).Output()
+	if err != nil {
+		t.Skipf("go tool buildid: %v", err)
+	}
+	want := strings.TrimSpace(string(out))
+	if got := goBuildID(exe); got != want {
+		t.Fatalf("goBuildID = %q, want %q (go tool buildid)", got, want)
+	}
+	if got := executable(); got != "go build "+want {
+		t.Fatalf("executable() = %q", got)
+	}
+	notELF := filepath.Join(t.TempDir(), "script")
+	if err := os.WriteFile(notELF, []byte("#!/bin/sh\n"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if got := goBuildID(notELF); got != "" {
+		t.Fatalf("goBuildID of a script = %q", got)
 	}
 }

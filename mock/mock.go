@@ -83,17 +83,48 @@ func New(ctx context.Context, opts Options) (*Mock, error) {
 		name = "fixtures"
 	}
 	inMemory := opts.DBPath == "" || opts.DBPath == store.Memory
+	// Opening the store is the longest step before the data, so it starts first, beside
+	// the rest; an in-memory store opens empty, for an image or the schema.
+	opening := make(chan opened, 1)
+	openStore := func() {
+		st, err := store.Open(opts.DBPath, reg, store.Options{Now: opts.Now, NoSchema: inMemory})
+		opening <- opened{st, err}
+	}
+	go openStore()
 	var imageKey string
 	if inMemory {
 		// Within a process the schema and the code are fixed, so the fixtures' bytes name
 		// the image; on disk, the cache adds the executable to the key.
 		imageKey = imagecache.Key(data)
-		if m, ok := fromImage(ctx, reg, imageKey, opts); ok {
-			return m, nil
+		if entry, ok := imagecache.Lookup(opts.ImageCache, imageKey); ok {
+			img := store.NewImage(entry.Data)
+			if entry.File != "" {
+				img = store.ImageFile(entry.File)
+			}
+			err := img.Open() // beside the store's opening
+			o := <-opening
+			if o.err != nil {
+				img.Close()
+				return nil, o.err
+			}
+			if err == nil {
+				m, err := fromImage(ctx, reg, o.st, img, entry.Records, opts)
+				if err == nil {
+					return m, nil
+				}
+			}
+			// A damaged or foreign file: forget it, and load the fixtures into a new store
+			// as if it had not been there.
+			if opts.Logger != nil {
+				opts.Logger.Warn("cached image not used", "error", err)
+			}
+			img.Close()
+			o.st.Close()
+			imagecache.Remove(opts.ImageCache, imageKey)
+			go openStore()
 		}
 	}
-	// Parsing the dataset and opening the database are independent: they overlap, which
-	// shortens start-up.
+	// Parsing the dataset and opening the database are independent: they overlap.
 	type parsed struct {
 		ds  *fixtures.Dataset
 		err error
@@ -103,18 +134,24 @@ func New(ctx context.Context, opts Options) (*Mock, error) {
 		ds, err := fixtures.Parse(name, data, reg)
 		parsing <- parsed{ds, err}
 	}()
-	st, openErr := store.Open(opts.DBPath, reg, store.Options{Now: opts.Now})
-	p := <-parsing
-	if p.err != nil || openErr != nil {
-		if openErr == nil {
-			st.Close()
-			return nil, p.err
-		}
-		return nil, openErr
+	o := <-opening
+	st, err := o.st, o.err
+	if err == nil && inMemory {
+		err = st.CreateSchema()
 	}
-	baseline, loaded, err := load(ctx, st, p.ds, inMemory, imageKey, opts)
+	p := <-parsing
+	if err == nil {
+		err = p.err
+	}
+	var baseline control.Baseline
+	var loaded map[string]int
+	if err == nil {
+		baseline, loaded, err = load(ctx, st, p.ds, inMemory, imageKey, opts)
+	}
 	if err != nil {
-		st.Close()
+		if st != nil {
+			st.Close()
+		}
 		return nil, err
 	}
 	m := &Mock{st: st, Loaded: loaded}
@@ -123,58 +160,32 @@ func New(ctx context.Context, opts Options) (*Mock, error) {
 	return m, nil
 }
 
-// fromImage starts a mock from the image kept under key, if there is one and it opens.
-func fromImage(ctx context.Context, reg *models.Registry, key string, opts Options) (*Mock, bool) {
-	entry, ok := imagecache.Lookup(opts.ImageCache, key)
-	if !ok {
-		return nil, false
-	}
-	img := store.NewImage(entry.Data)
-	if entry.File != "" {
-		img = store.ImageFile(entry.File)
-	}
-	// Opening the image and the store are independent, and so are copying the image into
-	// the store and building the server: each pair overlaps.
-	opening := make(chan error, 1)
-	go func() { opening <- img.Open() }()
-	st, err := store.Open(store.Memory, reg, store.Options{Now: opts.Now, NoSchema: true})
-	if err != nil {
-		<-opening
-		img.Close()
-		return nil, false // the fixtures' path will meet the same error and report it
-	}
-	type restored struct {
-		records map[string]int
-		err     error
-	}
-	restoring := make(chan restored, 1)
+type opened struct {
+	st  *store.Store
+	err error
+}
+
+// fromImage starts a mock whose empty store is filled from an image; records are the
+// image's counts by type, if known. When it fails, closing st and img is the caller's.
+func fromImage(ctx context.Context, reg *models.Registry, st *store.Store, img *store.Image, records map[string]int, opts Options) (*Mock, error) {
+	// Copying the image into the store and building the server are independent: they
+	// overlap.
+	restored := make(chan error, 1)
 	go func() {
-		err := <-opening
-		if err == nil {
-			err = st.RestoreImage(ctx, img)
-		}
-		records := entry.Records
+		err := st.RestoreImage(ctx, img)
 		if err == nil && records == nil {
 			records, err = img.Counts(reg)
 		}
-		restoring <- restored{records, err}
+		restored <- err
 	}()
 	m := &Mock{st: st}
 	m.buildServer(opts)
-	r := <-restoring
-	if r.err != nil {
-		// A damaged or foreign file: forget it, and load the fixtures as if it were not there.
-		if opts.Logger != nil {
-			opts.Logger.Warn("cached image not used", "error", r.err)
-		}
-		img.Close()
-		st.Close()
-		imagecache.Remove(opts.ImageCache, key)
-		return nil, false
+	if err := <-restored; err != nil {
+		return nil, err
 	}
-	m.Loaded = r.records
-	m.mountControl(control.ImageBaseline{Image: img, Records: r.records}, opts)
-	return m, true
+	m.Loaded = records
+	m.mountControl(control.ImageBaseline{Image: img, Records: records}, opts)
+	return m, nil
 }
 
 // load fills a new store with the dataset, or, for a file database that already holds

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql/driver"
 	"fmt"
-	"io"
 	"strings"
 	"sync"
 
@@ -57,7 +56,7 @@ func (s *Store) Serialize(ctx context.Context) ([]byte, error) {
 func (s *Store) RestoreImage(ctx context.Context, img *Image) error {
 	defer s.gen.Add(1) // after the copy, as for a transaction's commit
 	err := img.use(func(src *sqlite3.SQLiteConn) error {
-		if err := s.checkTables(src); err != nil {
+		if err := s.checkStamp(src); err != nil {
 			return err
 		}
 		return s.raw(ctx, func(dst *sqlite3.SQLiteConn) error { return copyDatabase(dst, src) })
@@ -68,39 +67,21 @@ func (s *Store) RestoreImage(ctx context.Context, img *Image) error {
 	return nil
 }
 
-// checkTables makes sure that src has a table for each of the store's types, with the
-// columns the descriptions call for: a copy of any other database (an empty one, another
-// program's) would leave the store without the tables it queries.
-func (s *Store) checkTables(src *sqlite3.SQLiteConn) error {
-	rows, err := src.Query(`SELECT m.name, c.name FROM sqlite_master AS m, pragma_table_info(m.name) AS c WHERE m.type = 'table'`, nil)
+// checkStamp makes sure that src was made by the store's schema: a copy of any other
+// database (an empty one, another program's, another build's) would leave the store without
+// the tables it queries. The stamp is in the database's header: reading it parses nothing.
+func (s *Store) checkStamp(src *sqlite3.SQLiteConn) error {
+	rows, err := src.Query("PRAGMA user_version", nil)
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
-	have := map[string]map[string]bool{}
-	row := make([]driver.Value, 2)
-	for {
-		if err := rows.Next(row); err == io.EOF {
-			break
-		} else if err != nil {
-			return err
-		}
-		table, _ := row[0].(string)
-		column, _ := row[1].(string)
-		if have[table] == nil {
-			have[table] = map[string]bool{}
-		}
-		have[table][column] = true
+	row := make([]driver.Value, 1)
+	if err := rows.Next(row); err != nil {
+		return err
 	}
-	for _, def := range s.reg.All() {
-		if have[def.Type] == nil {
-			return fmt.Errorf("the image has no %s table", def.Type)
-		}
-		for col := range columnKinds(def) {
-			if !have[def.Type][col] {
-				return fmt.Errorf("the image's %s table has no %s column", def.Type, col)
-			}
-		}
+	if stamp, _ := row[0].(int64); stamp != int64(s.stamp) {
+		return fmt.Errorf("the image was not made by this schema (user_version %v, want %d)", row[0], s.stamp)
 	}
 	return nil
 }

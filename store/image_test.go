@@ -13,6 +13,7 @@ import (
 
 	sqlite3 "github.com/mattn/go-sqlite3"
 
+	"github.com/commercelayer-mock/provmock/models"
 	"github.com/commercelayer-mock/provmock/store"
 )
 
@@ -163,6 +164,7 @@ func TestRestoreImageRefusesWhatIsNotAnImage(t *testing.T) {
 		"file that is no database":   store.ImageFile(garbage),
 		"closed image":               closed,
 		"database of another schema": store.NewImage(otherSchema(t)),
+		"image of another build":     store.NewImage(otherBuild(t)),
 	}
 	for name, img := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -243,6 +245,45 @@ func otherSchema(t *testing.T) []byte {
 		data, err = c.(*sqlite3.SQLiteConn).Serialize("main")
 		return err
 	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
+}
+
+func TestCreateSchemaFillsAStoreOpenedWithout(t *testing.T) {
+	ctx := context.Background()
+	st := openBlank(t)
+	roles := st.Registry().Lookup("roles")
+	if _, err := st.Count(ctx, roles); err == nil {
+		t.Fatal("a store opened without a schema has a roles table")
+	}
+	for i := 0; i < 2; i++ { // the second time finds every table there
+		if err := st.CreateSchema(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := st.PutAll(ctx, roles, []store.Record{{"id": "rol1", "name": "r", "kind": "custom"}}); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := st.Count(ctx, roles); err != nil || n != 1 {
+		t.Fatalf("roles: %d %v", n, err)
+	}
+}
+
+// otherBuild returns the image of a store whose descriptions lack one attribute: what a
+// build before or after an attribute's addition would have made.
+func otherBuild(t *testing.T) []byte {
+	t.Helper()
+	reg := models.Provisioning()
+	roles := reg.Lookup("roles")
+	roles.Attrs = roles.Attrs[:len(roles.Attrs)-1]
+	st, err := store.Open(store.Memory, reg, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	data, err := st.Serialize(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"maps"
 	"strings"
 	"sync/atomic"
@@ -31,7 +32,8 @@ const Memory = ":memory:"
 type Options struct {
 	Now   func() time.Time // the clock; time.Now by default
 	NewID func() string    // the id generator; NewID by default
-	// NoSchema leaves a new in-memory database without tables, for RestoreImage to fill.
+	// NoSchema leaves a new in-memory database without tables, for RestoreImage or
+	// CreateSchema to fill.
 	NoSchema bool
 }
 
@@ -44,6 +46,8 @@ type Store struct {
 	// preparation that waits for the transaction's connection would never end.
 	unprepared *gorm.DB
 	reg        *models.Registry
+	schema     string // the script that creates the tables and indexes
+	stamp      int32  // marks a database made by the script (its user_version)
 	now        func() time.Time
 	newID      func() string
 	scope      *Scope // nil: every record is visible
@@ -90,7 +94,9 @@ func Open(path string, reg *models.Registry, opts Options) (*Store, error) {
 	sqlDB.SetMaxIdleConns(1)
 	sqlDB.SetConnMaxLifetime(0)
 	sqlDB.SetConnMaxIdleTime(0)
-	s := &Store{db: db, reg: reg, now: opts.Now, newID: opts.NewID, gen: new(atomic.Uint64)}
+	schema := schemaScript(reg)
+	s := &Store{db: db, unprepared: db, reg: reg, schema: schema, stamp: schemaStamp(schema),
+		now: opts.Now, newID: opts.NewID, gen: new(atomic.Uint64)}
 	if s.now == nil {
 		s.now = time.Now
 	}
@@ -102,16 +108,14 @@ func Open(path string, reg *models.Registry, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("store: open %s: only an in-memory database starts without a schema", path)
 	}
 	if !opts.NoSchema {
-		if err := s.migrate(); err != nil {
+		if err := s.CreateSchema(); err != nil {
 			sqlDB.Close()
 			return nil, err
 		}
 	}
 	// From here on, statements are prepared once and reused: the same few queries run on
-	// every request. (The schema script above must not be prepared: a prepared statement
-	// holds only the first statement of a script.) The cache is bounded, since IN lists of
-	// different lengths are different statements.
-	s.unprepared = db
+	// every request. The cache is bounded, since IN lists of different lengths are
+	// different statements.
 	s.db = db.Session(&gorm.Session{PrepareStmt: true})
 	return s, nil
 }
@@ -201,11 +205,24 @@ func sqlType(k models.Kind) string {
 	return "TEXT"
 }
 
-// migrate creates the tables and indexes the descriptions call for.
-func (s *Store) migrate() error {
-	// One script in one transaction: a fresh database is ready in a single round trip.
-	var ddl []string
-	for _, def := range s.reg.All() {
+// CreateSchema creates the tables and indexes the descriptions call for, those that do not
+// exist yet, and stamps the database as made by them: Open does, unless told not to.
+func (s *Store) CreateSchema() error {
+	// One script in one transaction: a fresh database is ready in a single round trip. Not
+	// through the prepared-statement cache: a prepared statement holds only the first
+	// statement of a script.
+	script := fmt.Sprintf("BEGIN;\n%sPRAGMA user_version = %d;\nCOMMIT;", s.schema, s.stamp)
+	if err := s.unprepared.Exec(script).Error; err != nil {
+		return fmt.Errorf("store: create the schema: %w", err)
+	}
+	return nil
+}
+
+// schemaScript returns the SQL statements that create the tables and indexes of reg's
+// types, each ended by a semicolon and a newline.
+func schemaScript(reg *models.Registry) string {
+	var b strings.Builder
+	for _, def := range reg.All() {
 		cols := []string{"id TEXT PRIMARY KEY NOT NULL"}
 		var indexes []string
 		for _, a := range def.Attrs {
@@ -224,16 +241,21 @@ func (s *Store) migrate() error {
 			cols = append(cols, fmt.Sprintf("%q TEXT REFERENCES %q(id)", rel.FK, rel.Type))
 			indexes = append(indexes, rel.FK)
 		}
-		ddl = append(ddl, fmt.Sprintf("CREATE TABLE IF NOT EXISTS %q (%s)", def.Type, strings.Join(cols, ", ")))
+		fmt.Fprintf(&b, "CREATE TABLE IF NOT EXISTS %q (%s);\n", def.Type, strings.Join(cols, ", "))
 		for _, col := range indexes {
-			ddl = append(ddl, fmt.Sprintf("CREATE INDEX IF NOT EXISTS %q ON %q (%q)", "idx_"+def.Type+"_"+col, def.Type, col))
+			fmt.Fprintf(&b, "CREATE INDEX IF NOT EXISTS %q ON %q (%q);\n", "idx_"+def.Type+"_"+col, def.Type, col)
 		}
 	}
-	script := "BEGIN;\n" + strings.Join(ddl, ";\n") + ";\nCOMMIT;"
-	if err := s.db.Exec(script).Error; err != nil {
-		return fmt.Errorf("store: create the schema: %w", err)
+	return b.String()
+}
+
+// schemaStamp is the user_version of a database the script made: a checksum of the script,
+// never 0 (the user_version of any other database, as a rule).
+func schemaStamp(script string) int32 {
+	if stamp := int32(crc32.ChecksumIEEE([]byte(script)) & 0x7fffffff); stamp != 0 {
+		return stamp
 	}
-	return nil
+	return 1
 }
 
 // IsEmpty reports whether no table holds a record.
