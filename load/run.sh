@@ -19,7 +19,8 @@ cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -r
 trap cleanup EXIT
 
 export CGO_ENABLED=1
-go build -o "$tmp/provmock" .
+# shellcheck disable=SC2086 # STATIC holds several flags (the Makefile's static build)
+go build ${STATIC:-} -o "$tmp/provmock" .
 go build -o "$tmp/static" ./load/static
 go build -o "$tmp/startup" ./load/startup
 
