@@ -278,8 +278,9 @@ func newLogger(w io.Writer, format string) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, nil))
 }
 
-// banner tells a person, below the address line, what the mock serves; loaded is nil when a file
-// database kept the records it already had.
+// banner tells a person, below the address line, what the mock serves; loaded is nil when a
+// file database kept the records it already had. Its last line is "  loaded: ..." or
+// "  data: ...", whatever the data.
 func banner(w io.Writer, addr string, cfg Config, loaded map[string]int, users []store.Record) {
 	fmt.Fprintf(w, "  API:      http://%s/api  (database %s, fixtures %s)\n", addr, cfg.DBPath, cfg.Fixtures)
 	fmt.Fprintf(w, "  tokens:   POST http://%s/oauth/token  (client_credentials; lifetime %ds)\n", addr, int(cfg.TokenTTL/time.Second))
@@ -301,7 +302,8 @@ func banner(w io.Writer, addr string, cfg Config, loaded map[string]int, users [
 	for _, t := range slices.Sorted(maps.Keys(loaded)) {
 		parts = append(parts, fmt.Sprintf("%s %d", t, loaded[t]))
 	}
-	if len(parts) > 0 {
-		fmt.Fprintf(w, "  loaded:   %s\n", strings.Join(parts, ", "))
+	if len(parts) == 0 {
+		parts = []string{"no records"}
 	}
+	fmt.Fprintf(w, "  loaded:   %s\n", strings.Join(parts, ", "))
 }

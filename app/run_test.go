@@ -93,7 +93,11 @@ func (in *instance) obtainToken(t *testing.T) (int, map[string]any) {
 
 var bannerRE = regexp.MustCompile(`(?m)^provmock listening on http://(\S+)$`)
 
-// start runs app.Run with args and env and waits until the banner names the address and
+// bannerEndRE matches the banner's last line: the address line comes first, and the rest
+// after a query.
+var bannerEndRE = regexp.MustCompile(`(?m)^  (loaded|data): .*\n`)
+
+// start runs app.Run with args and env and waits until the whole banner is out and
 // /healthz answers 200. The instance is stopped at the end of the test.
 func start(t *testing.T, args []string, env map[string]string) *instance {
 	t.Helper()
@@ -112,7 +116,8 @@ func start(t *testing.T, args []string, env map[string]string) *instance {
 	})
 	deadline := time.Now().Add(waitLimit)
 	for in.addr == "" {
-		if m := bannerRE.FindStringSubmatch(in.stdout.String()); m != nil {
+		out := in.stdout.String()
+		if m := bannerRE.FindStringSubmatch(out); m != nil && bannerEndRE.MatchString(out) {
 			in.addr = m[1]
 			break
 		}
@@ -558,8 +563,8 @@ func TestRunFixturesNoneStartsEmpty(t *testing.T) {
 	if resp.StatusCode != http.StatusUnauthorized {
 		t.Errorf("GET /api/organizations = %d, want 401", resp.StatusCode)
 	}
-	if strings.Contains(in.stdout.String(), "loaded:") {
-		t.Errorf("banner reports loaded records:\n%s", in.stdout.String())
+	if !strings.HasSuffix(in.stdout.String(), "\n  loaded:   no records\n") {
+		t.Errorf("banner does not end by saying nothing was loaded:\n%s", in.stdout.String())
 	}
 }
 
