@@ -7,6 +7,10 @@
 // parsed (package query); SQL text is built only from column names taken from the
 // descriptions, and every value is a bound parameter.
 //
+// A whole database can be taken as an Image (SQLite's file bytes) and restored in one page
+// copy: what fast starts and resets are made of. One connection serves everything;
+// transactions do not go through the prepared-statement cache (see Store.unprepared).
+//
 // The store never imports net/http or echo: errors are ErrNotFound and the values of
 // package apierror that callers pass through.
 package store
