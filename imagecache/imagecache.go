@@ -56,8 +56,8 @@ func Lookup(dir, key string) (Entry, bool) {
 
 // Put keeps data, the bytes of an SQLite database holding records, under key in this
 // process's memory and, when dir is not "", as a file of dir, which it creates if needed.
-// Writers never leave a partial file behind: each writes a file of its own and renames it
-// into place.
+// No reader sees a partial file: each writer writes a temporary file of its own and renames
+// it into place (prune removes what a writer killed meanwhile left).
 func Put(dir, key string, data []byte, records map[string]int) error {
 	memory.put(key, Entry{Data: data, Records: maps.Clone(records)})
 	path := filePath(dir, key)
