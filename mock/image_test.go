@@ -28,21 +28,13 @@ var everyList = []string{
 // documents returns the documents the demo owner gets for everyList, by path.
 func documents(t *testing.T, m *mock.Mock) map[string]string {
 	t.Helper()
-	token, err := m.Token(context.Background(), "demo-client-id", "demo-client-secret")
-	if err != nil {
-		t.Fatal(err)
-	}
 	out := map[string]string{}
 	for _, path := range everyList {
-		r := httptest.NewRequest(http.MethodGet, path+"?page[size]=25", nil)
-		r.Header.Set("Authorization", "Bearer "+token)
-		r.Header.Set("Accept", "application/vnd.api+json")
-		rec := httptest.NewRecorder()
-		m.Handler().ServeHTTP(rec, r)
-		if rec.Code != http.StatusOK {
-			t.Fatalf("GET %s: %d %s", path, rec.Code, rec.Body)
+		status, body := serveJSON(t, m, http.MethodGet, path+"?page[size]=25", "")
+		if status != http.StatusOK {
+			t.Fatalf("GET %s: %d %s", path, status, body)
 		}
-		out[path] = rec.Body.String()
+		out[path] = body
 	}
 	return out
 }

@@ -37,6 +37,24 @@ func mustDump(t *testing.T, st *store.Store) store.Snapshot {
 	return snap
 }
 
+// demoImage returns a store of the demo data, its records and its serialized bytes.
+func demoImage(t *testing.T) (*store.Store, store.Snapshot, []byte) {
+	t.Helper()
+	st := mustDemoStore(t)
+	want := mustDump(t, st)
+	data, err := st.Serialize(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st, want, data
+}
+
+// closedAtEnd returns img, closed when the test ends.
+func closedAtEnd(t *testing.T, img *store.Image) *store.Image {
+	t.Cleanup(func() { img.Close() })
+	return img
+}
+
 func snapshotCounts(snap store.Snapshot) map[string]int {
 	out := map[string]int{}
 	for typ, recs := range snap {
@@ -47,19 +65,14 @@ func snapshotCounts(snap store.Snapshot) map[string]int {
 
 func TestImageRoundTrip(t *testing.T) {
 	ctx := context.Background()
-	demo := mustDemoStore(t)
-	want := mustDump(t, demo)
-	data, err := demo.Serialize(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, want, data := demoImage(t)
 	file := filepath.Join(t.TempDir(), "demo.sqlite")
 	if err := os.WriteFile(file, data, 0o600); err != nil {
 		t.Fatal(err)
 	}
 	for name, img := range map[string]*store.Image{"bytes": store.NewImage(data), "file": store.ImageFile(file)} {
 		t.Run(name, func(t *testing.T) {
-			t.Cleanup(func() { img.Close() })
+			closedAtEnd(t, img)
 			st := openBlank(t)
 			if err := st.RestoreImage(ctx, img); err != nil {
 				t.Fatal(err)
@@ -100,14 +113,8 @@ func TestImageRoundTrip(t *testing.T) {
 
 func TestRestoreImageUndoesWrites(t *testing.T) {
 	ctx := context.Background()
-	st := mustDemoStore(t)
-	want := mustDump(t, st)
-	data, err := st.Serialize(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	img := store.NewImage(data)
-	t.Cleanup(func() { img.Close() })
+	st, want, data := demoImage(t)
+	img := closedAtEnd(t, store.NewImage(data))
 	roles := st.Registry().Lookup("roles")
 	if _, err := st.Update(ctx, roles, "rolBBMktEd", store.Record{"name": "changed"}); err != nil {
 		t.Fatal(err)
@@ -139,11 +146,7 @@ func TestRestoreImageUndoesWrites(t *testing.T) {
 func TestRestoreImageRefusesWhatIsNotAnImage(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	demo := mustDemoStore(t)
-	data, err := demo.Serialize(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, _, data := demoImage(t)
 	truncated := filepath.Join(dir, "truncated.sqlite")
 	garbage := filepath.Join(dir, "garbage.sqlite")
 	for path, content := range map[string][]byte{truncated: data[:len(data)/3], garbage: []byte(strings.Repeat("not a database ", 400))} {
@@ -182,14 +185,8 @@ func TestRestoreImageRefusesWhatIsNotAnImage(t *testing.T) {
 
 func TestImageServesConcurrentRestores(t *testing.T) {
 	ctx := context.Background()
-	demo := mustDemoStore(t)
-	want := mustDump(t, demo)
-	data, err := demo.Serialize(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	img := store.NewImage(data)
-	t.Cleanup(func() { img.Close() })
+	_, want, data := demoImage(t)
+	img := closedAtEnd(t, store.NewImage(data))
 	stores := make([]*store.Store, 8)
 	for i := range stores {
 		stores[i] = openBlank(t)
