@@ -55,6 +55,14 @@ func closedAtEnd(t *testing.T, img *store.Image) *store.Image {
 	return img
 }
 
+// holdsRecords fails the test, saying why, unless st holds exactly the records of want.
+func holdsRecords(t *testing.T, st *store.Store, want store.Snapshot, why string) {
+	t.Helper()
+	if got := mustDump(t, st); !reflect.DeepEqual(got, want) {
+		t.Fatalf("%s:\n got %v\nwant %v", why, got, want)
+	}
+}
+
 func snapshotCounts(snap store.Snapshot) map[string]int {
 	out := map[string]int{}
 	for typ, recs := range snap {
@@ -77,9 +85,7 @@ func TestImageRoundTrip(t *testing.T) {
 			if err := st.RestoreImage(ctx, img); err != nil {
 				t.Fatal(err)
 			}
-			if got := mustDump(t, st); !reflect.DeepEqual(got, want) {
-				t.Fatalf("restored records differ from the image's source:\n got %v\nwant %v", got, want)
-			}
+			holdsRecords(t, st, want, "restored records differ from the image's source")
 			counts, err := img.Counts(st.Registry())
 			if err != nil {
 				t.Fatal(err)
@@ -104,9 +110,7 @@ func TestImageRoundTrip(t *testing.T) {
 			if err := again.RestoreImage(ctx, img); err != nil {
 				t.Fatal(err)
 			}
-			if got := mustDump(t, again); !reflect.DeepEqual(got, want) {
-				t.Fatal("a write to one copy reached the image")
-			}
+			holdsRecords(t, again, want, "a write to one copy reached the image")
 		})
 	}
 }
@@ -130,9 +134,7 @@ func TestRestoreImageUndoesWrites(t *testing.T) {
 	if st.Generation() <= gen {
 		t.Fatal("a restore did not move the generation: cached documents would outlive it")
 	}
-	if got := mustDump(t, st); !reflect.DeepEqual(got, want) {
-		t.Fatal("the restore did not bring back the image's records")
-	}
+	holdsRecords(t, st, want, "the restore did not bring back the image's records")
 	// Statements prepared before the restore run against the restored tables.
 	rec, err := st.Get(ctx, roles, "rolBBMktEd")
 	if err != nil || rec.String("name") == "changed" {
@@ -176,9 +178,7 @@ func TestRestoreImageRefusesWhatIsNotAnImage(t *testing.T) {
 			if err := st.RestoreImage(ctx, img); err == nil {
 				t.Fatal("RestoreImage succeeded")
 			}
-			if got := mustDump(t, st); !reflect.DeepEqual(got, want) {
-				t.Fatal("a failed restore changed the records")
-			}
+			holdsRecords(t, st, want, "a failed restore changed the records")
 		})
 	}
 }
@@ -205,9 +205,7 @@ func TestImageServesConcurrentRestores(t *testing.T) {
 		if errs[i] != nil {
 			t.Fatalf("store %d: %v", i, errs[i])
 		}
-		if got := mustDump(t, st); !reflect.DeepEqual(got, want) {
-			t.Fatalf("store %d holds other records", i)
-		}
+		holdsRecords(t, st, want, fmt.Sprintf("store %d holds other records", i))
 	}
 }
 
