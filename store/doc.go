@@ -7,6 +7,12 @@
 // parsed (package query); SQL text is built only from column names taken from the
 // descriptions, and every value is a bound parameter.
 //
+// A file database made by an earlier build is upgraded when opened: the tables, columns
+// (holding their defaults) and indexes it lacks are added, and every record is kept. One
+// that adding cannot make fit, such as a newer build's with columns this one does not
+// know, is refused with a SchemaError (schema.go; SQLite's catalog is read in
+// sqlite_schema.go).
+//
 // A whole database can be taken as an Image (SQLite's file bytes) and restored in one page
 // copy: what fast starts and resets are made of. One connection serves everything;
 // transactions do not go through the prepared-statement cache (see Store.unprepared).

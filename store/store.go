@@ -46,8 +46,9 @@ type Store struct {
 	// preparation that waits for the transaction's connection would never end.
 	unprepared *gorm.DB
 	reg        *models.Registry
-	schema     string // the script that creates the tables and indexes
-	stamp      int32  // marks a database made by the script (its user_version)
+	tables     []tableSchema // what the descriptions call for
+	schema     string        // the script that creates the tables and indexes
+	stamp      int32         // marks a database made by the script (its user_version)
 	now        func() time.Time
 	newID      func() string
 	scope      *Scope // nil: every record is visible
@@ -62,10 +63,12 @@ type Store struct {
 var memoryDBs atomic.Int64
 
 // Open opens (creating if needed) the database at path, or an in-memory one for Memory,
-// and creates the schema.
+// and creates the schema. A file made by an earlier build is upgraded (see upgradeSchema);
+// one that cannot be is refused with a *SchemaError.
 func Open(path string, reg *models.Registry, opts Options) (*Store, error) {
 	var dsn string
-	if path == Memory || path == "" {
+	inMemory := path == Memory || path == ""
+	if inMemory {
 		// A named shared-cache database, so that every connection of the pool sees the same
 		// data; unique per store so that parallel tests do not share one.
 		dsn = fmt.Sprintf("file:provmock-%d-%d?mode=memory&cache=shared&_foreign_keys=on", time.Now().UnixNano(), memoryDBs.Add(1))
@@ -94,8 +97,9 @@ func Open(path string, reg *models.Registry, opts Options) (*Store, error) {
 	sqlDB.SetMaxIdleConns(1)
 	sqlDB.SetConnMaxLifetime(0)
 	sqlDB.SetConnMaxIdleTime(0)
-	schema := schemaScript(reg)
-	s := &Store{db: db, unprepared: db, reg: reg, schema: schema, stamp: schemaStamp(schema),
+	tables := wantSchema(reg)
+	schema := schemaScript(tables)
+	s := &Store{db: db, unprepared: db, reg: reg, tables: tables, schema: schema, stamp: schemaStamp(schema),
 		now: opts.Now, newID: opts.NewID, gen: new(atomic.Uint64)}
 	if s.now == nil {
 		s.now = time.Now
@@ -103,15 +107,21 @@ func Open(path string, reg *models.Registry, opts Options) (*Store, error) {
 	if s.newID == nil {
 		s.newID = NewID
 	}
-	if opts.NoSchema && path != Memory && path != "" {
+	if opts.NoSchema && !inMemory {
 		sqlDB.Close()
 		return nil, fmt.Errorf("store: open %s: only an in-memory database starts without a schema", path)
 	}
-	if !opts.NoSchema {
-		if err := s.CreateSchema(); err != nil {
-			sqlDB.Close()
-			return nil, err
+	switch {
+	case inMemory:
+		if !opts.NoSchema {
+			err = s.CreateSchema()
 		}
+	default:
+		err = s.upgradeSchema(path)
+	}
+	if err != nil {
+		sqlDB.Close()
+		return nil, err
 	}
 	// From here on, statements are prepared once and reused: the same few queries run on
 	// every request. The cache is bounded, since IN lists of different lengths are
@@ -211,42 +221,52 @@ func (s *Store) CreateSchema() error {
 	// One script in one transaction: a fresh database is ready in a single round trip. Not
 	// through the prepared-statement cache: a prepared statement holds only the first
 	// statement of a script.
-	script := fmt.Sprintf("BEGIN;\n%sPRAGMA user_version = %d;\nCOMMIT;", s.schema, s.stamp)
+	script := "BEGIN;\n" + s.schema + stampStatement(s.stamp) + "COMMIT;"
 	if err := s.unprepared.Exec(script).Error; err != nil {
 		return fmt.Errorf("store: create the schema: %w", err)
 	}
 	return nil
 }
 
-// schemaScript returns the SQL statements that create the tables and indexes of reg's
-// types, each ended by a semicolon and a newline.
-func schemaScript(reg *models.Registry) string {
-	var b strings.Builder
-	for _, def := range reg.All() {
-		cols := []string{"id TEXT PRIMARY KEY NOT NULL"}
-		var indexes []string
-		for _, a := range def.Attrs {
-			if !a.Stored() {
-				continue
-			}
-			cols = append(cols, fmt.Sprintf("%q %s", a.Name, sqlType(a.Kind)))
-			if a.Flags.Has(models.Indexed) {
-				indexes = append(indexes, a.Name)
+// upgradeSchema makes the schema of the file database at path the descriptions', in one
+// transaction: a new file gets the whole schema; one made by another schema (an earlier
+// build's) gets the tables, columns and indexes it lacks, each added column holding the
+// description's default in every record, and is stamped as made by this schema. Every record
+// is kept. A file that adding cannot make fit is left untouched: a *SchemaError says why.
+func (s *Store) upgradeSchema(path string) error {
+	err := s.unprepared.Transaction(func(tx *gorm.DB) error {
+		stamp, err := readStamp(tx)
+		if err != nil || stamp == int64(s.stamp) {
+			return err // made by this schema: nothing to do
+		}
+		have, err := readSchema(tx)
+		if err != nil {
+			return err
+		}
+		if len(have) == 0 {
+			return tx.Exec(s.schema + stampStatement(s.stamp)).Error
+		}
+		up, problems := planUpgrade(s.tables, have)
+		if len(problems) > 0 {
+			return &SchemaError{Path: path, Differences: problems}
+		}
+		for _, stmt := range up.statements {
+			if err := tx.Exec(stmt).Error; err != nil {
+				return err
 			}
 		}
-		for _, rel := range def.Rels {
-			if rel.ToMany {
-				continue
+		for _, f := range up.fills {
+			if err := tx.Exec("UPDATE "+quote(f.table)+" SET "+quote(f.column)+" = ?", f.value).Error; err != nil {
+				return err
 			}
-			cols = append(cols, fmt.Sprintf("%q TEXT REFERENCES %q(id)", rel.FK, rel.Type))
-			indexes = append(indexes, rel.FK)
 		}
-		fmt.Fprintf(&b, "CREATE TABLE IF NOT EXISTS %q (%s);\n", def.Type, strings.Join(cols, ", "))
-		for _, col := range indexes {
-			fmt.Fprintf(&b, "CREATE INDEX IF NOT EXISTS %q ON %q (%q);\n", "idx_"+def.Type+"_"+col, def.Type, col)
-		}
+		return tx.Exec(stampStatement(s.stamp)).Error
+	})
+	var schemaErr *SchemaError
+	if err != nil && !errors.As(err, &schemaErr) {
+		return fmt.Errorf("store: upgrade the schema of %s: %w", path, err)
 	}
-	return b.String()
+	return err
 }
 
 // schemaStamp is the user_version of a database the script made: a checksum of the script,

@@ -1,0 +1,228 @@
+package store
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+
+	"github.com/commercelayer-mock/provmock/models"
+)
+
+// The schema as data: what the descriptions call for (wantSchema) and what a database holds
+// (read by the dialect's introspection, sqlite_schema.go), so that the two can be compared
+// and a database made by an earlier build upgraded by adding what it lacks.
+
+// tableSchema is one table with its columns and the indexes made by CREATE INDEX.
+type tableSchema struct {
+	Name    string
+	Columns []columnSchema
+	Indexes []indexSchema
+}
+
+// columnSchema is one column as its declaration says it.
+type columnSchema struct {
+	Name       string
+	Type       string // the declared SQL type
+	NotNull    bool
+	PrimaryKey bool
+	Default    *string // the declaration's DEFAULT, as SQL text; nil for none
+	References string  // "table(column)" of a foreign key; "" for none
+	// Fill is what the records of a table get when the column is added to it: the
+	// description's default, as stored. Not part of the declaration, never compared.
+	Fill any
+}
+
+// indexSchema is one index made by CREATE INDEX.
+type indexSchema struct {
+	Name    string
+	Columns string // comma-separated, in index order
+	Unique  bool
+}
+
+// wantSchema returns the tables reg's descriptions call for, in reg's dependency order: one
+// per type, a column per stored attribute and per to-one relationship, an index per
+// foreign key and per indexed attribute.
+func wantSchema(reg *models.Registry) []tableSchema {
+	var tables []tableSchema
+	for _, def := range reg.All() {
+		t := tableSchema{Name: def.Type, Columns: []columnSchema{{Name: "id", Type: "TEXT", NotNull: true, PrimaryKey: true}}}
+		var indexed []string
+		for _, a := range def.Attrs {
+			if !a.Stored() {
+				continue
+			}
+			fill, err := encodeValue(a.Kind, a.Default)
+			if err != nil {
+				panic(fmt.Sprintf("store: default of %s.%s: %v", def.Type, a.Name, err)) // constant descriptions
+			}
+			t.Columns = append(t.Columns, columnSchema{Name: a.Name, Type: sqlType(a.Kind), Fill: fill})
+			if a.Flags.Has(models.Indexed) {
+				indexed = append(indexed, a.Name)
+			}
+		}
+		for _, rel := range def.Rels {
+			if rel.ToMany {
+				continue
+			}
+			t.Columns = append(t.Columns, columnSchema{Name: rel.FK, Type: "TEXT", References: rel.Type + "(id)"})
+			indexed = append(indexed, rel.FK)
+		}
+		for _, col := range indexed {
+			t.Indexes = append(t.Indexes, indexSchema{Name: "idx_" + def.Type + "_" + col, Columns: col})
+		}
+		tables = append(tables, t)
+	}
+	return tables
+}
+
+// declaration is the column's part of a CREATE TABLE or ADD COLUMN statement.
+func (c columnSchema) declaration() string {
+	return quote(c.Name) + " " + c.describe()
+}
+
+// describe is the column's declaration without its name: how differences are reported.
+func (c columnSchema) describe() string {
+	d := c.Type
+	if c.PrimaryKey {
+		d += " PRIMARY KEY"
+	}
+	if c.NotNull {
+		d += " NOT NULL"
+	}
+	if c.Default != nil {
+		d += " DEFAULT " + *c.Default
+	}
+	if c.References != "" {
+		table, col, _ := strings.Cut(strings.TrimSuffix(c.References, ")"), "(")
+		d += " REFERENCES " + quote(table) + "(" + col + ")"
+	}
+	return d
+}
+
+func (c columnSchema) sameDeclaration(o columnSchema) bool {
+	return strings.EqualFold(c.Type, o.Type) && c.NotNull == o.NotNull && c.PrimaryKey == o.PrimaryKey &&
+		(c.Default == nil) == (o.Default == nil) && (c.Default == nil || *c.Default == *o.Default) &&
+		c.References == o.References
+}
+
+func (ix indexSchema) create(table string) string {
+	unique := ""
+	if ix.Unique {
+		unique = "UNIQUE "
+	}
+	return fmt.Sprintf("CREATE %sINDEX IF NOT EXISTS %s ON %s (%s);\n", unique, quote(ix.Name), quote(table), quote(ix.Columns))
+}
+
+func (t tableSchema) create() string {
+	cols := make([]string, len(t.Columns))
+	for i, c := range t.Columns {
+		cols[i] = c.declaration()
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "CREATE TABLE IF NOT EXISTS %s (%s);\n", quote(t.Name), strings.Join(cols, ", "))
+	for _, ix := range t.Indexes {
+		b.WriteString(ix.create(t.Name))
+	}
+	return b.String()
+}
+
+// schemaScript returns the SQL statements that create the tables and indexes, each ended by
+// a semicolon and a newline.
+func schemaScript(tables []tableSchema) string {
+	var b strings.Builder
+	for _, t := range tables {
+		b.WriteString(t.create())
+	}
+	return b.String()
+}
+
+// upgrade is what makes a database's schema the descriptions': statements that only add
+// (tables, columns, indexes) and the values the records get in the columns added.
+type upgrade struct {
+	statements []string
+	fills      []columnFill
+}
+
+type columnFill struct {
+	table, column string
+	value         any
+}
+
+// planUpgrade compares a database's tables with the wanted ones. It returns the upgrade, or
+// what differs in ways adding cannot mend: a table or column the descriptions do not have
+// (made by a newer build, or by another program: serving it could answer wrong data), a
+// column declared otherwise, a column that cannot be added to a table that exists, an index
+// of the descriptions' name on other columns. Indexes the descriptions do not have are kept:
+// they change how fast lists are, not what they answer.
+func planUpgrade(want []tableSchema, have map[string]tableSchema) (upgrade, []string) {
+	var up upgrade
+	var problems []string
+	wanted := map[string]bool{}
+	for _, w := range want {
+		wanted[w.Name] = true
+		h, ok := have[w.Name]
+		if !ok {
+			up.statements = append(up.statements, w.create())
+			continue
+		}
+		columns := map[string]columnSchema{}
+		for _, c := range h.Columns {
+			columns[c.Name] = c
+		}
+		known := map[string]bool{}
+		for _, c := range w.Columns {
+			known[c.Name] = true
+			got, ok := columns[c.Name]
+			switch {
+			case ok && !got.sameDeclaration(c):
+				problems = append(problems, fmt.Sprintf("%s.%s is %s, this build's is %s", w.Name, c.Name, got.describe(), c.describe()))
+			case !ok && (c.PrimaryKey || c.NotNull && c.Default == nil):
+				problems = append(problems, fmt.Sprintf("%s has no column %s, which cannot be added to a table that exists", w.Name, c.Name))
+			case !ok:
+				up.statements = append(up.statements, fmt.Sprintf("ALTER TABLE %s ADD COLUMN %s;\n", quote(w.Name), c.declaration()))
+				if c.Fill != nil {
+					up.fills = append(up.fills, columnFill{w.Name, c.Name, c.Fill})
+				}
+			}
+		}
+		for _, c := range h.Columns {
+			if !known[c.Name] {
+				problems = append(problems, fmt.Sprintf("%s has a column %s this build does not know (made by a newer build?)", w.Name, c.Name))
+			}
+		}
+		indexes := map[string]indexSchema{}
+		for _, ix := range h.Indexes {
+			indexes[ix.Name] = ix
+		}
+		for _, ix := range w.Indexes {
+			got, ok := indexes[ix.Name]
+			switch {
+			case !ok:
+				up.statements = append(up.statements, ix.create(w.Name))
+			case got != ix:
+				problems = append(problems, fmt.Sprintf("index %s is on %s(%s) unique=%t, this build's on %s(%s) unique=%t",
+					ix.Name, w.Name, got.Columns, got.Unique, w.Name, ix.Columns, ix.Unique))
+			}
+		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(have)) {
+		if !wanted[name] {
+			problems = append(problems, fmt.Sprintf("table %s is not one this build knows (made by a newer build, or another program?)", name))
+		}
+	}
+	return up, problems
+}
+
+// SchemaError is a database that the store refuses to open: its schema is not the
+// descriptions', and adding tables, columns and indexes cannot make it theirs. Nothing in
+// the database was changed.
+type SchemaError struct {
+	Path        string
+	Differences []string // what differs, one phrase each
+}
+
+func (e *SchemaError) Error() string {
+	return fmt.Sprintf("store: database %s cannot be upgraded to this build's schema, so it was left as it is: %s",
+		e.Path, strings.Join(e.Differences, "; "))
+}
