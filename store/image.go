@@ -106,37 +106,68 @@ func copyDatabase(dst, src *sqlite3.SQLiteConn) error {
 	return nil
 }
 
-// Counts returns how many records of each of reg's types the image holds.
+// Counts returns how many records of each of reg's types the image holds, leaving out the
+// types it holds none of, as Store.Counts does.
 func (img *Image) Counts(reg *models.Registry) (map[string]int, error) {
-	defs := reg.All()
-	counts := make([]string, len(defs))
-	for i, def := range defs {
-		counts[i] = "(SELECT count(*) FROM " + quote(def.Type) + ")"
-	}
-	out := make(map[string]int, len(defs))
+	var out map[string]int
 	err := img.use(func(c *sqlite3.SQLiteConn) error {
-		rows, err := c.Query("SELECT "+strings.Join(counts, ", "), nil)
+		rows, err := c.Query(countsQuery(reg), nil)
 		if err != nil {
 			return err
 		}
 		defer rows.Close()
-		values := make([]driver.Value, len(defs))
+		values := make([]driver.Value, len(reg.All()))
 		if err := rows.Next(values); err != nil {
 			return err
 		}
-		for i, def := range defs {
-			n, ok := values[i].(int64)
-			if !ok {
-				return fmt.Errorf("count of %s is %T", def.Type, values[i])
+		n := make([]int64, len(values))
+		for i, v := range values {
+			var ok bool
+			if n[i], ok = v.(int64); !ok {
+				return fmt.Errorf("count of %s is %T", reg.All()[i].Type, v)
 			}
-			out[def.Type] = int(n)
 		}
+		out = countsByType(reg, n)
 		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("store: image counts: %w", err)
 	}
 	return out, nil
+}
+
+// Counts returns how many records of each type the store holds, leaving out the types it
+// holds none of: what a mock reports it loaded, however it was filled.
+func (s *Store) Counts(ctx context.Context) (map[string]int, error) {
+	n := make([]int64, len(s.reg.All()))
+	dst := make([]any, len(n))
+	for i := range n {
+		dst[i] = &n[i]
+	}
+	if err := s.unprepared.WithContext(ctx).Raw(countsQuery(s.reg)).Row().Scan(dst...); err != nil {
+		return nil, fmt.Errorf("store: counts: %w", err)
+	}
+	return countsByType(s.reg, n), nil
+}
+
+// countsQuery selects the number of records of each of reg's types, in reg's order, in one
+// row.
+func countsQuery(reg *models.Registry) string {
+	counts := make([]string, len(reg.All()))
+	for i, def := range reg.All() {
+		counts[i] = "(SELECT count(*) FROM " + quote(def.Type) + ")"
+	}
+	return "SELECT " + strings.Join(counts, ", ")
+}
+
+func countsByType(reg *models.Registry, n []int64) map[string]int {
+	out := map[string]int{}
+	for i, def := range reg.All() {
+		if n[i] > 0 {
+			out[def.Type] = int(n[i])
+		}
+	}
+	return out
 }
 
 // Open opens the image as a database now rather than on first use; errors are kept for
