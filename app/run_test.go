@@ -278,7 +278,7 @@ func TestRunServesDemoDataAndShutsDownGracefully(t *testing.T) {
 		"  user:     demo@example.com  client_id=demo-client-id client_secret=demo-client-secret\n"+
 		"  user:     viewer@example.com  client_id=viewer-client-id client_secret=viewer-client-secret\n"+
 		"  loaded:   api_credentials 6, application_memberships 1, identity_providers 2, membership_profiles 2, "+
-		"memberships 6, organizations 2, permissions 8, roles 5, users 2, versions 5\n", in.addr)
+		"memberships 6, organizations 2, permissions 8, roles 5, users 3, versions 5\n", in.addr)
 	if got := in.stdout.String(); got != wantBanner {
 		t.Errorf("banner =\n%s\nwant\n%s", got, wantBanner)
 	}

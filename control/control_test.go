@@ -43,7 +43,7 @@ func TestResetRestoresTheFixturesAfterCreatesUpdatesAndDeletes(t *testing.T) {
 		Records map[string]int `json:"records"`
 	}
 	decodeInto(t, rec, &out)
-	if !out.Reset || out.Records["roles"] != 5 || out.Records["organizations"] != 2 || out.Records["users"] != 2 {
+	if !out.Reset || out.Records["roles"] != 5 || out.Records["organizations"] != 2 || out.Records["users"] != 3 {
 		t.Errorf("reset answered %s", rec.Body.String())
 	}
 	if rec.Header().Get("Content-Type") != "application/json" {

@@ -30,7 +30,7 @@ func authorize(ctx context.Context, tx *store.Store, def *models.Resource, rec s
 	if orgID == "" {
 		return nil // no organization to check: "must exist" has been reported
 	}
-	ok, err := MayWrite(ctx, tx, scope.Email, orgID)
+	ok, err := MayWrite(ctx, tx, scope.UserID, orgID)
 	if err != nil {
 		return err
 	}
@@ -40,12 +40,16 @@ func authorize(ctx context.Context, tx *store.Store, def *models.Resource, rec s
 	return nil
 }
 
-// MayWrite reports whether the user with that email may write in the organization.
-func MayWrite(ctx context.Context, tx *store.Store, email, orgID string) (bool, error) {
+// MayWrite reports whether the user with that id may write in the organization: whether
+// one of their active memberships there is its owner's or has the admin role.
+func MayWrite(ctx context.Context, tx *store.Store, userID, orgID string) (bool, error) {
+	if userID == "" {
+		return false, nil
+	}
 	all := tx.Unscoped()
 	reg := tx.Registry()
 	members, err := all.GetMany(ctx, reg.Lookup("memberships"), "organization_id", []string{orgID},
-		store.Cond{Column: "user_email", Value: email}, store.Cond{Column: "status", Value: "active"})
+		store.Cond{Column: "user_id", Value: userID}, store.Cond{Column: "status", Value: "active"})
 	if err != nil {
 		return false, err
 	}

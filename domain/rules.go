@@ -52,6 +52,7 @@ var rulesByType = map[string]*Rules{
 	"identity_providers":  {BeforeCreate: identityProviderDerive, BeforeUpdate: identityProviderToggle},
 	"permissions":         {BeforeCreate: permissionDerive},
 	"roles":               {BeforeUpdate: keepBaseRoleNames, AfterUpdate: addMissingBasePermissions},
+	"users":               {AfterUpdate: showAccountOnMemberships},
 }
 
 var nonSlug = regexp.MustCompile(`[^a-z0-9]+`)
@@ -100,7 +101,8 @@ func subscriptionInfo() map[string]any {
 // refreshTotals recounts into subscription_info the totals of records the mock holds: an
 // organization's memberships, and the organizations its owner owns. The second is shared by
 // all the organizations of an owner, so theirs are refreshed too, and so are those of
-// formerOwners (after an ownership transfer). The plan, its limits and the totals of what
+// formerOwners (user ids, after an ownership transfer). Owners are accounts: an owner
+// membership counts for the user it belongs to, whatever their email. The plan, its limits and the totals of what
 // the mock holds no records of (markets, skus) stay as they are, and so does updated_at:
 // the organization itself was not edited.
 func refreshTotals(ctx context.Context, tx *store.Store, orgID string, formerOwners ...string) error {
@@ -113,19 +115,19 @@ func refreshTotals(ctx context.Context, tx *store.Store, orgID string, formerOwn
 		if err != nil || len(owners) == 0 {
 			return "", err
 		}
-		return owners[0].String("user_email"), nil
+		return owners[0].String("user_id"), nil
 	}
 	owner, err := ownerOf(orgID)
 	if err != nil {
 		return err
 	}
-	var emails []string
-	for _, e := range append([]string{owner}, formerOwners...) {
-		if e != "" {
-			emails = append(emails, e)
+	var userIDs []string
+	for _, id := range append([]string{owner}, formerOwners...) {
+		if id != "" {
+			userIDs = append(userIDs, id)
 		}
 	}
-	owned, err := all.GetMany(ctx, members, "user_email", emails, isOwner)
+	owned, err := all.GetMany(ctx, members, "user_id", userIDs, isOwner)
 	if err != nil {
 		return err
 	}
@@ -144,13 +146,13 @@ func refreshTotals(ctx context.Context, tx *store.Store, orgID string, formerOwn
 		if err != nil {
 			return err
 		}
-		email, err := ownerOf(id)
+		ownerID, err := ownerOf(id)
 		if err != nil {
 			return err
 		}
 		var organizations int64
-		if email != "" {
-			if organizations, err = all.Count(ctx, members, store.Cond{Column: "user_email", Value: email}, isOwner); err != nil {
+		if ownerID != "" {
+			if organizations, err = all.Count(ctx, members, store.Cond{Column: "user_id", Value: ownerID}, isOwner); err != nil {
 				return err
 			}
 		}
@@ -194,6 +196,7 @@ func organizationSetUp(ctx context.Context, w *Write, org store.Record) error {
 	}
 	if w.Actor != nil {
 		if _, err := insert(ctx, w.Tx, reg.Lookup("memberships"), store.Record{
+			"user_id":         w.Actor.ID(),
 			"user_email":      w.Actor["email"],
 			"user_first_name": w.Actor["first_name"],
 			"user_last_name":  w.Actor["last_name"],
@@ -367,7 +370,9 @@ func resendInvitation(ctx context.Context, tx *store.Store, rec store.Record, in
 }
 
 // transferOwnership moves the owner flag to the active member with new_owner_email; the
-// old owner stays an admin member. Only the owner may give the organization away.
+// old owner stays an admin member. Only the owner may give the organization away. Both ends
+// are accounts: the owner is the user the owner membership belongs to, and the new owner the
+// user whose email new_owner_email is now, through the active membership that is theirs.
 func transferOwnership(ctx context.Context, tx *store.Store, org store.Record, in Input, actor store.Record) error {
 	reg := tx.Registry()
 	memberships := reg.Lookup("memberships")
@@ -376,16 +381,25 @@ func transferOwnership(ctx context.Context, tx *store.Store, org store.Record, i
 	if err != nil {
 		return err
 	}
-	if len(current) == 0 || actor == nil || current[0]["user_email"] != actor["email"] {
+	if len(current) == 0 || actor == nil || current[0].String("user_id") != actor.ID() {
 		return apierror.Unauthorized()
 	}
 	email, _ := in.Attrs["new_owner_email"].(string)
-	found, err := all.GetMany(ctx, memberships, "user_email", []string{email}, store.Cond{Column: "organization_id", Value: org.ID()})
+	notMember := apierror.AttrInvalid("new_owner_email", "must be the email of another active member", "invalid", map[string]any{"value": email})
+	users, err := all.GetMany(ctx, reg.Lookup("users"), "email", []string{email})
 	if err != nil {
 		return err
 	}
-	if len(found) == 0 || found[0].String("status") != "active" || found[0]["owner"] == true {
-		return apierror.AttrInvalid("new_owner_email", "must be the email of another active member", "invalid", map[string]any{"value": email})
+	if len(users) == 0 {
+		return notMember
+	}
+	found, err := all.GetMany(ctx, memberships, "user_id", []string{users[0].ID()},
+		store.Cond{Column: "organization_id", Value: org.ID()}, store.Cond{Column: "status", Value: "active"})
+	if err != nil {
+		return err
+	}
+	if len(found) == 0 || found[0]["owner"] == true {
+		return notMember
 	}
 	admins, err := all.GetMany(ctx, reg.Lookup("roles"), "organization_id", []string{org.ID()}, store.Cond{Column: "kind", Value: "admin"})
 	if err != nil {
@@ -404,5 +418,36 @@ func transferOwnership(ctx context.Context, tx *store.Store, org store.Record, i
 		return err
 	}
 	// Both owners' organization counts change.
-	return refreshTotals(ctx, tx, org.ID(), current[0].String("user_email"))
+	return refreshTotals(ctx, tx, org.ID(), actor.ID())
+}
+
+// showAccountOnMemberships keeps what the user's active memberships show of them (email
+// and names) in step with their account. The memberships stay theirs whatever the email:
+// only what is shown follows. Not a change of the memberships, so no version and the same
+// updated_at.
+func showAccountOnMemberships(ctx context.Context, w *Write, user store.Record) error {
+	shown := map[string]string{"user_email": "email", "user_first_name": "first_name", "user_last_name": "last_name"}
+	changed := false
+	for _, col := range shown {
+		changed = changed || user[col] != w.Old[col]
+	}
+	if !changed {
+		return nil
+	}
+	all := w.Tx.Unscoped()
+	memberships := w.Tx.Registry().Lookup("memberships")
+	theirs, err := all.GetMany(ctx, memberships, "user_id", []string{user.ID()}, store.Cond{Column: "status", Value: "active"})
+	if err != nil {
+		return err
+	}
+	for _, m := range theirs {
+		changes := store.Record{"updated_at": m["updated_at"]}
+		for memberCol, userCol := range shown {
+			changes[memberCol] = user[userCol]
+		}
+		if _, err := all.Update(ctx, memberships, m.ID(), changes); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -46,7 +46,7 @@ func mustBenchServer(b *testing.B) *testServer {
 			}
 			// The dataset's user (whose token the requests carry) owns every organization.
 			_, err = tx.Insert(ctx, members, store.Record{
-				"id": fmt.Sprintf("benchMem%02d", o), "user_email": "filters@example.com", "status": "active", "owner": true,
+				"id": fmt.Sprintf("benchMem%02d", o), "user_id": "usrFilters", "user_email": "filters@example.com", "status": "active", "owner": true,
 				"access_scope": "all_access", "organization_id": fmt.Sprintf("benchOrg%02d", o), "created_at": base.Format(store.TimeFormat),
 			})
 			if err != nil {

@@ -34,7 +34,7 @@ func (a *api) store(c echo.Context) *store.Store {
 	if user == nil {
 		return a.st.As(&store.Scope{})
 	}
-	return a.st.As(&store.Scope{UserID: user.ID(), Email: user.String("email")})
+	return a.st.As(&store.Scope{UserID: user.ID()})
 }
 
 // service applies the request's writes as its user.

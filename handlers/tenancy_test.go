@@ -233,10 +233,16 @@ func mustWorld(tb testing.TB, dataset []byte) *world {
 		"role": ident("roles", labCustom),
 	})
 	// An active colleague, the new owner of transfer_ownership: invitations are pending
-	// until accepted, which the API cannot do, so the set-up accepts it in the store.
+	// until accepted, which the API cannot do, so the set-up gives the colleague an account
+	// and accepts the invitation as theirs in the store.
 	colleague := create("labColleague", demoViewer, "memberships", map[string]any{"user_email": activeMemberEmail["lab"]},
 		map[string]any{"organization": ident("organizations", lab), "role": ident("roles", labCustom)})
-	if _, err := s.st.Update(context.Background(), w.reg.Lookup("memberships"), colleague, store.Record{"status": "active"}); err != nil {
+	account, err := s.st.Insert(context.Background(), w.reg.Lookup("users"), store.Record{"email": activeMemberEmail["lab"]})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	w.ids["labColleagueUser"] = account.ID()
+	if _, err := s.st.Update(context.Background(), w.reg.Lookup("memberships"), colleague, store.Record{"status": "active", "user_id": account.ID()}); err != nil {
 		tb.Fatal(err)
 	}
 	// Not "orders": creates in the lab give labCustom a permission on orders.
@@ -395,11 +401,12 @@ func (o *oracle) get(typ, id string) store.Record {
 }
 
 // rights maps the organizations the user is an active member of to whether they may write.
+// An active membership is its account's, whatever email either shows.
 func (o *oracle) rights(user string) map[string]bool {
-	email := o.get("users", user).String("email")
+	o.get("users", user)
 	out := map[string]bool{}
 	for _, m := range o.rows["memberships"] {
-		if m.String("user_email") != email || m.String("status") != "active" {
+		if m.String("user_id") != user || m.String("status") != "active" {
 			continue
 		}
 		org := m.String("organization_id")
@@ -467,7 +474,7 @@ func (o *oracle) forbidden(user string) []string {
 	colleague := map[string]bool{}
 	for _, m := range o.rows["memberships"] {
 		if _, ok := rights[m.String("organization_id")]; ok && m.String("status") == "active" {
-			colleague[m.String("user_email")] = true
+			colleague[m.String("user_id")] = true
 		}
 	}
 	var out []string
@@ -475,7 +482,7 @@ func (o *oracle) forbidden(user string) []string {
 		for _, r := range recs {
 			switch {
 			case typ == "users":
-				if r.ID() != user && !colleague[r.String("email")] {
+				if r.ID() != user && !colleague[r.ID()] {
 					out = append(out, r.ID())
 				}
 			case !o.visible(user, typ, r):
@@ -637,7 +644,7 @@ func TestTenancyDemoCounts(t *testing.T) {
 	o := w.oracle(t)
 	w.setForbidden(o)
 	if want := []string{"apcGGInteg", "apcGGStore", "idpBBOkta1", "idpGGAuth0", "memGGOwner", "memGGPriya", "memGGTomIn",
-		"orgGreenGr", "prmGGAdmOr", "prmGGRoOrd", "rolGGAdmin", "rolGGReadO"}; !slices.Equal(w.forbidden[demoViewer], want) {
+		"orgGreenGr", "prmGGAdmOr", "prmGGRoOrd", "rolGGAdmin", "rolGGReadO", "usrPriyaPt"}; !slices.Equal(w.forbidden[demoViewer], want) {
 		t.Errorf("oracle: the viewer may not see %v, want %v", w.forbidden[demoViewer], want)
 	}
 	if len(w.forbidden[demoOwner]) != 0 {
@@ -1211,7 +1218,7 @@ func checkCreated(t *testing.T, w *world, u string, def *models.Resource, id str
 			t.Fatalf("the new organization has %d memberships, want 1", count)
 		}
 		m := o.get("memberships", ms[0])
-		if m.String("user_email") != o.get("users", u).String("email") || m["owner"] != true || m.String("status") != "active" {
+		if m.String("user_id") != u || m.String("user_email") != o.get("users", u).String("email") || m["owner"] != true || m.String("status") != "active" {
 			t.Errorf("the new organization's membership is %v, want the creator's, active and owner", m)
 		}
 		rec := w.req(t, u, request{method: http.MethodPatch, path: "/api/organizations/" + id,
@@ -1296,7 +1303,8 @@ func TestTenancyCrossOrganizationLinks(t *testing.T) {
 	}
 }
 
-// TestTenancyUser: /api/user is the token's user, and PATCH /api/user changes that user only.
+// TestTenancyUser: /api/user is the token's user, and PATCH /api/user changes that user only,
+// and what their own active memberships show of them.
 func TestTenancyUser(t *testing.T) {
 	t.Parallel()
 	for _, u := range tenancyUsers {
@@ -1320,6 +1328,18 @@ func TestTenancyUser(t *testing.T) {
 			after := w.s.dump(t)
 			for typ := range before {
 				if typ == "users" {
+					continue
+				}
+				if typ == "memberships" {
+					for i, m := range before[typ] {
+						if m.String("user_id") == u && m.String("status") == "active" {
+							m = maps.Clone(m)
+							m["user_first_name"] = "Changed"
+						}
+						if !reflect.DeepEqual(after[typ][i], m) {
+							t.Errorf("PATCH /api/user as %s: membership %v became %v", u, before[typ][i], after[typ][i])
+						}
+					}
 					continue
 				}
 				if !reflect.DeepEqual(before[typ], after[typ]) {

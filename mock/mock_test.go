@@ -147,11 +147,11 @@ func TestHandlerServesInProcess(t *testing.T) {
 	if j := m.Journal(); len(j) != 3 || j[0].Path != "/api/user" || j[0].Status != http.StatusUnauthorized {
 		t.Errorf("journal %+v", j)
 	}
-	if m.Loaded["organizations"] != 2 || m.Loaded["users"] != 2 {
+	if m.Loaded["organizations"] != 2 || m.Loaded["users"] != 3 {
 		t.Errorf("Loaded: %v", m.Loaded)
 	}
 	users, err := m.Users(ctx)
-	if err != nil || len(users) != 2 {
+	if err != nil || len(users) != 3 {
 		t.Errorf("Users: %v %v", users, err)
 	}
 }

@@ -48,7 +48,7 @@ func TestGenerationMovesOnlyWhenWritesEnd(t *testing.T) {
 		t.Fatal("generation went backwards")
 	}
 	// Handles made from the store share its generation.
-	if st.As(&store.Scope{Email: "demo@example.com"}).Generation() != st.Generation() {
+	if st.As(&store.Scope{UserID: "usrDemoOwn"}).Generation() != st.Generation() {
 		t.Fatal("a scoped handle has its own generation")
 	}
 }

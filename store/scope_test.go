@@ -49,9 +49,9 @@ func visibleIDs(t *testing.T, st *store.Store, typ string) []string {
 
 func TestScopeLimitsWhatAUserSees(t *testing.T) {
 	st := mustDemoStore(t)
-	viewer := st.As(&store.Scope{UserID: "usrViewer1", Email: "viewer@example.com"})
-	owner := st.As(&store.Scope{UserID: "usrDemoOwn", Email: "demo@example.com"})
-	stranger := st.As(&store.Scope{UserID: "nobody", Email: "nobody@example.com"})
+	viewer := st.As(&store.Scope{UserID: "usrViewer1"})
+	owner := st.As(&store.Scope{UserID: "usrDemoOwn"})
+	stranger := st.As(&store.Scope{UserID: "nobody"})
 	cases := []struct {
 		typ                    string
 		viewer, owner, strange []string
@@ -81,7 +81,7 @@ func TestScopeLimitsWhatAUserSees(t *testing.T) {
 func TestScopedWritesMissInvisibleRecords(t *testing.T) {
 	st := mustDemoStore(t)
 	ctx := context.Background()
-	viewer := st.As(&store.Scope{UserID: "usrViewer1", Email: "viewer@example.com"})
+	viewer := st.As(&store.Scope{UserID: "usrViewer1"})
 	creds := st.Registry().Lookup("api_credentials")
 	if _, err := viewer.Update(ctx, creds, "apcGGStore", store.Record{"name": "hijacked"}); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("update of an invisible record: %v, want ErrNotFound", err)
