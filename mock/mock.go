@@ -43,6 +43,7 @@ type Options struct {
 	RequestLog     *slog.Logger  // one line per request; nil logs none
 	JournalSize    int           // requests the journal keeps; 0 is 1000
 	MaxBody        int64         // largest request body in bytes; 0 is 1 MiB
+	CacheBytes     int64         // budget of the response cache in bytes; 0 is 64 MiB
 	// Now is the mock's clock: timestamps of records, token lifetimes, rate-limit windows and
 	// the journal's times; nil is time.Now. Tests set it to drive time-dependent behaviour.
 	Now func() time.Time
@@ -234,6 +235,7 @@ func (m *Mock) buildServer(opts Options) {
 		AllowOrigins: opts.AllowOrigins,
 		RequestLog:   opts.RequestLog,
 		MaxBody:      opts.MaxBody,
+		CacheBytes:   opts.CacheBytes,
 	})
 }
 
