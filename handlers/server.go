@@ -105,7 +105,7 @@ func corsConfig(origins []string) middleware.CORSConfig {
 		AllowOrigins:  origins,
 		AllowMethods:  []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPatch, http.MethodPut, http.MethodDelete},
 		AllowHeaders:  []string{"Authorization", "Content-Type", "Accept", "Accept-Version", "X-Requested-With"},
-		ExposeHeaders: []string{"Location", "Retry-After", "Allow"},
+		ExposeHeaders: []string{"Location", "Retry-After", "Allow", "X-Ratelimit-Limit", "X-Ratelimit-Interval", "X-Ratelimit-Remaining"},
 		MaxAge:        86400,
 	}
 }
