@@ -1351,7 +1351,7 @@ func TestCORSOnSuccess(t *testing.T) {
 		t.Errorf("Access-Control-Allow-Origin %q", got)
 	}
 	expose := rec.Header().Get("Access-Control-Expose-Headers")
-	for _, h := range []string{"Retry-After", "Location"} {
+	for _, h := range []string{"Retry-After", "Location", "X-Ratelimit-Limit", "X-Ratelimit-Interval", "X-Ratelimit-Remaining"} {
 		if !strings.Contains(expose, h) {
 			t.Errorf("Access-Control-Expose-Headers %q lacks %s", expose, h)
 		}
