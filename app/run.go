@@ -38,6 +38,7 @@ type Config struct {
 	LogFormat      string        // text or json
 	Quiet          bool          // no request logs
 	MaxBody        int64         // largest request body, in bytes
+	CacheBytes     int64         // budget of the response cache, in bytes
 	CacheDir       string        // keeps images of loaded data between runs; "" for none
 	// Timeouts of the HTTP server, so that slow or stalled clients cannot hold connections:
 	// reading a request's header, reading a whole request, writing a response (from the end
@@ -75,6 +76,7 @@ func ParseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 	fs.BoolVar(&cfg.RateLimits, "rate-limits", false, "emulate the real service's rate limits from the start (env RATE_LIMITS=1)")
 	fs.BoolVar(&cfg.Quiet, "quiet", false, "no request logs (env QUIET=1)")
 	maxBody := fs.String("max-body", env("MAX_BODY", "1048576"), "largest request body in bytes; larger ones get 413 (env MAX_BODY)")
+	cacheBytes := fs.String("cache-bytes", env("CACHE_BYTES", "67108864"), "most bytes the response cache keeps, URLs included (env CACHE_BYTES)")
 	cacheDir := fs.String("cache-dir", env("CACHE_DIR", defaultCacheDir(getenv)), "directory that keeps a copy of the loaded data between runs, so that later starts are faster; none for no copy (env CACHE_DIR)")
 	fs.BoolVar(&cfg.LenientFilters, "lenient-filters", false, "ignore unknown filter attributes and predicates, as the real filter engine may (env LENIENT_FILTERS=1)")
 	timeouts := []struct {
@@ -125,6 +127,9 @@ func ParseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 	var err error
 	if cfg.MaxBody, err = strconv.ParseInt(*maxBody, 10, 64); err != nil || cfg.MaxBody < 1 {
 		return cfg, fmt.Errorf("max body must be a positive number of bytes, not %q", *maxBody)
+	}
+	if cfg.CacheBytes, err = strconv.ParseInt(*cacheBytes, 10, 64); err != nil || cfg.CacheBytes < 1 {
+		return cfg, fmt.Errorf("cache bytes must be a positive number of bytes, not %q", *cacheBytes)
 	}
 	for _, t := range timeouts {
 		d, err := time.ParseDuration(*t.value)
@@ -218,7 +223,7 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		Fixtures: data, FixturesName: name, DBPath: cfg.DBPath, BaseURL: cfg.BaseURL,
 		LenientFilters: cfg.LenientFilters, TokenSecret: cfg.TokenSecret, TokenTTL: cfg.TokenTTL,
 		AdminToken: cfg.AdminToken, RateLimits: cfg.RateLimits, AllowOrigins: cfg.AllowOrigins,
-		Logger: logger, MaxBody: cfg.MaxBody, ImageCache: cfg.CacheDir,
+		Logger: logger, MaxBody: cfg.MaxBody, CacheBytes: cfg.CacheBytes, ImageCache: cfg.CacheDir,
 	}
 	if !cfg.Quiet {
 		opts.RequestLog = logger

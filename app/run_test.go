@@ -418,6 +418,10 @@ func TestParseConfig(t *testing.T) {
 		{"--cache-dir overrides CACHE_DIR", []string{"--cache-dir", "/tmp/images"}, map[string]string{"CACHE_DIR": "none"}, app.Config{
 			Addr: "127.0.0.1:8080", DBPath: ":memory:", Fixtures: "demo", TokenTTL: 7200 * time.Second,
 			CacheDir: "/tmp/images"}},
+		{"cache bytes from the environment", nil, map[string]string{"CACHE_BYTES": "1048576"}, app.Config{
+			Addr: "127.0.0.1:8080", DBPath: ":memory:", Fixtures: "demo", TokenTTL: 7200 * time.Second, CacheBytes: 1 << 20}},
+		{"--cache-bytes overrides CACHE_BYTES", []string{"--cache-bytes", "4096"}, map[string]string{"CACHE_BYTES": "bogus"}, app.Config{
+			Addr: "127.0.0.1:8080", DBPath: ":memory:", Fixtures: "demo", TokenTTL: 7200 * time.Second, CacheBytes: 4096}},
 		{"timeout flags override the environment", []string{"--read-header-timeout", "200ms", "--read-timeout=1s",
 			"--write-timeout", "2s", "--idle-timeout", "3s", "--shutdown-timeout", "4s"},
 			map[string]string{"READ_HEADER_TIMEOUT": "bogus", "IDLE_TIMEOUT": "0"}, app.Config{
@@ -437,6 +441,9 @@ func TestParseConfig(t *testing.T) {
 			}
 			if tc.want.MaxBody == 0 {
 				tc.want.MaxBody = 1 << 20
+			}
+			if tc.want.CacheBytes == 0 {
+				tc.want.CacheBytes = 64 << 20
 			}
 			for _, d := range []struct {
 				dst *time.Duration
@@ -468,6 +475,8 @@ func TestParseConfigErrors(t *testing.T) {
 		{"positional argument", []string{"--addr", "127.0.0.1:0", "serve"}, nil, `unexpected argument "serve"`},
 		{"bad LENIENT_FILTERS", nil, map[string]string{"LENIENT_FILTERS": "maybe"}, `LENIENT_FILTERS: strconv.ParseBool: parsing "maybe": invalid syntax`},
 		{"zero timeout", []string{"--read-timeout", "0"}, nil, `read timeout must be a positive duration such as 30s, not "0"`},
+		{"zero cache bytes", []string{"--cache-bytes", "0"}, nil, `cache bytes must be a positive number of bytes, not "0"`},
+		{"bad CACHE_BYTES", nil, map[string]string{"CACHE_BYTES": "64MiB"}, `cache bytes must be a positive number of bytes, not "64MiB"`},
 		{"negative timeout", []string{"--shutdown-timeout=-1s"}, nil, `shutdown timeout must be a positive duration such as 10s, not "-1s"`},
 		{"timeout without a unit", []string{"--idle-timeout", "120"}, nil, `idle timeout must be a positive duration such as 120s, not "120"`},
 		{"bad timeout in the environment", nil, map[string]string{"READ_HEADER_TIMEOUT": "soon"},

@@ -57,8 +57,8 @@ type Issuer struct {
 }
 
 type verifiedToken struct {
-	user    string
-	expires time.Time
+	user, application string
+	expires           time.Time
 }
 
 // maxVerified bounds the verified-token cache.
@@ -114,29 +114,41 @@ func (i *Issuer) Issue(userID, clientID string) (Token, error) {
 
 // Verify checks a token's signature, algorithm and expiry and returns the user it acts for.
 func (i *Issuer) Verify(token string) (string, error) {
+	v, err := i.check(token)
+	return v.user, err
+}
+
+// Application checks a token as Verify does and returns the id of the application (the
+// client) that obtained it: what the rate limits count against.
+func (i *Issuer) Application(token string) (string, error) {
+	v, err := i.check(token)
+	return v.application, err
+}
+
+func (i *Issuer) check(token string) (verifiedToken, error) {
 	i.mu.Lock()
 	v, ok := i.verified[token]
 	i.mu.Unlock()
 	if ok {
 		if !i.now().Before(v.expires) {
-			return "", ErrExpired
+			return verifiedToken{}, ErrExpired
 		}
-		return v.user, nil
+		return v, nil
 	}
-	user, expires, err := i.verify(token)
+	v, err := i.verify(token)
 	if err != nil {
-		return "", err
+		return verifiedToken{}, err
 	}
 	i.mu.Lock()
 	if len(i.verified) >= maxVerified {
 		clear(i.verified)
 	}
-	i.verified[token] = verifiedToken{user: user, expires: expires}
+	i.verified[token] = v
 	i.mu.Unlock()
-	return user, nil
+	return v, nil
 }
 
-func (i *Issuer) verify(token string) (string, time.Time, error) {
+func (i *Issuer) verify(token string) (verifiedToken, error) {
 	var claims Claims
 	_, err := jwt.ParseWithClaims(token, &claims, func(*jwt.Token) (any, error) { return i.secret, nil },
 		jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}),
@@ -146,13 +158,13 @@ func (i *Issuer) verify(token string) (string, time.Time, error) {
 	)
 	switch {
 	case errors.Is(err, jwt.ErrTokenExpired):
-		return "", time.Time{}, ErrExpired
+		return verifiedToken{}, ErrExpired
 	case err != nil:
-		return "", time.Time{}, ErrInvalid
+		return verifiedToken{}, ErrInvalid
 	case claims.User.ID == "":
-		return "", time.Time{}, ErrInvalid
+		return verifiedToken{}, ErrInvalid
 	}
-	return claims.User.ID, claims.ExpiresAt.Time, nil
+	return verifiedToken{user: claims.User.ID, application: claims.Application.ID, expires: claims.ExpiresAt.Time}, nil
 }
 
 func randomID() string {

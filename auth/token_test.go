@@ -107,3 +107,22 @@ func TestRandomSecretPerIssuer(t *testing.T) {
 		t.Fatalf("a token of one random-secret issuer verified with another: %v", err)
 	}
 }
+
+func TestApplicationOfAToken(t *testing.T) {
+	now := time.Date(2025, 1, 1, 12, 0, 0, 0, time.UTC)
+	iss := mustIssuer(t, "s3cret", time.Hour, func() time.Time { return now })
+	tok, err := iss.Issue("usrDemoOwn", "demo-client-id")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Twice: the second answer comes from the verified-token cache.
+	for range 2 {
+		if app, err := iss.Application(tok.AccessToken); err != nil || app != "demo-client-id" {
+			t.Fatalf("Application = %q, %v", app, err)
+		}
+	}
+	other := mustIssuer(t, "another", time.Hour, nil)
+	if app, err := other.Application(tok.AccessToken); !errors.Is(err, auth.ErrInvalid) || app != "" {
+		t.Fatalf("a token another issuer signed: %q, %v", app, err)
+	}
+}

@@ -49,6 +49,9 @@ type Options struct {
 	// Rand draws the chance of faults with a probability, in [0, 1); nil means math/rand.
 	// Tests set it to make such faults deterministic.
 	Rand func() float64
+	// ClientOf names the client a request counts against for rate limits; nil is the
+	// remote address (RemoteAddress).
+	ClientOf func(*http.Request) string
 }
 
 // New returns a controller whose reset goes back to what st holds now.
@@ -101,7 +104,7 @@ func New(st *store.Store, baseline Baseline, opts Options) *Controller {
 	}
 	return &Controller{
 		st: st, adminToken: opts.AdminToken, baseline: baseline, snapshots: map[string]store.Snapshot{},
-		Journal: NewJournal(opts.JournalSize), Faults: faults, Limits: NewRateLimiter(opts.RateLimits, opts.Now),
+		Journal: NewJournal(opts.JournalSize), Faults: faults, Limits: NewRateLimiter(opts.RateLimits, opts.Now, opts.ClientOf),
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strconv"
 	"strings"
@@ -1100,6 +1101,196 @@ func TestRateLimitRetryAfterWithTheRealClock(t *testing.T) {
 	}
 }
 
+// quotaOf reads the X-Ratelimit headers of an answer: limit, interval and remaining.
+func quotaOf(tb testing.TB, rec *httptest.ResponseRecorder) [3]int {
+	tb.Helper()
+	var q [3]int
+	for i, name := range []string{"X-Ratelimit-Limit", "X-Ratelimit-Interval", "X-Ratelimit-Remaining"} {
+		n, err := strconv.Atoi(rec.Header().Get(name))
+		if err != nil {
+			tb.Fatalf("%s %q on a %d answer", name, rec.Header().Get(name), rec.Code)
+		}
+		q[i] = n
+	}
+	return q
+}
+
+// from sends a request from that remote address.
+func (e *env) from(tb testing.TB, addr string, r req) *httptest.ResponseRecorder {
+	tb.Helper()
+	var body io.Reader
+	if r.body != "" {
+		body = strings.NewReader(r.body)
+	}
+	hr := httptest.NewRequest(r.method, r.path, body)
+	hr.RemoteAddr = addr
+	for i := 0; i+1 < len(r.headers); i += 2 {
+		hr.Header.Set(r.headers[i], r.headers[i+1])
+	}
+	rec := httptest.NewRecorder()
+	e.m.Handler().ServeHTTP(rec, hr)
+	return rec
+}
+
+const tokenRequest = `{"grant_type":"client_credentials","client_id":"demo-client-id","client_secret":"demo-client-secret"}`
+
+func TestRateLimitHeaders(t *testing.T) {
+	for _, enforced := range []bool{false, true} {
+		t.Run(fmt.Sprintf("enforced=%v", enforced), func(t *testing.T) {
+			clock := clockAt()
+			e := newEnv(t, mock.Options{RateLimits: enforced, Now: clock.Now})
+			// The window with the fewest requests left: at first the endpoint's 250 per 10 s.
+			for i := 1; i <= 3; i++ {
+				rec := e.api(t, http.MethodGet, "/api/user", "")
+				mustStatus(t, rec, http.StatusOK)
+				if got, want := quotaOf(t, rec), [3]int{250, 10, 250 - i}; got != want {
+					t.Errorf("read %d: quota %v, want %v", i, got, want)
+				}
+			}
+			// Errors carry them too, and writes count apart.
+			rec := e.api(t, http.MethodGet, "/api/roles/nope", "")
+			mustStatus(t, rec, http.StatusNotFound)
+			if got, want := quotaOf(t, rec), [3]int{250, 10, 249}; got != want {
+				t.Errorf("404: quota %v, want %v", got, want)
+			}
+			rec = e.api(t, http.MethodPatch, "/api/user", `{"data":{"type":"users","attributes":{"first_name":"A"}}}`)
+			mustStatus(t, rec, http.StatusOK)
+			if got, want := quotaOf(t, rec), [3]int{50, 10, 49}; got != want {
+				t.Errorf("write: quota %v, want %v", got, want)
+			}
+			// The token endpoint reports its own limit.
+			rec = e.serve(t, req{http.MethodPost, "/oauth/token", tokenRequest, []string{"Content-Type", "application/json"}})
+			mustStatus(t, rec, http.StatusOK)
+			if got, want := quotaOf(t, rec), [3]int{30, 60, 29}; got != want {
+				t.Errorf("token: quota %v, want %v", got, want)
+			}
+			// Past the limit, the count stays at zero left; 429 only when enforced.
+			for range 250 {
+				rec = e.api(t, http.MethodGet, "/api/user", "")
+			}
+			if got, want := quotaOf(t, rec), [3]int{250, 10, 0}; got != want {
+				t.Errorf("past the limit: quota %v, want %v", got, want)
+			}
+			if !enforced {
+				mustStatus(t, rec, http.StatusOK)
+				return
+			}
+			check429(t, rec, "250 requests per 10 seconds", 5)
+			// A new window starts over.
+			clock.Advance(5 * time.Second)
+			rec = e.api(t, http.MethodGet, "/api/user", "")
+			mustStatus(t, rec, http.StatusOK)
+			if got, want := quotaOf(t, rec), [3]int{250, 10, 249}; got != want {
+				t.Errorf("next window: quota %v, want %v", got, want)
+			}
+		})
+	}
+	t.Run("OverallWindow", func(t *testing.T) {
+		e := newEnv(t, mock.Options{Now: clockAt().Now})
+		mustStatus(t, e.ctl(t, http.MethodPut, "/rate-limits", `{"enabled":true,"reads_per_minute":3}`), http.StatusOK)
+		mustStatus(t, e.api(t, http.MethodGet, "/api/user", ""), http.StatusOK)
+		rec := e.api(t, http.MethodGet, "/api/roles", "")
+		if got, want := quotaOf(t, rec), [3]int{3, 60, 1}; got != want {
+			t.Errorf("quota %v, want %v", got, want)
+		}
+		e.api(t, http.MethodGet, "/api/organizations", "")
+		rec = e.api(t, http.MethodGet, "/api/organizations", "")
+		check429(t, rec, "3 GET requests per minute", 55)
+		if got, want := quotaOf(t, rec), [3]int{3, 60, 0}; got != want {
+			t.Errorf("429: quota %v, want %v", got, want)
+		}
+	})
+}
+
+func TestRateLimitsCountPerClient(t *testing.T) {
+	clock := clockAt()
+	e := newEnv(t, mock.Options{RateLimits: true, Now: clock.Now})
+	anonymous := req{http.MethodGet, "/api/user", "", []string{"Accept", "application/vnd.api+json"}}
+	for i := 0; i < 250; i++ {
+		mustStatus(t, e.from(t, "198.51.100.7:4000", anonymous), http.StatusUnauthorized)
+	}
+	check429(t, e.from(t, "198.51.100.7:4001", anonymous), "250 requests per 10 seconds", 5)
+	// Another address, and the owner's token from the same one, have their own counters.
+	mustStatus(t, e.from(t, "198.51.100.8:4000", anonymous), http.StatusUnauthorized)
+	owner := req{http.MethodGet, "/api/user", "", []string{"Accept", "application/vnd.api+json", "Authorization", "Bearer " + e.token}}
+	mustStatus(t, e.from(t, "198.51.100.7:4002", owner), http.StatusOK)
+	// A token that does not verify counts as its address.
+	forged := req{http.MethodGet, "/api/user", "", []string{"Accept", "application/vnd.api+json", "Authorization", "Bearer " + e.token + "x"}}
+	check429(t, e.from(t, "198.51.100.7:4003", forged), "250 requests per 10 seconds", 5)
+
+	t.Run("TwoApplications", func(t *testing.T) {
+		mustStatus(t, e.ctl(t, http.MethodPut, "/rate-limits", `{"enabled":true,"reads_per_10s_per_endpoint":2}`), http.StatusOK)
+		viewer, err := e.m.Token(context.Background(), "viewer-client-id", "viewer-client-secret")
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The same token from two addresses is one client.
+		mustStatus(t, e.from(t, "203.0.113.1:1", owner), http.StatusOK)
+		mustStatus(t, e.from(t, "203.0.113.2:1", owner), http.StatusOK)
+		check429(t, e.from(t, "203.0.113.1:1", owner), "2 requests per 10 seconds", 5)
+		// Another application's token, from the same address, is another.
+		asViewer := req{http.MethodGet, "/api/user", "", []string{"Accept", "application/vnd.api+json", "Authorization", "Bearer " + viewer}}
+		rec := e.from(t, "203.0.113.1:1", asViewer)
+		mustStatus(t, rec, http.StatusOK)
+		if got, want := quotaOf(t, rec), [3]int{2, 10, 1}; got != want {
+			t.Errorf("viewer's quota %v, want %v", got, want)
+		}
+	})
+}
+
+func TestRateLimitsTheTokenEndpoint(t *testing.T) {
+	clock := clockAt() // 5 s into the minute
+	e := newEnv(t, mock.Options{RateLimits: true, Now: clock.Now})
+	token := req{http.MethodPost, "/oauth/token", tokenRequest, []string{"Content-Type", "application/json"}}
+	for i := 0; i < 30; i++ {
+		mustStatus(t, e.from(t, "198.51.100.7:4000", token), http.StatusOK)
+	}
+	rec := e.from(t, "198.51.100.7:4000", token)
+	check429(t, rec, "30 token requests per minute", 55)
+	if got, want := quotaOf(t, rec), [3]int{30, 60, 0}; got != want {
+		t.Errorf("quota %v, want %v", got, want)
+	}
+	// Per address; and the API's own limits are apart.
+	mustStatus(t, e.from(t, "198.51.100.8:4000", token), http.StatusOK)
+	mustStatus(t, e.api(t, http.MethodPatch, "/api/user", `{"data":{"type":"users","attributes":{"first_name":"A"}}}`), http.StatusOK)
+	clock.Advance(55 * time.Second)
+	mustStatus(t, e.from(t, "198.51.100.7:4000", token), http.StatusOK)
+
+	// The limit is one of the settings.
+	mustStatus(t, e.ctl(t, http.MethodPut, "/rate-limits", `{"enabled":true,"token_requests_per_minute":1}`), http.StatusOK)
+	mustStatus(t, e.from(t, "198.51.100.7:4000", token), http.StatusOK)
+	check429(t, e.from(t, "198.51.100.7:4000", token), "1 token requests per minute", 60)
+}
+
+func TestRateLimiterStaysBounded(t *testing.T) {
+	clock := clockAt()
+	e := newEnv(t, mock.Options{RateLimits: true, Now: clock.Now})
+	limiter := e.m.RateLimiter()
+	// Unknown paths share one counter, whatever their number.
+	for i := 0; i < 10000; i++ {
+		rec := e.api(t, http.MethodGet, fmt.Sprintf("/api/nothing-%d/x%d", i, i), "")
+		if rec.Code != http.StatusNotFound && rec.Code != http.StatusTooManyRequests {
+			t.Fatalf("unknown path: %d", rec.Code)
+		}
+	}
+	if n := limiter.Windows(); n > 2 {
+		t.Errorf("10000 unknown paths left %d windows, want at most 2", n)
+	}
+	// Ended windows are forgotten: a minute after a crowd of clients, only the newest remain.
+	anonymous := req{http.MethodGet, "/api/user", "", nil}
+	for i := 0; i < 3000; i++ {
+		e.from(t, fmt.Sprintf("10.0.%d.%d:1", i/256, i%256), anonymous)
+	}
+	if n := limiter.Windows(); n < 3000 {
+		t.Fatalf("%d windows for 3000 clients: the test counts nothing", n)
+	}
+	clock.Advance(time.Minute)
+	e.from(t, "10.1.0.1:1", anonymous)
+	if n := limiter.Windows(); n > 2 {
+		t.Errorf("a minute later the limiter still holds %d windows", n)
+	}
+}
+
 // ---------------------------------------------------------------- admin token
 
 func TestAdminTokenProtectsTheControlAPI(t *testing.T) {
@@ -1160,7 +1351,7 @@ func TestCORSOnSuccess(t *testing.T) {
 		t.Errorf("Access-Control-Allow-Origin %q", got)
 	}
 	expose := rec.Header().Get("Access-Control-Expose-Headers")
-	for _, h := range []string{"Retry-After", "Location"} {
+	for _, h := range []string{"Retry-After", "Location", "X-Ratelimit-Limit", "X-Ratelimit-Interval", "X-Ratelimit-Remaining"} {
 		if !strings.Contains(expose, h) {
 			t.Errorf("Access-Control-Expose-Headers %q lacks %s", expose, h)
 		}

@@ -2,6 +2,7 @@ package control
 
 import (
 	"fmt"
+	"net"
 	"net/http"
 	"strconv"
 	"sync"
@@ -13,37 +14,76 @@ import (
 )
 
 // Limits are the real service's rate limits: reads (GET) and writes (POST, PATCH, DELETE),
-// each over all endpoints per minute and per endpoint per 10 seconds.
+// each over all endpoints per minute and per endpoint per 10 seconds, and the token
+// endpoint's own limit per minute.
 type Limits struct {
 	Enabled         bool `json:"enabled"`
 	ReadsPerMinute  int  `json:"reads_per_minute"`
 	ReadsPer10s     int  `json:"reads_per_10s_per_endpoint"`
 	WritesPerMinute int  `json:"writes_per_minute"`
 	WritesPer10s    int  `json:"writes_per_10s_per_endpoint"`
+	TokensPerMinute int  `json:"token_requests_per_minute"`
 }
 
 // RealLimits are the limits SPEC.md gives for the real service.
-var RealLimits = Limits{ReadsPerMinute: 1000, ReadsPer10s: 250, WritesPerMinute: 200, WritesPer10s: 50}
+var RealLimits = Limits{ReadsPerMinute: 1000, ReadsPer10s: 250, WritesPerMinute: 200, WritesPer10s: 50, TokensPerMinute: 30}
 
-// window counts requests in a fixed time window.
+// maxWindows bounds the windows kept. Expired ones are swept; past the bound (a flood of
+// clients within a minute), counting starts over, which errs on the side of letting
+// requests through.
+const maxWindows = 100_000
+
+// sweepEvery is how often expired windows are forgotten.
+const sweepEvery = 10 * time.Second
+
+// noRoute is the endpoint of every path the router does not know, so that unknown paths
+// share one counter instead of opening one each.
+const noRoute = "(no route)"
+
+// window counts a client's requests to one counter in a fixed time window.
 type window struct {
 	start time.Time
+	size  time.Duration
 	count int
 }
 
-// RateLimiter emulates the limits with fixed windows, which make Retry-After exact.
-type RateLimiter struct {
-	mu      sync.Mutex
-	limits  Limits
-	now     func() time.Time
-	windows map[string]*window
+// windowKey names a window: the client, and what it counts (all reads, all writes, reads
+// of one endpoint, ...).
+type windowKey struct {
+	client, counter string
 }
 
-// NewRateLimiter returns a limiter with the real limits, enabled or not.
-func NewRateLimiter(enabled bool, now func() time.Time) *RateLimiter {
+// RateLimiter emulates the limits with fixed windows, which make Retry-After exact. It
+// counts per client, as the real service does: the application of a valid access token,
+// else the remote address. It counts even while enforcement is off, so that answers
+// always carry the X-Ratelimit headers.
+type RateLimiter struct {
+	mu        sync.Mutex
+	limits    Limits
+	now       func() time.Time
+	clientOf  func(*http.Request) string
+	windows   map[windowKey]*window
+	nextSweep time.Time
+}
+
+// NewRateLimiter returns a limiter with the real limits, enforced or not. clientOf names
+// the client a request counts against; nil counts per remote address.
+func NewRateLimiter(enabled bool, now func() time.Time, clientOf func(*http.Request) string) *RateLimiter {
 	l := RealLimits
 	l.Enabled = enabled
-	return &RateLimiter{limits: l, now: now, windows: map[string]*window{}}
+	if clientOf == nil {
+		clientOf = RemoteAddress
+	}
+	return &RateLimiter{limits: l, now: now, clientOf: clientOf, windows: map[windowKey]*window{}}
+}
+
+// RemoteAddress names the client of a request by its remote IP address.
+func RemoteAddress(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		host = r.RemoteAddr
+	}
+	return "address " + host
 }
 
 // Limits returns the current settings.
@@ -61,53 +101,103 @@ func (r *RateLimiter) Set(l Limits) {
 	for _, p := range []struct{ v, d *int }{
 		{&l.ReadsPerMinute, &def.ReadsPerMinute}, {&l.ReadsPer10s, &def.ReadsPer10s},
 		{&l.WritesPerMinute, &def.WritesPerMinute}, {&l.WritesPer10s, &def.WritesPer10s},
+		{&l.TokensPerMinute, &def.TokensPerMinute},
 	} {
 		if *p.v <= 0 {
 			*p.v = *p.d
 		}
 	}
 	r.limits = l
-	r.windows = map[string]*window{}
+	r.windows = map[windowKey]*window{}
 }
 
-// take counts a request against a window; it returns how long until the window ends if
-// the limit is already reached.
-func (r *RateLimiter) take(key string, size time.Duration, limit int, now time.Time) (time.Duration, bool) {
-	w := r.windows[key]
-	start := now.Truncate(size)
-	if w == nil || !w.start.Equal(start) {
-		w = &window{start: start}
-		r.windows[key] = w
-	}
-	if w.count >= limit {
-		return start.Add(size).Sub(now), false
-	}
-	w.count++
-	return 0, true
-}
-
-// allow counts the request; when a limit is exceeded it returns the error to answer with.
-func (r *RateLimiter) allow(method, endpoint string) *apierror.Error {
+// Windows returns how many counting windows the limiter holds.
+func (r *RateLimiter) Windows() int {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if !r.limits.Enabled {
-		return nil
+	return len(r.windows)
+}
+
+// quota is what a request's answer says about a window: its limit, its length and what is
+// left of it.
+type quota struct {
+	limit     int
+	interval  time.Duration
+	remaining int
+}
+
+// take counts a request against a window. ok is false, and the request not counted, when
+// the window is full; wait is then how long until it ends.
+func (r *RateLimiter) take(key windowKey, size time.Duration, limit int, now time.Time) (q quota, wait time.Duration, ok bool) {
+	start := now.Truncate(size)
+	w := r.windows[key]
+	if w == nil || !w.start.Equal(start) {
+		w = &window{start: start, size: size}
+		r.windows[key] = w
+	}
+	q = quota{limit: limit, interval: size}
+	if w.count >= limit {
+		return q, start.Add(size).Sub(now), false
+	}
+	w.count++
+	q.remaining = limit - w.count
+	return q, 0, true
+}
+
+// sweep forgets the windows that have ended, and everything when too many are left.
+// Called with mu held.
+func (r *RateLimiter) sweep(now time.Time) {
+	if now.Before(r.nextSweep) && len(r.windows) < maxWindows {
+		return
+	}
+	r.nextSweep = now.Add(sweepEvery)
+	for k, w := range r.windows {
+		if !now.Before(w.start.Add(w.size)) {
+			delete(r.windows, k)
+		}
+	}
+	if len(r.windows) >= maxWindows {
+		clear(r.windows)
+	}
+}
+
+// count counts a request of the client to the endpoint (a route, or the token endpoint).
+// It returns the quota the answer reports (the window with the fewest requests left, or
+// the one that refused) and, when a limit is enforced and exceeded, the error to answer.
+func (r *RateLimiter) count(client, method, endpoint string) (quota, *apierror.Error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	now := r.now()
+	r.sweep(now)
+	if endpoint == tokenEndpoint {
+		q, wait, ok := r.take(windowKey{client, "token"}, time.Minute, r.limits.TokensPerMinute, now)
+		if !ok && r.limits.Enabled {
+			return q, tooMany(fmt.Sprintf("You have exceeded the limit of %d token requests per minute.", q.limit), wait)
+		}
+		return q, nil
 	}
 	kind, perMinute, per10s := "GET", r.limits.ReadsPerMinute, r.limits.ReadsPer10s
 	if method != http.MethodGet && method != http.MethodHead {
 		kind, perMinute, per10s = "write", r.limits.WritesPerMinute, r.limits.WritesPer10s
 	}
-	now := r.now()
 	// The per-endpoint window is checked first so that a refused request is not counted
 	// against the overall one.
-	if wait, ok := r.take(kind+" "+method+" "+endpoint, 10*time.Second, per10s, now); !ok {
-		return tooMany(fmt.Sprintf("You have exceeded the limit of %d requests per 10 seconds on this endpoint.", per10s), wait)
+	burst, wait, ok := r.take(windowKey{client, kind + " " + method + " " + endpoint}, 10*time.Second, per10s, now)
+	if !ok && r.limits.Enabled {
+		return burst, tooMany(fmt.Sprintf("You have exceeded the limit of %d requests per 10 seconds on this endpoint.", per10s), wait)
 	}
-	if wait, ok := r.take(kind, time.Minute, perMinute, now); !ok {
-		return tooMany(fmt.Sprintf("You have exceeded the limit of %d %s requests per minute.", perMinute, kind), wait)
+	overall, wait, ok := r.take(windowKey{client, kind}, time.Minute, perMinute, now)
+	if !ok && r.limits.Enabled {
+		return overall, tooMany(fmt.Sprintf("You have exceeded the limit of %d %s requests per minute.", perMinute, kind), wait)
 	}
-	return nil
+	if burst.remaining < overall.remaining {
+		return burst, nil
+	}
+	return overall, nil
 }
+
+// tokenEndpoint is the path of the token endpoint, which has its own limit.
+const tokenEndpoint = "/oauth/token"
 
 func tooMany(detail string, wait time.Duration) *apierror.Error {
 	e := apierror.TooManyRequests(detail)
@@ -116,22 +206,36 @@ func tooMany(detail string, wait time.Duration) *apierror.Error {
 	return e
 }
 
-// Middleware refuses requests past the limits with 429 TOO_MANY_REQUESTS and Retry-After.
-// An endpoint is a route (GET /api/roles/:id), so every id shares one counter.
+// Middleware counts the requests to the API and the token endpoint, reports the client's
+// quota in X-Ratelimit-Limit, X-Ratelimit-Interval (seconds) and X-Ratelimit-Remaining, and,
+// when the limits are enforced, refuses requests past them with 429 TOO_MANY_REQUESTS and
+// Retry-After. An endpoint is a route (GET /api/roles/:id), so every id shares one counter.
 func (r *RateLimiter) Middleware() echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
-			if !affected(c.Request().URL.Path) || c.Request().Method == http.MethodOptions {
+			req := c.Request()
+			if !affected(req.URL.Path) || req.Method == http.MethodOptions {
 				return next(c)
 			}
-			endpoint := c.Path()
-			if endpoint == "" {
-				endpoint = c.Request().URL.Path
-			}
-			if err := r.allow(c.Request().Method, endpoint); err != nil {
-				return err
+			q, refused := r.count(r.clientOf(req), req.Method, routeOf(c))
+			h := c.Response().Header()
+			h.Set("X-Ratelimit-Limit", strconv.Itoa(q.limit))
+			h.Set("X-Ratelimit-Interval", strconv.Itoa(int(q.interval/time.Second)))
+			h.Set("X-Ratelimit-Remaining", strconv.Itoa(q.remaining))
+			if refused != nil {
+				return refused
 			}
 			return next(c)
 		}
 	}
+}
+
+// routeOf is the route template a request matched (for an unknown path under a route,
+// the router's nearest one), or noRoute: never the raw path, so that the counters are as
+// few as the routes.
+func routeOf(c echo.Context) string {
+	if c.Path() == "" {
+		return noRoute
+	}
+	return c.Path()
 }

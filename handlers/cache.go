@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"container/list"
 	"encoding/binary"
 	"encoding/hex"
 	"hash/fnv"
@@ -19,8 +20,16 @@ import (
 // generation moves), so an answer is never staler than the data. Documents also carry an
 // ETag, and a matching If-None-Match answers 304.
 
-// maxCached bounds the cache; it is emptied when full.
-const maxCached = 2048
+// DefaultCacheBytes is the response cache's budget unless configured: the documents it
+// keeps, with their keys (URLs can be long), add up to at most this many bytes.
+const DefaultCacheBytes = 64 << 20
+
+// maxCachedUsers bounds the users of tokens kept; a record is small, so a count will do.
+const maxCachedUsers = 2048
+
+// entryOverhead approximates what an entry costs beyond its key and body: the map slot,
+// the list element and the value's headers.
+const entryOverhead = 128
 
 type cachedDoc struct {
 	body []byte
@@ -28,17 +37,35 @@ type cachedDoc struct {
 }
 
 // generational is a bounded map whose entries are forgotten as soon as the store's
-// generation moves past the one they were made under.
+// generation moves past the one they were made under. Each entry has a cost; past the
+// budget, the least recently used entries go first, and an entry that would take more
+// than an eighth of the budget is not kept at all (it would push out many others).
 type generational[V any] struct {
 	mu      sync.Mutex
 	gen     uint64
-	entries map[string]V
+	budget  int64
+	cost    func(key string, v V) int64
+	used    int64
+	order   *list.List // of *lruEntry[V], the most recently used first
+	entries map[string]*list.Element
+}
+
+type lruEntry[V any] struct {
+	key  string
+	val  V
+	cost int64
+}
+
+func newGenerational[V any](budget int64, cost func(string, V) int64) *generational[V] {
+	return &generational[V]{budget: budget, cost: cost, order: list.New(), entries: map[string]*list.Element{}}
 }
 
 // sync forgets everything kept under an older generation. Called with mu held.
 func (g *generational[V]) sync(gen uint64) {
-	if g.entries == nil || g.gen != gen {
-		g.entries = map[string]V{}
+	if g.gen != gen {
+		clear(g.entries)
+		g.order.Init()
+		g.used = 0
 		g.gen = gen
 	}
 }
@@ -47,8 +74,13 @@ func (g *generational[V]) get(key string, gen uint64) (V, bool) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	g.sync(gen)
-	v, ok := g.entries[key]
-	return v, ok
+	el, ok := g.entries[key]
+	if !ok {
+		var zero V
+		return zero, false
+	}
+	g.order.MoveToFront(el)
+	return el.Value.(*lruEntry[V]).val, true
 }
 
 // put keeps a value made under gen, unless a write has landed since.
@@ -59,19 +91,48 @@ func (g *generational[V]) put(key string, gen uint64, v V) {
 		return
 	}
 	g.sync(gen)
-	if len(g.entries) >= maxCached {
-		clear(g.entries)
+	cost := g.cost(key, v)
+	if cost > g.budget/8 {
+		return
 	}
-	g.entries[key] = v
+	if el, ok := g.entries[key]; ok {
+		g.remove(el)
+	}
+	for g.used+cost > g.budget {
+		g.remove(g.order.Back())
+	}
+	g.entries[key] = g.order.PushFront(&lruEntry[V]{key: key, val: v, cost: cost})
+	g.used += cost
+}
+
+// remove drops an entry. Called with mu held.
+func (g *generational[V]) remove(el *list.Element) {
+	e := g.order.Remove(el).(*lruEntry[V])
+	delete(g.entries, e.key)
+	g.used -= e.cost
+}
+
+// usage reports the total cost and the number of entries kept.
+func (g *generational[V]) usage() (int64, int) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.used, len(g.entries)
 }
 
 // responseCache holds rendered documents and the users of tokens.
 type responseCache struct {
-	docs  generational[cachedDoc]    // by user, base URL and request URI
-	users generational[store.Record] // by id
+	docs  *generational[cachedDoc]    // by user, base URL and request URI; cost in bytes
+	users *generational[store.Record] // by id; cost 1 each
 }
 
-func newResponseCache() *responseCache { return &responseCache{} }
+func newResponseCache(maxBytes int64) *responseCache {
+	return &responseCache{
+		docs: newGenerational(maxBytes, func(key string, d cachedDoc) int64 {
+			return int64(len(key) + len(d.body) + len(d.etag) + entryOverhead)
+		}),
+		users: newGenerational(maxCachedUsers, func(string, store.Record) int64 { return 1 }),
+	}
+}
 
 // cacheSlot is where a GET's rendered document goes, under the generation it was read at.
 type cacheSlot struct {

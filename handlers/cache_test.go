@@ -1,9 +1,14 @@
 package handlers_test
 
 import (
+	"fmt"
 	"net/http"
 	"slices"
+	"strings"
 	"testing"
+
+	"github.com/commercelayer-mock/provmock/fixtures"
+	"github.com/commercelayer-mock/provmock/handlers"
 )
 
 func TestCachedReadsAreNeverStale(t *testing.T) {
@@ -64,6 +69,42 @@ func TestCachedReadsAreNeverStale(t *testing.T) {
 		got := decode(t, s.get(t, "/api/user"))["data"].(map[string]any)["attributes"].(map[string]any)["first_name"]
 		if got != "Alexandra" {
 			t.Fatalf("first_name = %v after the update", got)
+		}
+	})
+}
+
+func TestResponseCacheIsBoundedByBytes(t *testing.T) {
+	const budget = 1 << 20
+	s := mustServerWith(t, fixtures.Demo(), handlers.Config{BaseURL: testBase, CacheBytes: budget})
+	// Each URL carries a 10 KB filter value, which the links of the answer repeat: 300 of them would take 9 MB.
+	padding := strings.Repeat("x", 10<<10)
+	for i := range 300 {
+		rec := s.get(t, fmt.Sprintf("/api/roles?filter[q][name_eq]=%d%s", i, padding))
+		mustStatus(t, rec, http.StatusOK)
+		if used, _ := s.cacheUsage(); used > budget {
+			t.Fatalf("after %d URLs the cache holds %d bytes, over its budget of %d", i+1, used, budget)
+		}
+	}
+	used, entries := s.cacheUsage()
+	if entries < 10 || used < budget/2 {
+		t.Errorf("the cache keeps %d entries in %d bytes: it should still be in use", entries, used)
+	}
+
+	t.Run("OversizedAnswersAreServedNotKept", func(t *testing.T) {
+		before, n := s.cacheUsage()
+		rec := s.get(t, "/api/roles?filter[q][name_eq]="+strings.Repeat("y", budget/8))
+		mustStatus(t, rec, http.StatusOK)
+		if after, m := s.cacheUsage(); after != before || m != n {
+			t.Errorf("an answer over an eighth of the budget was kept: %d bytes in %d entries, was %d in %d", after, m, before, n)
+		}
+	})
+
+	t.Run("RecentlyUsedStay", func(t *testing.T) {
+		recent := "/api/roles?filter[q][name_eq]=299" + padding
+		_, n := s.cacheUsage()
+		mustStatus(t, s.get(t, recent), http.StatusOK)
+		if _, m := s.cacheUsage(); m != n {
+			t.Errorf("asking the latest URL again changed the entries from %d to %d: it was not a hit", n, m)
 		}
 	})
 }

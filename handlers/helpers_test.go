@@ -30,6 +30,8 @@ type testServer struct {
 	st     *store.Store
 	tokens *auth.Issuer
 	actor  string // the user requests act as by default: the dataset's first user
+	// cacheUsage reads the response cache's accounting: bytes and entries.
+	cacheUsage func() (int64, int)
 }
 
 // Users of the demo dataset.
@@ -78,7 +80,8 @@ func mustServerWith(tb testing.TB, dataset []byte, cfg handlers.Config) *testSer
 	if cfg.Tokens == nil {
 		cfg.Tokens = auth.NewIssuer("test-secret", 0, nil)
 	}
-	srv := &testServer{Echo: handlers.NewServer(st, cfg), st: st, tokens: cfg.Tokens}
+	e, cacheUsage := handlers.NewServerForTest(st, cfg)
+	srv := &testServer{Echo: e, st: st, tokens: cfg.Tokens, cacheUsage: cacheUsage}
 	if users := ds.IDs("users"); len(users) > 0 {
 		srv.actor = users[0]
 	}

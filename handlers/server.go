@@ -35,6 +35,9 @@ type Config struct {
 	AllowOrigins []string
 	// RequestLog, when set, gets one line per request.
 	RequestLog *slog.Logger
+	// CacheBytes bounds the response cache: the documents it keeps, keys included, add up to
+	// at most this many bytes; 0 means DefaultCacheBytes.
+	CacheBytes int64
 }
 
 // api holds every dependency of the handlers; nothing else is reachable from them.
@@ -52,6 +55,11 @@ type api struct {
 
 // NewServer returns the mock's HTTP handler, serving the store's data.
 func NewServer(st *store.Store, cfg Config) *echo.Echo {
+	e, _ := newServer(st, cfg)
+	return e
+}
+
+func newServer(st *store.Store, cfg Config) (*echo.Echo, *api) {
 	if cfg.MaxBody <= 0 {
 		cfg.MaxBody = 1 << 20
 	}
@@ -59,11 +67,14 @@ func NewServer(st *store.Store, cfg Config) *echo.Echo {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	if cfg.CacheBytes <= 0 {
+		cfg.CacheBytes = DefaultCacheBytes
+	}
 	tokens := cfg.Tokens
 	if tokens == nil {
 		tokens = auth.NewIssuer("", 0, nil)
 	}
-	a := &api{st: st, tokens: tokens, reg: st.Registry(), cfg: cfg, log: log, bodyOptional: map[string]bool{}, cache: newResponseCache()}
+	a := &api{st: st, tokens: tokens, reg: st.Registry(), cfg: cfg, log: log, bodyOptional: map[string]bool{}, cache: newResponseCache(cfg.CacheBytes)}
 	e := echo.New()
 	e.HideBanner = true
 	e.HidePort = true
@@ -77,7 +88,7 @@ func NewServer(st *store.Store, cfg Config) *echo.Echo {
 		e.Use(logRequests(cfg.RequestLog))
 	}
 	addRoutes(e, a)
-	return e
+	return e, a
 }
 
 func (a *api) healthz(c echo.Context) error {
@@ -94,7 +105,7 @@ func corsConfig(origins []string) middleware.CORSConfig {
 		AllowOrigins:  origins,
 		AllowMethods:  []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPatch, http.MethodPut, http.MethodDelete},
 		AllowHeaders:  []string{"Authorization", "Content-Type", "Accept", "Accept-Version", "X-Requested-With"},
-		ExposeHeaders: []string{"Location", "Retry-After", "Allow"},
+		ExposeHeaders: []string{"Location", "Retry-After", "Allow", "X-Ratelimit-Limit", "X-Ratelimit-Interval", "X-Ratelimit-Remaining"},
 		MaxAge:        86400,
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -43,6 +44,7 @@ type Options struct {
 	RequestLog     *slog.Logger  // one line per request; nil logs none
 	JournalSize    int           // requests the journal keeps; 0 is 1000
 	MaxBody        int64         // largest request body in bytes; 0 is 1 MiB
+	CacheBytes     int64         // budget of the response cache in bytes; 0 is 64 MiB
 	// Now is the mock's clock: timestamps of records, token lifetimes, rate-limit windows and
 	// the journal's times; nil is time.Now. Tests set it to drive time-dependent behaviour.
 	Now func() time.Time
@@ -240,6 +242,7 @@ func (m *Mock) buildServer(opts Options) {
 		AllowOrigins: opts.AllowOrigins,
 		RequestLog:   opts.RequestLog,
 		MaxBody:      opts.MaxBody,
+		CacheBytes:   opts.CacheBytes,
 	})
 }
 
@@ -247,10 +250,28 @@ func (m *Mock) buildServer(opts Options) {
 func (m *Mock) mountControl(baseline control.Baseline, opts Options) {
 	m.ctl = control.New(m.st, baseline, control.Options{
 		AdminToken: opts.AdminToken, RateLimits: opts.RateLimits, JournalSize: opts.JournalSize,
-		Now: opts.Now, Rand: opts.Rand,
+		Now: opts.Now, Rand: opts.Rand, ClientOf: rateLimitClient(m.tokens),
 	})
 	m.ctl.Mount(m.handler, opts.Now)
 }
+
+// rateLimitClient names the client a request counts against, as the real service counts:
+// the application of a valid access token, else the remote address. It is the rate
+// limits' only dependence on tokens.
+func rateLimitClient(tokens *auth.Issuer) func(*http.Request) string {
+	return func(r *http.Request) string {
+		scheme, token, _ := strings.Cut(r.Header.Get("Authorization"), " ")
+		if strings.EqualFold(scheme, "Bearer") {
+			if app, err := tokens.Application(strings.TrimSpace(token)); err == nil && app != "" {
+				return "application " + app
+			}
+		}
+		return control.RemoteAddress(r)
+	}
+}
+
+// RateLimiter returns the mock's rate limiter: its settings and how much it holds.
+func (m *Mock) RateLimiter() *control.RateLimiter { return m.ctl.Limits }
 
 // Handler serves the API (/api, /oauth/token), the control API (/_mock) and /healthz.
 func (m *Mock) Handler() http.Handler { return m.handler }

@@ -201,6 +201,22 @@ describe('the SDK surface', () => {
   })
 })
 
+describe('rate-limit headers', () => {
+  it('the raw response reader sees the X-Ratelimit headers on GET /api/user, as the SDK\'s own test asserts', async () => {
+    const client = sdkClient(mock.url)
+    const reader = client.addRawResponseReader({ headers: true })
+    const user = await client.user.retrieve()
+    assert.equal(user.type, 'users')
+    assert.equal(reader.ok, true)
+    const limit = Number(reader.headers['x-ratelimit-limit'])
+    const interval = Number(reader.headers['x-ratelimit-interval'])
+    const remaining = Number(reader.headers['x-ratelimit-remaining'])
+    assert.ok(limit > 0 && interval > 0, `x-ratelimit-limit ${limit}, x-ratelimit-interval ${interval}`)
+    // The request itself counted (how many others did depends on the windows' timing).
+    assert.ok(remaining >= 0 && remaining < limit, `x-ratelimit-remaining ${remaining} of ${limit}`)
+  })
+})
+
 describe('relationship methods', () => {
   for (const [name, cases] of Object.entries(RELATIONSHIPS)) {
     const [resource, method] = name.split('.')
