@@ -201,6 +201,10 @@ func load(ctx context.Context, st *store.Store, dataset *fixtures.Dataset, inMem
 		}
 		if !empty {
 			// A file database that already holds data keeps it, and reset goes back to it.
+			// One made before memberships carried their account gets them linked first.
+			if _, err := domain.LinkMembershipAccounts(ctx, st); err != nil {
+				return nil, nil, err
+			}
 			snap, err := st.Dump(ctx)
 			if err != nil {
 				return nil, nil, err

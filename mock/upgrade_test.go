@@ -210,3 +210,48 @@ func TestFileDatabasesThatCannotBeUpgradedAreRefused(t *testing.T) {
 		})
 	}
 }
+
+// A file made before memberships carried their account (user_id) holds only emails: after
+// the upgrade, its active members keep their organizations, and a membership whose email no
+// user has stays without an account.
+func TestAnUpgradedFileLinksActiveMembershipsToTheirAccounts(t *testing.T) {
+	path, before := demoFile(t)
+	alter(t, path,
+		`DROP INDEX idx_memberships_user_id`,
+		`ALTER TABLE memberships DROP COLUMN user_id`,
+		`INSERT INTO memberships (id, user_email, status, owner, organization_id, created_at, updated_at)
+			SELECT 'mbrNoAcct1', 'nobody@example.com', 'active', 0, organization_id, created_at, updated_at FROM memberships LIMIT 1`,
+		`PRAGMA user_version = 12345`)
+
+	m, err := mock.New(context.Background(), mock.Options{DBPath: path})
+	if err != nil {
+		t.Fatalf("the earlier build's file was refused: %v", err)
+	}
+	defer m.Close()
+	status, body := serveJSON(t, m, http.MethodGet, "/api/organizations", "")
+	var doc struct {
+		Meta struct {
+			RecordCount int `json:"record_count"`
+		} `json:"meta"`
+	}
+	if err := json.Unmarshal([]byte(body), &doc); status != http.StatusOK || err != nil {
+		t.Fatalf("GET /api/organizations = %d %s", status, body)
+	}
+	if want := len(before["organizations"]); doc.Meta.RecordCount != want {
+		t.Errorf("the demo owner sees %d organizations after the upgrade, want %d", doc.Meta.RecordCount, want)
+	}
+	after := dumpFile(t, path)
+	for _, want := range before["memberships"] {
+		for _, got := range after["memberships"] {
+			if got.ID() == want.ID() && (got.String("user_id") != want.String("user_id") || got.String("updated_at") != want.String("updated_at")) {
+				t.Errorf("membership %s: user_id %q updated_at %s, want %q %s", got.ID(),
+					got.String("user_id"), got.String("updated_at"), want.String("user_id"), want.String("updated_at"))
+			}
+		}
+	}
+	for _, got := range after["memberships"] {
+		if got.ID() == "mbrNoAcct1" && got.String("user_id") != "" {
+			t.Errorf("a membership whose email no user has was linked to %q", got.String("user_id"))
+		}
+	}
+}
