@@ -220,6 +220,12 @@ func TooManyRequests(detail string) *Error {
 	return newError(429, "TOO_MANY_REQUESTS", "Too many requests", detail)
 }
 
+// InsufficientStorage answers a write the database refused for lack of room: nothing was
+// stored, and reads go on. The real service never says it; the mock's disk can fill.
+func InsufficientStorage() *Error {
+	return newError(507, "INSUFFICIENT_STORAGE", "Insufficient storage", "database or disk is full")
+}
+
 // Internal is the only 500: a bug, never bad input.
 func Internal() *Error {
 	return newError(500, "INTERNAL_SERVER_ERROR", "Internal Server Error", "Internal Server Error")
