@@ -109,6 +109,18 @@ func InvalidInclude(typ, name string) *Error {
 	return newError(400, "INVALID_INCLUDE", "Invalid field", fmt.Sprintf("%s is not a valid includable relationship of %s", name, typ))
 }
 
+// IncludeTooDeep answers an include path longer than the mock allows; path is shown cut
+// after the first segment too many. The real service sets no such bound; the mock does so
+// that one request cannot make it run a query per level of an endless path.
+func IncludeTooDeep(path string, max int) *Error {
+	return newError(400, "INVALID_INCLUDE", "Invalid field", fmt.Sprintf("%s goes deeper than %d relationships", path, max))
+}
+
+// IncludeTooLarge answers an include tree of more relationships than the mock allows.
+func IncludeTooLarge(max int) *Error {
+	return newError(400, "INVALID_INCLUDE", "Invalid field", fmt.Sprintf("include names more than %d relationships", max))
+}
+
 // Mirrors JSONAPI::Exceptions::InvalidSortCriteria.
 func InvalidSortCriteria(typ, field string) *Error {
 	return newError(400, "INVALID_SORT_CRITERIA", "Invalid sort criteria", fmt.Sprintf("%s is not a valid sort criteria for %s", field, typ))
@@ -206,6 +218,12 @@ func Locked(dependent string) *Error {
 // TooManyRequests answers a request past an emulated rate limit.
 func TooManyRequests(detail string) *Error {
 	return newError(429, "TOO_MANY_REQUESTS", "Too many requests", detail)
+}
+
+// InsufficientStorage answers a write the database refused for lack of room: nothing was
+// stored, and reads go on. The real service never says it; the mock's disk can fill.
+func InsufficientStorage() *Error {
+	return newError(507, "INSUFFICIENT_STORAGE", "Insufficient storage", "database or disk is full")
 }
 
 // Internal is the only 500: a bug, never bad input.

@@ -281,6 +281,24 @@ func TestRunClosesSlowConnections(t *testing.T) {
 			t.Fatalf("a stalled body was answered with a server error:\n%s", got)
 		}
 	})
+	t.Run("body stalled after a refusal", func(t *testing.T) {
+		// The server reads the rest of a refused request's body (so that the client can read
+		// the answer), but no longer than the read timeout: well within 3s here, where
+		// reading for its own bound of 5s would not be.
+		conn := dial(t)
+		write(t, conn, fmt.Sprintf("POST /api/roles HTTP/1.1\r\nHost: %s\r\nAccept: %s\r\nContent-Type: %s\r\n"+
+			"Content-Length: 1000000\r\n\r\n%s", in.addr, mediaType, mediaType, strings.Repeat(" ", 100<<10)))
+		if err := conn.SetReadDeadline(time.Now().Add(3 * time.Second)); err != nil {
+			t.Fatal(err)
+		}
+		got, err := io.ReadAll(conn)
+		if err != nil {
+			t.Fatalf("the connection was not closed (%v); read %q", err, got)
+		}
+		if !strings.HasPrefix(string(got), "HTTP/1.1 401") {
+			t.Fatalf("answer:\n%s\nwant a 401", got)
+		}
+	})
 	t.Run("idle keep-alive connection", func(t *testing.T) {
 		conn := dial(t)
 		write(t, conn, "GET /healthz HTTP/1.1\r\nHost: "+in.addr+"\r\n\r\n")

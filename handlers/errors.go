@@ -25,6 +25,11 @@ func (a *api) toAPIErrors(err error, c echo.Context) apierror.List {
 	if store.IsNotFound(err) {
 		return apierror.List{apierror.RecordNotFound()}
 	}
+	if store.IsDiskFull(err) {
+		// The operator's to fix: said in the log as well as to the client.
+		a.log.Warn("write refused: database or disk is full", "method", c.Request().Method, "path", c.Request().URL.Path, "error", err)
+		return apierror.List{apierror.InsufficientStorage()}
+	}
 	var he *echo.HTTPError
 	if errors.As(err, &he) {
 		switch he.Code {

@@ -9,11 +9,33 @@ import (
 	"reflect"
 	"sort"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/commercelayer-mock/provmock/fixtures"
 	"github.com/commercelayer-mock/provmock/handlers"
+	"github.com/commercelayer-mock/provmock/models"
 )
+
+// acyclicIncludes returns the first n include paths below typ that visit no type twice,
+// depth first: each adds one node to the include tree.
+func acyclicIncludes(typ string, n int) []string {
+	reg := models.Provisioning()
+	var out []string
+	var walk func(def *models.Resource, seen map[string]bool, prefix string)
+	walk = func(def *models.Resource, seen map[string]bool, prefix string) {
+		for _, rel := range def.Rels {
+			if len(out) < n && !seen[rel.Type] {
+				out = append(out, prefix+rel.Name)
+				seen[rel.Type] = true
+				walk(reg.Lookup(rel.Type), seen, prefix+rel.Name+".")
+				delete(seen, rel.Type)
+			}
+		}
+	}
+	walk(reg.Lookup(typ), map[string]bool{typ: true}, "")
+	return out
+}
 
 // Bodies the error cases start from; each is valid for its route unless a case changes it.
 const (
@@ -176,6 +198,12 @@ var errorCases = []errCase{
 		wantStatus: 400, wantCode: "INVALID_INCLUDE", wantTitle: "Invalid field", wantDetail: "owner is not a valid includable relationship of roles"},
 	{name: "invalid include/depth three", method: "GET", path: "/api/memberships/memBBJamie?include=role.organization.users",
 		wantStatus: 400, wantCode: "INVALID_INCLUDE", wantTitle: "Invalid field", wantDetail: "users is not a valid includable relationship of organizations"},
+	// The mock's own bounds on include (the real service has none that SPEC records).
+	{name: "invalid include/too deep", method: "GET", path: "/api/memberships?include=role" + strings.Repeat(".organization.roles", 25000),
+		wantStatus: 400, wantCode: "INVALID_INCLUDE", wantTitle: "Invalid field",
+		wantDetail: "role.organization.roles.organization.roles.organization.roles.organization... goes deeper than 7 relationships"},
+	{name: "invalid include/too many relationships", method: "GET", path: "/api/organizations?include=" + strings.Join(acyclicIncludes("organizations", 51), ","),
+		wantStatus: 400, wantCode: "INVALID_INCLUDE", wantTitle: "Invalid field", wantDetail: "include names more than 50 relationships"},
 
 	// INVALID_SORT_CRITERIA: a field that is not sortable (roles sort by the common fields only).
 	{name: "invalid sort/filterable but not sortable", method: "GET", path: "/api/roles?sort=kind",

@@ -79,6 +79,8 @@ func newServer(st *store.Store, cfg Config) (*echo.Echo, *api) {
 	e.HideBanner = true
 	e.HidePort = true
 	e.HTTPErrorHandler = a.handleError
+	// First, so that it sees the answer of every route and of every other middleware.
+	e.Pre(drainUnreadBodies)
 	// The real service answers /api/roles/ as /api/roles.
 	e.Pre(middleware.RemoveTrailingSlash())
 	// CORS runs before routing, so that preflights and every answer, errors included, carry

@@ -5,6 +5,7 @@ import (
 	"debug/elf"
 	"encoding/binary"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"maps"
 	"os"
@@ -16,12 +17,11 @@ import (
 	"time"
 )
 
-// Entry is what a key finds: a database image held in this process's memory, or one in a
-// file.
+// Entry is what a key finds: the bytes of an SQLite database image, and, for one that
+// this process made, how many records of each type it holds.
 type Entry struct {
-	Data    []byte         // the bytes of an SQLite database, for an entry in memory
-	Records map[string]int // how many records of each type, for an entry in memory
-	File    string         // an SQLite database file, for an entry on disk
+	Data    []byte         // the bytes of an SQLite database
+	Records map[string]int // how many records of each type; nil when read from a file
 }
 
 // Key returns the key of an image made from parts: every input the image depends on, such
@@ -38,35 +38,56 @@ func Key(parts ...[]byte) string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
+// ErrMismatch is what Lookup reports of an image file whose content is not the one its
+// name records (edited, or truncated): the file is removed, never used.
+var ErrMismatch = errors.New("imagecache: image does not match its hash")
+
 // Lookup returns the image kept under key: from this process's memory, else from dir (""
-// for none).
-func Lookup(dir, key string) (Entry, bool) {
+// for none). A file is read whole and used only when its SHA-256 is the one in its name,
+// so that what is served is what was verified; one that fails is removed, and Lookup
+// reports it (wrapping ErrMismatch) beside the miss.
+func Lookup(dir, key string) (Entry, bool, error) {
 	if e, ok := memory.get(key); ok {
-		return e, true
+		return e, true, nil
 	}
-	path := filePath(dir, key)
-	if path == "" {
-		return Entry{}, false
+	prefix := filePrefix(dir, key)
+	if prefix == "" {
+		return Entry{}, false, nil
 	}
-	if info, err := os.Stat(path); err != nil || !info.Mode().IsRegular() || info.Size() == 0 {
-		return Entry{}, false
+	var refused error
+	for _, path := range imageFiles(dir, prefix) {
+		info, err := os.Lstat(path)
+		if err != nil || !info.Mode().IsRegular() || info.Size() == 0 {
+			continue
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			continue
+		}
+		if path == prefix+"-"+contentHash(data)+fileSuffix {
+			return Entry{Data: data}, true, nil
+		}
+		_ = os.Remove(path)
+		refused = fmt.Errorf("%w: %s (removed)", ErrMismatch, path)
 	}
-	return Entry{File: path}, true
+	return Entry{}, false, refused
 }
 
 // Put keeps data, the bytes of an SQLite database holding records, under key in this
-// process's memory and, when dir is not "", as a file of dir, which it creates if needed.
-// No reader sees a partial file: each writer writes a temporary file of its own and renames
-// it into place (prune removes what a writer killed meanwhile left).
+// process's memory and, when dir is not "", as a file of dir (made 0700 if needed) named by
+// the key, the executable and the SHA-256 of data. No reader sees a partial file: each
+// writer writes a temporary file of its own (0600) and renames it into place (prune
+// removes what a writer killed meanwhile left).
 func Put(dir, key string, data []byte, records map[string]int) error {
 	memory.put(key, Entry{Data: data, Records: maps.Clone(records)})
-	path := filePath(dir, key)
-	if path == "" {
+	prefix := filePrefix(dir, key)
+	if prefix == "" {
 		return nil
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return err
 	}
+	path := prefix + "-" + contentHash(data) + fileSuffix
 	tmp, err := os.CreateTemp(dir, filepath.Base(path)+".*"+tmpSuffix)
 	if err != nil {
 		return err
@@ -82,6 +103,11 @@ func Put(dir, key string, data []byte, records map[string]int) error {
 		_ = os.Remove(tmp.Name())
 		return err
 	}
+	for _, other := range imageFiles(dir, prefix) {
+		if other != path {
+			_ = os.Remove(other) // an older image of the same key
+		}
+	}
 	prune(dir)
 	return nil
 }
@@ -89,9 +115,33 @@ func Put(dir, key string, data []byte, records map[string]int) error {
 // Remove forgets key's image, in memory and in dir: one that turned out not to open.
 func Remove(dir, key string) {
 	memory.remove(key)
-	if path := filePath(dir, key); path != "" {
-		_ = os.Remove(path)
+	if prefix := filePrefix(dir, key); prefix != "" {
+		for _, path := range imageFiles(dir, prefix) {
+			_ = os.Remove(path)
+		}
 	}
+}
+
+// contentHash is the hash of an image's bytes that its file name records.
+func contentHash(data []byte) string {
+	sum := sha256.Sum256(data)
+	return hex.EncodeToString(sum[:])
+}
+
+// imageFiles returns the image files of dir whose names start with prefix (a path).
+func imageFiles(dir, prefix string) []string {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil
+	}
+	start := filepath.Base(prefix) + "-"
+	var out []string
+	for _, de := range entries {
+		if name := de.Name(); strings.HasPrefix(name, start) && strings.HasSuffix(name, fileSuffix) {
+			out = append(out, filepath.Join(dir, name))
+		}
+	}
+	return out
 }
 
 // memory keeps the images of this process, a few at most: a test binary that loads many
@@ -135,16 +185,16 @@ func (m *memo) put(key string, e Entry) {
 	}
 }
 
-// filePath names key's file in dir, or "" when there is no disk cache: no dir, or no way to
-// tell this executable from another build.
-func filePath(dir, key string) string {
+// filePrefix is the path of key's files in dir up to the content hash, or "" when there is
+// no disk cache: no dir, or no way to tell this executable from another build.
+func filePrefix(dir, key string) string {
 	exe := executable()
 	if dir == "" || exe == "" {
 		return ""
 	}
 	// An image on disk also depends on the code that made it: the schema, and what a
 	// later build stores for the same fixtures, may differ.
-	return filepath.Join(dir, Key([]byte(key), []byte(exe))+fileSuffix)
+	return filepath.Join(dir, Key([]byte(key), []byte(exe)))
 }
 
 const (

@@ -2,6 +2,9 @@ package imagecache
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -31,7 +34,7 @@ func TestKeyTellsPartsApart(t *testing.T) {
 
 func TestMemoryEntries(t *testing.T) {
 	key := uniqueKey(t)
-	if _, ok := Lookup("", key); ok {
+	if _, ok, _ := Lookup("", key); ok {
 		t.Fatal("a key never put was found")
 	}
 	records := map[string]int{"roles": 5}
@@ -39,16 +42,16 @@ func TestMemoryEntries(t *testing.T) {
 		t.Fatal(err)
 	}
 	records["roles"] = 99 // the caller's map is not the cache's
-	e, ok := Lookup("", key)
-	if !ok || string(e.Data) != "image" || e.File != "" || !reflect.DeepEqual(e.Records, map[string]int{"roles": 5}) {
+	e, ok, _ := Lookup("", key)
+	if !ok || string(e.Data) != "image" || !reflect.DeepEqual(e.Records, map[string]int{"roles": 5}) {
 		t.Fatalf("Lookup = %+v, %v", e, ok)
 	}
 	e.Records["roles"] = 0
-	if e, _ := Lookup("", key); e.Records["roles"] != 5 {
+	if e, _, _ := Lookup("", key); e.Records["roles"] != 5 {
 		t.Fatal("a change to a looked-up entry reached the cache")
 	}
 	Remove("", key)
-	if _, ok := Lookup("", key); ok {
+	if _, ok, _ := Lookup("", key); ok {
 		t.Fatal("a removed key was found")
 	}
 }
@@ -63,11 +66,21 @@ func TestMemoryKeepsTheNewestEntries(t *testing.T) {
 		}
 	}
 	for i, key := range keys {
-		_, ok := Lookup("", key)
+		_, ok, _ := Lookup("", key)
 		if want := i >= 2; ok != want {
 			t.Errorf("entry %d of %d kept: %v, want %v", i, len(keys), ok, want)
 		}
 	}
+}
+
+// imageFile returns the one image file of dir, failing the test if there is not one.
+func imageFile(t *testing.T, dir string) string {
+	t.Helper()
+	files, _ := filepath.Glob(filepath.Join(dir, "*"+fileSuffix))
+	if len(files) != 1 {
+		t.Fatalf("%s holds image files %v, want one", dir, files)
+	}
+	return files[0]
 }
 
 func TestDiskEntries(t *testing.T) {
@@ -78,17 +91,19 @@ func TestDiskEntries(t *testing.T) {
 		t.Fatal(err)
 	}
 	memory.remove(key) // as a new process would start: nothing in memory
-	e, ok := Lookup(dir, key)
-	if !ok || e.File == "" || e.Data != nil {
-		t.Fatalf("Lookup = %+v, %v, want a file", e, ok)
+	e, ok, err := Lookup(dir, key)
+	if !ok || err != nil || !bytes.Equal(e.Data, data) || e.Records != nil {
+		t.Fatalf("Lookup = %d bytes, %v, %v, %v; want the %d bytes put, no counts", len(e.Data), e.Records, ok, err, len(data))
 	}
-	if filepath.Dir(e.File) != dir || strings.Contains(filepath.Base(e.File), key) {
-		t.Errorf("file %s: want a file of %s named by the key and the executable", e.File, dir)
+	file := imageFile(t, dir)
+	sum := sha256.Sum256(data)
+	if want := filepath.Base(filePrefix(dir, key)) + "-" + hex.EncodeToString(sum[:]) + fileSuffix; filepath.Base(file) != want || strings.Contains(want, key) {
+		t.Errorf("file %s: want %s, named by the key, the executable and the content", file, want)
 	}
-	if got, err := os.ReadFile(e.File); err != nil || !bytes.Equal(got, data) {
+	if got, err := os.ReadFile(file); err != nil || !bytes.Equal(got, data) {
 		t.Fatalf("the file holds %d bytes (%v), want the %d put", len(got), err, len(data))
 	}
-	if _, ok := Lookup(t.TempDir(), key); ok {
+	if _, ok, _ := Lookup(t.TempDir(), key); ok {
 		t.Fatal("found in another directory")
 	}
 	entries, _ := os.ReadDir(dir)
@@ -96,19 +111,55 @@ func TestDiskEntries(t *testing.T) {
 		t.Fatalf("the directory holds %d files, want the image only", len(entries))
 	}
 	Remove(dir, key)
-	if _, ok := Lookup(dir, key); ok {
+	if _, ok, _ := Lookup(dir, key); ok {
 		t.Fatal("a removed file was found")
 	}
 }
 
-func TestAnEmptyFileIsAMiss(t *testing.T) {
-	dir := t.TempDir()
-	key := uniqueKey(t)
-	if err := os.WriteFile(filePath(dir, key), nil, 0o600); err != nil {
+func TestDiskEntriesAreOwnersOnly(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "cache")
+	if err := Put(dir, uniqueKey(t), []byte("image"), nil); err != nil {
 		t.Fatal(err)
 	}
-	if e, ok := Lookup(dir, key); ok {
-		t.Fatalf("an empty file was found: %+v", e)
+	for path, want := range map[string]os.FileMode{dir: 0o700, imageFile(t, dir): 0o600} {
+		if info, err := os.Stat(path); err != nil || info.Mode().Perm() != want {
+			t.Errorf("%s: mode %v (%v), want %v", path, info.Mode().Perm(), err, want)
+		}
+	}
+}
+
+func TestAFileThatDoesNotMatchItsHashIsRemoved(t *testing.T) {
+	data := bytes.Repeat([]byte("page"), 4096)
+	for name, edit := range map[string]func([]byte) []byte{
+		"edited":    func(b []byte) []byte { b = bytes.Clone(b); b[100] = 'X'; return b },
+		"truncated": func(b []byte) []byte { return b[:len(b)/2] },
+		"empty":     func([]byte) []byte { return nil },
+	} {
+		t.Run(name, func(t *testing.T) {
+			dir := t.TempDir()
+			key := uniqueKey(t)
+			if err := Put(dir, key, data, nil); err != nil {
+				t.Fatal(err)
+			}
+			memory.remove(key)
+			file := imageFile(t, dir)
+			if err := os.WriteFile(file, edit(data), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			e, ok, err := Lookup(dir, key)
+			if ok {
+				t.Fatalf("found %d bytes", len(e.Data))
+			}
+			if name == "empty" {
+				return // an empty file, as a full disk leaves it, is a plain miss
+			}
+			if !errors.Is(err, ErrMismatch) || !strings.Contains(err.Error(), file) {
+				t.Fatalf("error = %v, want ErrMismatch naming %s", err, file)
+			}
+			if _, err := os.Stat(file); !os.IsNotExist(err) {
+				t.Fatalf("the file is still there (%v)", err)
+			}
+		})
 	}
 }
 
@@ -121,7 +172,7 @@ func TestPutIntoADirectoryThatCannotBeMade(t *testing.T) {
 	if err := Put(filepath.Join(blocker, "cache"), key, []byte("image"), nil); err == nil {
 		t.Fatal("Put succeeded under a file")
 	}
-	if _, ok := Lookup("", key); !ok {
+	if _, ok, _ := Lookup("", key); !ok {
 		t.Fatal("the entry is not kept in memory either")
 	}
 }
@@ -164,7 +215,7 @@ func TestPruneKeepsTheNewestImages(t *testing.T) {
 	}
 	// The new image and the keep-1 newest old ones; the fresh temporary file (a writer at
 	// work) and files of other kinds stay.
-	want := append(slices.Clone(old[len(old)-(keep-1):]), filepath.Base(filePath(dir, key)), fresh, other)
+	want := append(slices.Clone(old[len(old)-(keep-1):]), filepath.Base(filePrefix(dir, key))+"-"+contentHash([]byte("new"))+fileSuffix, fresh, other)
 	slices.Sort(want)
 	if !reflect.DeepEqual(names, want) {
 		t.Fatalf("after pruning:\n got %v\nwant %v", names, want)

@@ -3,6 +3,7 @@ package mock_test
 import (
 	"bytes"
 	"context"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -69,7 +70,7 @@ func TestALaterMockStartsFromTheImageOfTheFirst(t *testing.T) {
 	key := imagecache.Key(data)
 	imagecache.Remove("", key) // left in memory by an earlier run of this test (-count)
 	first := mustNew(t, mock.Options{Fixtures: data})
-	if _, ok := imagecache.Lookup("", key); !ok {
+	if _, ok, _ := imagecache.Lookup("", key); !ok {
 		t.Fatal("the first mock left no image")
 	}
 	want := documents(t, first)
@@ -104,11 +105,7 @@ func TestImagesOnDisk(t *testing.T) {
 	opts := mock.Options{Fixtures: data, ImageCache: dir}
 	imagecache.Remove("", key) // left in memory by an earlier run of this test (-count)
 	want := documents(t, mustNew(t, opts))
-	files, _ := filepath.Glob(filepath.Join(dir, "*.sqlite"))
-	if len(files) != 1 {
-		t.Fatalf("the cache directory holds %v, want one image", files)
-	}
-	file := files[0]
+	file := onlyImage(t, dir)
 
 	t.Run("a new process reads the file", func(t *testing.T) {
 		imagecache.Remove("", key) // forget the image in memory, as a new process would not have it
@@ -118,29 +115,57 @@ func TestImagesOnDisk(t *testing.T) {
 			t.Errorf("Loaded = %v", m.Loaded)
 		}
 	})
-	t.Run("what is served is the file", func(t *testing.T) {
-		// An image whose marketing role has another name stands in for the file.
-		if err := os.WriteFile(file, markedImage(t, "Read from the file"), 0o600); err != nil {
+	t.Run("an edited file is not used", func(t *testing.T) {
+		// An image of the schema, stamp and all, in which the demo owner's secret and the
+		// marketing role's name were changed, under the file's name: what someone who could
+		// write the cache would plant.
+		if err := os.WriteFile(file, plantedImage(t), 0o600); err != nil {
 			t.Fatal(err)
 		}
 		imagecache.Remove("", key)
-		m := mustNew(t, opts)
-		if _, body := serveJSON(t, m, http.MethodGet, "/api/roles/rolBBMktEd", ""); !strings.Contains(body, `"Read from the file"`) {
-			t.Fatalf("the mock did not serve the file's records: %s", body)
+		var logged bytes.Buffer
+		m := mustNew(t, mock.Options{Fixtures: data, ImageCache: dir, Logger: slog.New(slog.NewTextHandler(&logged, nil))})
+		if _, err := m.Token(context.Background(), "demo-client-id", "planted-secret"); err == nil {
+			t.Error("the planted secret is accepted")
+		}
+		if _, body := serveJSON(t, m, http.MethodGet, "/api/roles/rolBBMktEd", ""); strings.Contains(body, "Planted") {
+			t.Errorf("the planted record is served: %s", body)
+		}
+		sameDocuments(t, documents(t, m), want)
+		lines := strings.Split(strings.TrimSpace(logged.String()), "\n")
+		if len(lines) != 1 || !strings.Contains(lines[0], "level=WARN") || !strings.Contains(lines[0], "cached image not used") ||
+			!strings.Contains(lines[0], "does not match its hash") {
+			t.Errorf("log = %q, want one warning that the image does not match its hash", logged.String())
+		}
+		// The file was replaced by the image of the fixtures, which the next start uses.
+		imagecache.Remove("", key)
+		if e, ok, err := imagecache.Lookup(dir, key); !ok || err != nil || !bytes.HasPrefix(e.Data, []byte("SQLite format 3\x00")) {
+			t.Fatalf("no valid image after the rebuild (%v, %v)", ok, err)
 		}
 	})
 	t.Run("a damaged file is replaced", func(t *testing.T) {
+		file := onlyImage(t, dir)
 		if err := os.WriteFile(file, bytes.Repeat([]byte("damaged "), 4096), 0o600); err != nil {
 			t.Fatal(err)
 		}
 		imagecache.Remove("", key)
 		m := mustNew(t, opts)
 		sameDocuments(t, documents(t, m), want)
-		got, err := os.ReadFile(file)
+		got, err := os.ReadFile(onlyImage(t, dir))
 		if err != nil || !bytes.HasPrefix(got, []byte("SQLite format 3\x00")) {
 			t.Fatalf("the damaged file was not replaced by an image (%v)", err)
 		}
 	})
+}
+
+// onlyImage returns the one image file of dir.
+func onlyImage(t *testing.T, dir string) string {
+	t.Helper()
+	files, _ := filepath.Glob(filepath.Join(dir, "*.sqlite"))
+	if len(files) != 1 {
+		t.Fatalf("the cache directory holds %v, want one image", files)
+	}
+	return files[0]
 }
 
 func TestFixturesThatLeaveTimesToTheClockAreLoadedEachTime(t *testing.T) {
@@ -150,7 +175,7 @@ func TestFixturesThatLeaveTimesToTheClockAreLoadedEachTime(t *testing.T) {
 	}
 	first := mustNew(t, mock.Options{Fixtures: data, Now: at(1)})
 	second := mustNew(t, mock.Options{Fixtures: data, Now: at(2)})
-	if _, ok := imagecache.Lookup("", imagecache.Key(data)); ok {
+	if _, ok, _ := imagecache.Lookup("", imagecache.Key(data)); ok {
 		t.Fatal("an image was kept of data that depends on the clock")
 	}
 	for m, want := range map[*mock.Mock]string{first: "2026-01-01T12:00:00.000Z", second: "2026-01-02T12:00:00.000Z"} {
@@ -184,8 +209,9 @@ func serveJSON(t *testing.T, m *mock.Mock, method, path, body string) (int, stri
 	return rec.Code, rec.Body.String()
 }
 
-// markedImage returns an image of the demo data in which the marketing role is named name.
-func markedImage(t *testing.T, name string) []byte {
+// plantedImage returns an image of the demo data in which the demo owner's client secret
+// is "planted-secret" and the marketing role is named "Planted".
+func plantedImage(t *testing.T) []byte {
 	t.Helper()
 	ctx := context.Background()
 	reg := models.Provisioning()
@@ -201,7 +227,10 @@ func markedImage(t *testing.T, name string) []byte {
 	if err := ds.Load(ctx, st); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := st.Update(ctx, reg.Lookup("roles"), "rolBBMktEd", store.Record{"name": name}); err != nil {
+	if _, err := st.Update(ctx, reg.Lookup("roles"), "rolBBMktEd", store.Record{"name": "Planted"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Update(ctx, reg.Lookup("users"), "usrDemoOwn", store.Record{"client_secret": "planted-secret"}); err != nil {
 		t.Fatal(err)
 	}
 	data, err := st.Serialize(ctx)

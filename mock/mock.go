@@ -99,11 +99,14 @@ func New(ctx context.Context, opts Options) (*Mock, error) {
 		// Within a process the schema and the code are fixed, so the fixtures' bytes name
 		// the image; on disk, the cache adds the executable to the key.
 		imageKey = imagecache.Key(data)
-		if entry, ok := imagecache.Lookup(opts.ImageCache, imageKey); ok {
+		entry, ok, refused := imagecache.Lookup(opts.ImageCache, imageKey)
+		if refused != nil && opts.Logger != nil {
+			// An image file that is not what was written (edited, truncated): removed, and
+			// the fixtures are loaded instead, which writes a new one.
+			opts.Logger.Warn("cached image not used", "error", refused)
+		}
+		if ok {
 			img := store.NewImage(entry.Data)
-			if entry.File != "" {
-				img = store.ImageFile(entry.File)
-			}
 			err := img.Open() // beside the store's opening
 			o := <-opening
 			if o.err != nil {

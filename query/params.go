@@ -191,16 +191,41 @@ func (p *Params) parseFields(reg *models.Registry, key, value string) error {
 	return nil
 }
 
+// Bounds of include: rendering runs a query per node of the include tree, so an endless
+// path (the relationships form cycles: role.organization.roles...) or a huge list would
+// keep one request busy for seconds.
+const (
+	// MaxIncludeDepth is the longest chain of relationships through the registry that visits
+	// no type twice (organizations.memberships.membership_profile.application_memberships.
+	// api_credential.role.permissions), so no path that reaches something new is refused.
+	MaxIncludeDepth = 7
+	// MaxIncludeNodes bounds the distinct relationships of the whole include tree.
+	MaxIncludeNodes = 50
+)
+
 func (p *Params) parseInclude(reg *models.Registry, def *models.Resource, value string) error {
+	nodes := 0
 	for _, path := range splitList(value) {
+		path = strings.TrimSpace(path)
+		if strings.Count(path, ".") >= MaxIncludeDepth {
+			segs := strings.SplitN(path, ".", MaxIncludeDepth+2)
+			shown := strings.Join(segs[:MaxIncludeDepth+1], ".")
+			if len(segs) > MaxIncludeDepth+1 {
+				shown += "..."
+			}
+			return apierror.IncludeTooDeep(shown, MaxIncludeDepth)
+		}
 		node, typ := p.Include, def
-		for _, name := range strings.Split(strings.TrimSpace(path), ".") {
+		for _, name := range strings.Split(path, ".") {
 			rel := typ.Rel(name)
 			if rel == nil {
 				return apierror.InvalidInclude(typ.Type, name)
 			}
 			child := node.Child(name)
 			if child == nil {
+				if nodes++; nodes > MaxIncludeNodes {
+					return apierror.IncludeTooLarge(MaxIncludeNodes)
+				}
 				child = &Include{Rel: rel}
 				node.Children = append(node.Children, child)
 			}

@@ -852,3 +852,79 @@ func TestReadValue(t *testing.T) {
 		})
 	}
 }
+
+// includePaths returns the first n include paths below typ that visit no type twice, in
+// depth-first order: each one adds exactly one node to the include tree.
+func includePaths(reg *models.Registry, typ string, n int) []string {
+	var out []string
+	var walk func(def *models.Resource, seen map[string]bool, prefix string)
+	walk = func(def *models.Resource, seen map[string]bool, prefix string) {
+		for _, rel := range def.Rels {
+			if len(out) == n || seen[rel.Type] {
+				continue
+			}
+			path := prefix + rel.Name
+			out = append(out, path)
+			seen[rel.Type] = true
+			walk(reg.Lookup(rel.Type), seen, path+".")
+			delete(seen, rel.Type)
+		}
+	}
+	walk(reg.Lookup(typ), map[string]bool{typ: true}, "")
+	return out
+}
+
+// cyclicPath returns an include path of depth levels from memberships, going round
+// role.organization.roles.
+func cyclicPath(depth int) string {
+	segs := []string{"role"}
+	for len(segs) < depth {
+		if len(segs)%2 == 1 {
+			segs = append(segs, "organization")
+		} else {
+			segs = append(segs, "roles")
+		}
+	}
+	return strings.Join(segs, ".")
+}
+
+func TestParseIncludeBounds(t *testing.T) {
+	reg := models.Provisioning()
+	if query.MaxIncludeDepth != 7 || query.MaxIncludeNodes != 50 {
+		t.Fatalf("bounds = %d deep, %d nodes; the cases below assume 7 and 50", query.MaxIncludeDepth, query.MaxIncludeNodes)
+	}
+	runErrorCases(t, []errorCase{
+		{"one level too deep", "memberships", "include=organization," + cyclicPath(8),
+			apiErr{"INVALID_INCLUDE", "role.organization.roles.organization.roles.organization.roles.organization goes deeper than 7 relationships"}},
+		{"50,000 levels are cut in the detail", "memberships", "include=" + cyclicPath(50000),
+			apiErr{"INVALID_INCLUDE", "role.organization.roles.organization.roles.organization.roles.organization... goes deeper than 7 relationships"}},
+		{"too deep before an unknown name below the bound", "memberships", "include=" + cyclicPath(7) + ".bogus",
+			apiErr{"INVALID_INCLUDE", "role.organization.roles.organization.roles.organization.roles.bogus goes deeper than 7 relationships"}},
+		{"one relationship too many", "organizations", "include=" + strings.Join(includePaths(reg, "organizations", 51), ","),
+			apiErr{"INVALID_INCLUDE", "include names more than 50 relationships"}},
+	}, query.Options{})
+
+	t.Run("at the bounds", func(t *testing.T) {
+		mustParse(t, "memberships", "include="+cyclicPath(7))
+		paths := includePaths(reg, "organizations", 50)
+		if len(paths) != 50 {
+			t.Fatalf("only %d paths below organizations", len(paths))
+		}
+		mustParse(t, "organizations", "include="+strings.Join(paths, ","))
+	})
+	t.Run("every path that visits no type twice fits", func(t *testing.T) {
+		for _, def := range reg.All() {
+			for _, path := range includePaths(reg, def.Type, 1<<20) {
+				if _, err := parse(t, def.Type, "include="+path, query.Options{}); err != nil {
+					t.Fatalf("%s?include=%s: %v", def.Type, path, err)
+				}
+			}
+		}
+	})
+	t.Run("a path repeated counts once", func(t *testing.T) {
+		p := mustParse(t, "memberships", "include="+strings.Repeat("role.permissions,", 10000)+"role")
+		if len(p.Include.Children) != 1 || len(p.Include.Children[0].Children) != 1 {
+			t.Fatalf("include tree = %+v, want role.permissions once", p.Include)
+		}
+	})
+}

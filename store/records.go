@@ -325,7 +325,7 @@ func (s *Store) insertRow(ctx context.Context, def *models.Resource, rec Record)
 		strings.TrimSuffix(strings.Repeat("?, ", len(cols)), ", ") + ")"
 	defer s.wrote()
 	if err := s.db.WithContext(ctx).Exec(stmt, args...).Error; err != nil {
-		return nil, fmt.Errorf("store: insert %s %s: %w", def.Type, rec.ID(), err)
+		return nil, diskFull(fmt.Errorf("store: insert %s %s: %w", def.Type, rec.ID(), err))
 	}
 	return rec, nil
 }
@@ -382,7 +382,7 @@ func (s *Store) PutAll(ctx context.Context, def *models.Resource, recs []Record)
 					return rowErr
 				}
 			}
-			return fmt.Errorf("store: insert %s: %w", def.Type, err)
+			return diskFull(fmt.Errorf("store: insert %s: %w", def.Type, err))
 		}
 	}
 	return nil
@@ -439,7 +439,7 @@ func (s *Store) Update(ctx context.Context, def *models.Resource, id string, cha
 	defer s.wrote()
 	res := db.Updates(row)
 	if res.Error != nil {
-		return nil, fmt.Errorf("store: update %s: %w", def.Type, res.Error)
+		return nil, diskFull(fmt.Errorf("store: update %s: %w", def.Type, res.Error))
 	}
 	if res.RowsAffected == 0 {
 		return nil, ErrNotFound
@@ -457,8 +457,8 @@ func (s *Store) SetColumn(ctx context.Context, def *models.Resource, ids []strin
 		return err
 	}
 	defer s.wrote()
-	return db.Where(clause.IN{Column: clause.Column{Table: def.Type, Name: "id"}, Values: anySlice(ids)}).
-		Updates(map[string]any{column: value, "updated_at": s.NowText()}).Error
+	return diskFull(db.Where(clause.IN{Column: clause.Column{Table: def.Type, Name: "id"}, Values: anySlice(ids)}).
+		Updates(map[string]any{column: value, "updated_at": s.NowText()}).Error)
 }
 
 // Delete removes the record with that id.
@@ -470,7 +470,7 @@ func (s *Store) Delete(ctx context.Context, def *models.Resource, id string) err
 	defer s.wrote()
 	res := db.Delete(nil)
 	if res.Error != nil {
-		return fmt.Errorf("store: delete %s: %w", def.Type, res.Error)
+		return diskFull(fmt.Errorf("store: delete %s: %w", def.Type, res.Error))
 	}
 	if res.RowsAffected == 0 {
 		return ErrNotFound

@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	sqlite3 "github.com/mattn/go-sqlite3"
 	"gorm.io/driver/sqlite"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
@@ -20,6 +21,25 @@ import (
 
 // ErrNotFound is returned when no record has the requested id.
 var ErrNotFound = errors.New("store: record not found")
+
+// ErrDiskFull is returned by a write that SQLite refused for lack of room (SQLITE_FULL: the
+// disk is full, or the database reached Options.MaxPages): none of it was stored, and
+// reads go on as before.
+var ErrDiskFull = errors.New("store: database or disk is full")
+
+// IsDiskFull reports whether err means a write refused for lack of room.
+func IsDiskFull(err error) bool {
+	var se sqlite3.Error
+	return errors.Is(err, ErrDiskFull) || (errors.As(err, &se) && se.Code == sqlite3.ErrFull)
+}
+
+// diskFull marks a write's error as ErrDiskFull when SQLite refused it for lack of room.
+func diskFull(err error) error {
+	if err != nil && !errors.Is(err, ErrDiskFull) && IsDiskFull(err) {
+		return fmt.Errorf("%w: %w", ErrDiskFull, err)
+	}
+	return err
+}
 
 // TimeFormat is how timestamps are stored and rendered: UTC with milliseconds, so that text
 // order is time order.
@@ -35,6 +55,9 @@ type Options struct {
 	// NoSchema leaves a new in-memory database without tables, for RestoreImage or
 	// CreateSchema to fill.
 	NoSchema bool
+	// MaxPages caps the database at that many pages of 4 KiB (SQLite's max_page_count);
+	// writes beyond fail with ErrDiskFull, as on a full disk. 0 leaves SQLite's own bound.
+	MaxPages int64
 }
 
 // Store is the mock's database.
@@ -110,6 +133,13 @@ func Open(path string, reg *models.Registry, opts Options) (*Store, error) {
 	if opts.NoSchema && !inMemory {
 		sqlDB.Close()
 		return nil, fmt.Errorf("store: open %s: only an in-memory database starts without a schema", path)
+	}
+	if opts.MaxPages > 0 {
+		// A setting of the connection: the store keeps its one connection for its lifetime.
+		if err := db.Exec(fmt.Sprintf("PRAGMA max_page_count = %d", opts.MaxPages)).Error; err != nil {
+			sqlDB.Close()
+			return nil, fmt.Errorf("store: open %s: %w", path, err)
+		}
 	}
 	switch {
 	case inMemory:
@@ -187,12 +217,12 @@ func (s *Store) Tx(ctx context.Context, fn func(tx *Store) error) error {
 	// The generation moves once the transaction has ended, never before its commit, so a
 	// reader cannot cache what it read while the commit was pending under the new number.
 	defer s.gen.Add(1)
-	return s.unprepared.WithContext(ctx).Transaction(func(g *gorm.DB) error {
+	return diskFull(s.unprepared.WithContext(ctx).Transaction(func(g *gorm.DB) error {
 		tx := *s
 		tx.db = g
 		tx.inTx = true
 		return fn(&tx)
-	})
+	}))
 }
 
 // Generation returns the number of write transactions ended so far.
