@@ -35,6 +35,7 @@ type Config struct {
 	AdminToken     string        // protects the control API when set
 	RateLimits     bool          // the real service's rate limits from the start
 	AllowOrigins   []string      // CORS origins; empty: any
+	AllowHosts     []string      // hosts the control API answers besides loopback names and IP addresses
 	LogFormat      string        // text or json
 	Quiet          bool          // no request logs
 	MaxBody        int64         // largest request body, in bytes
@@ -71,6 +72,7 @@ func ParseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 	ttl := fs.Int("token-ttl", 0, "lifetime of access tokens in seconds (env TOKEN_TTL, default 7200)")
 	fs.StringVar(&cfg.AdminToken, "admin-token", env("ADMIN_TOKEN", ""), "when set, the control API /_mock needs Authorization: Bearer {token} (env ADMIN_TOKEN)")
 	origins := fs.String("allow-origins", env("ALLOW_ORIGINS", ""), "comma-separated browser origins CORS admits; default any (env ALLOW_ORIGINS)")
+	hosts := fs.String("allow-hosts", env("ALLOW_HOSTS", ""), "comma-separated host names the control API answers besides loopback names, IP addresses and the listen address; .example.test admits its subdomains too (env ALLOW_HOSTS)")
 	fs.StringVar(&cfg.LogFormat, "log-format", env("LOG_FORMAT", "text"), "log lines as text or json (env LOG_FORMAT)")
 	fs.BoolVar(&cfg.RateLimits, "rate-limits", false, "emulate the real service's rate limits from the start (env RATE_LIMITS=1)")
 	fs.BoolVar(&cfg.Quiet, "quiet", false, "no request logs (env QUIET=1)")
@@ -136,11 +138,8 @@ func ParseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 	if cfg.LogFormat != "text" && cfg.LogFormat != "json" {
 		return cfg, fmt.Errorf("log format must be text or json, not %q", cfg.LogFormat)
 	}
-	for _, o := range strings.Split(*origins, ",") {
-		if o = strings.TrimSpace(o); o != "" {
-			cfg.AllowOrigins = append(cfg.AllowOrigins, o)
-		}
-	}
+	cfg.AllowOrigins = commaList(*origins)
+	cfg.AllowHosts = commaList(*hosts)
 	if !set["lenient-filters"] {
 		lenient, err := envBool(getenv("LENIENT_FILTERS"))
 		if err != nil {
@@ -169,6 +168,17 @@ func defaultCacheDir(getenv func(string) string) string {
 		return filepath.Join(home, ".cache", "provmock")
 	}
 	return "none"
+}
+
+// commaList splits a comma-separated list, leaving out empty items.
+func commaList(v string) []string {
+	var out []string
+	for _, item := range strings.Split(v, ",") {
+		if item = strings.TrimSpace(item); item != "" {
+			out = append(out, item)
+		}
+	}
+	return out
 }
 
 func envBool(v string) (bool, error) {
@@ -218,6 +228,7 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		Fixtures: data, FixturesName: name, DBPath: cfg.DBPath, BaseURL: cfg.BaseURL,
 		LenientFilters: cfg.LenientFilters, TokenSecret: cfg.TokenSecret, TokenTTL: cfg.TokenTTL,
 		AdminToken: cfg.AdminToken, RateLimits: cfg.RateLimits, AllowOrigins: cfg.AllowOrigins,
+		ListenAddr: cfg.Addr, AllowHosts: cfg.AllowHosts,
 		Logger: logger, MaxBody: cfg.MaxBody, ImageCache: cfg.CacheDir,
 	}
 	if !cfg.Quiet {

@@ -35,6 +35,8 @@ type Controller struct {
 	Faults  *Faults
 	Limits  *RateLimiter
 
+	guard hostGuard
+
 	mu        sync.Mutex
 	baseline  Baseline // what reset goes back to
 	snapshots map[string]store.Snapshot
@@ -49,6 +51,10 @@ type Options struct {
 	// Rand draws the chance of faults with a probability, in [0, 1); nil means math/rand.
 	// Tests set it to make such faults deterministic.
 	Rand func() float64
+	// ListenAddr and AllowHosts name the hosts the control API answers besides loopback
+	// names and IP addresses.
+	ListenAddr string
+	AllowHosts []string
 }
 
 // New returns a controller whose reset goes back to what st holds now.
@@ -102,6 +108,7 @@ func New(st *store.Store, baseline Baseline, opts Options) *Controller {
 	return &Controller{
 		st: st, adminToken: opts.AdminToken, baseline: baseline, snapshots: map[string]store.Snapshot{},
 		Journal: NewJournal(opts.JournalSize), Faults: faults, Limits: NewRateLimiter(opts.RateLimits, opts.Now),
+		guard: newHostGuard(opts.ListenAddr, opts.AllowHosts),
 	}
 }
 
@@ -111,6 +118,8 @@ func (ctl *Controller) Mount(e *echo.Echo, now func() time.Time) {
 	if now == nil {
 		now = time.Now
 	}
+	// Before routing, so that unknown paths under /_mock are refused the same way.
+	e.Pre(ctl.guard.middleware)
 	e.Use(ctl.Journal.Middleware(now), ctl.Faults.Middleware(), ctl.Limits.Middleware())
 	g := e.Group(Prefix, ctl.requireAdmin)
 	g.GET("", ctl.index)

@@ -38,11 +38,16 @@ type Options struct {
 	TokenTTL       time.Duration // 0 is two hours
 	AdminToken     string        // protects /_mock when set
 	RateLimits     bool          // the real service's rate limits, on from the start
-	AllowOrigins   []string      // CORS; empty admits any origin
-	Logger         *slog.Logger  // server errors; nil discards them
-	RequestLog     *slog.Logger  // one line per request; nil logs none
-	JournalSize    int           // requests the journal keeps; 0 is 1000
-	MaxBody        int64         // largest request body in bytes; 0 is 1 MiB
+	AllowOrigins   []string      // CORS of the API; empty admits any origin. Never the control API's
+	// ListenAddr is the host:port the mock listens on: the control API answers requests
+	// to its host besides loopback names and IP addresses. AllowHosts names more hosts
+	// the control API answers (".example.test" admits its subdomains too).
+	ListenAddr  string
+	AllowHosts  []string
+	Logger      *slog.Logger // server errors; nil discards them
+	RequestLog  *slog.Logger // one line per request; nil logs none
+	JournalSize int          // requests the journal keeps; 0 is 1000
+	MaxBody     int64        // largest request body in bytes; 0 is 1 MiB
 	// Now is the mock's clock: timestamps of records, token lifetimes, rate-limit windows and
 	// the journal's times; nil is time.Now. Tests set it to drive time-dependent behaviour.
 	Now func() time.Time
@@ -234,6 +239,7 @@ func (m *Mock) buildServer(opts Options) {
 		AllowOrigins: opts.AllowOrigins,
 		RequestLog:   opts.RequestLog,
 		MaxBody:      opts.MaxBody,
+		NoCORS:       []string{control.Prefix},
 	})
 }
 
@@ -241,7 +247,7 @@ func (m *Mock) buildServer(opts Options) {
 func (m *Mock) mountControl(baseline control.Baseline, opts Options) {
 	m.ctl = control.New(m.st, baseline, control.Options{
 		AdminToken: opts.AdminToken, RateLimits: opts.RateLimits, JournalSize: opts.JournalSize,
-		Now: opts.Now, Rand: opts.Rand,
+		Now: opts.Now, Rand: opts.Rand, ListenAddr: opts.ListenAddr, AllowHosts: opts.AllowHosts,
 	})
 	m.ctl.Mount(m.handler, opts.Now)
 }
