@@ -44,10 +44,13 @@ type Controller struct {
 
 // Options configure a controller.
 type Options struct {
-	AdminToken  string           // when set, /_mock requires "Authorization: Bearer {token}"
-	RateLimits  bool             // start with the real service's rate limits on
-	JournalSize int              // requests kept; 0 means 1000
-	Now         func() time.Time // nil means time.Now
+	AdminToken  string // when set, /_mock requires "Authorization: Bearer {token}"
+	RateLimits  bool   // start with the real service's rate limits on
+	JournalSize int    // requests kept; 0 means 1000
+	// JournalBytes bounds the journal's entries in all, JournalBodyBytes what it keeps of a
+	// body; 0 means 16 MiB and 64 KiB.
+	JournalBytes, JournalBodyBytes int
+	Now                            func() time.Time // nil means time.Now
 	// Rand draws the chance of faults with a probability, in [0, 1); nil means math/rand.
 	// Tests set it to make such faults deterministic.
 	Rand func() float64
@@ -95,9 +98,6 @@ func (b ImageBaseline) Counts() map[string]int { return maps.Clone(b.Records) }
 func (b ImageBaseline) Close() error { return b.Image.Close() }
 
 func New(st *store.Store, baseline Baseline, opts Options) *Controller {
-	if opts.JournalSize <= 0 {
-		opts.JournalSize = 1000
-	}
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
@@ -107,7 +107,7 @@ func New(st *store.Store, baseline Baseline, opts Options) *Controller {
 	}
 	return &Controller{
 		st: st, adminToken: opts.AdminToken, baseline: baseline, snapshots: map[string]store.Snapshot{},
-		Journal: NewJournal(opts.JournalSize), Faults: faults, Limits: NewRateLimiter(opts.RateLimits, opts.Now),
+		Journal: NewJournal(opts.JournalSize, opts.JournalBytes, opts.JournalBodyBytes), Faults: faults, Limits: NewRateLimiter(opts.RateLimits, opts.Now),
 		guard: newHostGuard(opts.ListenAddr, opts.AllowHosts),
 	}
 }

@@ -180,15 +180,18 @@ func (e *env) entries(tb testing.TB, query string) []journalEntry {
 }
 
 type journalEntry struct {
-	ID         int64             `json:"id"`
-	Time       string            `json:"time"`
-	Method     string            `json:"method"`
-	Path       string            `json:"path"`
-	Query      string            `json:"query"`
-	Headers    map[string]string `json:"headers"`
-	Body       string            `json:"body"`
-	Status     int               `json:"status"`
-	DurationMS float64           `json:"duration_ms"`
+	ID      int64             `json:"id"`
+	Time    string            `json:"time"`
+	Method  string            `json:"method"`
+	Path    string            `json:"path"`
+	Query   string            `json:"query"`
+	Headers map[string]string `json:"headers"`
+	Body    string            `json:"body"`
+	// BodyTruncated and HeadersTruncated mark what was cut.
+	BodyTruncated    bool    `json:"body_truncated"`
+	HeadersTruncated bool    `json:"headers_truncated"`
+	Status           int     `json:"status"`
+	DurationMS       float64 `json:"duration_ms"`
 }
 
 // fakeClock is a clock tests move by hand.

@@ -1,8 +1,10 @@
 package control_test
 
 import (
+	"encoding/json"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -88,4 +90,135 @@ func TestControlAPIRefusesOtherHosts(t *testing.T) {
 	// The API answers whatever the Host: the real service's clients send its host.
 	rec := e.api(t, http.MethodGet, "/api/user", "", "Host", "provisioning.commercelayer.io")
 	mustStatus(t, rec, http.StatusOK)
+}
+
+// ---------------------------------------------------------------- journal secrets and bounds
+
+func TestJournalMasksSecretsInBodiesAndQueries(t *testing.T) {
+	e := newEnv(t, mock.Options{})
+	// The token endpoint, with a JSON body and with a form body.
+	jsonBody := `{"grant_type":"client_credentials","client_id":"demo-client-id","client_secret":"demo-client-secret"}`
+	rec := e.serve(t, req{http.MethodPost, "/oauth/token", jsonBody, []string{"Content-Type", "application/json"}})
+	mustStatus(t, rec, http.StatusOK)
+	var tok struct {
+		AccessToken string `json:"access_token"`
+	}
+	decodeInto(t, rec, &tok)
+	formBody := "grant_type=client_credentials&client_id=demo-client-id&client_secret=demo-client-secret"
+	mustStatus(t, e.serve(t, req{http.MethodPost, "/oauth/token", formBody,
+		[]string{"Content-Type", "application/x-www-form-urlencoded"}}), http.StatusOK)
+	// An identity provider's secret, deep in a JSON:API document.
+	idp := `{"data":{"type":"identity_providers","attributes":{"name":"Okta","client_id":"okta-id","client_secret":"okta-secret-value",` +
+		`"issuer":"https://okta.example","nested":[{"password":"pw-value","keep":1}]},` +
+		`"relationships":{"organization":{"data":{"type":"organizations","id":"orgBlueBrd"}}}}}`
+	e.api(t, http.MethodPost, "/api/identity_providers", idp)
+	// Tokens in query strings.
+	e.serve(t, req{http.MethodGet, "/api/user?access_token=" + tok.AccessToken + "&refresh%5Ftoken=rt-value&page=1", "", nil})
+
+	got := e.entries(t, "")
+	if len(got) != 4 {
+		t.Fatalf("%d entries", len(got))
+	}
+	want := []string{
+		`{"grant_type":"client_credentials","client_id":"demo-client-id","client_secret":"[masked]"}`,
+		"grant_type=client_credentials&client_id=demo-client-id&client_secret=[masked]",
+		`{"data":{"type":"identity_providers","attributes":{"name":"Okta","client_id":"okta-id","client_secret":"[masked]",` +
+			`"issuer":"https://okta.example","nested":[{"password":"[masked]","keep":1}]},` +
+			`"relationships":{"organization":{"data":{"type":"organizations","id":"orgBlueBrd"}}}}}`,
+	}
+	for i, w := range want {
+		if body := got[3-i].Body; body != w {
+			t.Errorf("entry %d body\n got %s\nwant %s", i, body, w)
+		}
+	}
+	if q := got[0].Query; q != "access_token=[masked]&refresh%5Ftoken=[masked]&page=1" {
+		t.Errorf("query recorded as %q", q)
+	}
+	raw := e.ctl(t, http.MethodGet, "/requests", "").Body.String()
+	for _, secret := range []string{"demo-client-secret", "okta-secret-value", "pw-value", "rt-value", tok.AccessToken} {
+		if strings.Contains(raw, secret) {
+			t.Errorf("the journal shows %q", secret)
+		}
+	}
+}
+
+func TestJournalMasksSecretsOfACutBody(t *testing.T) {
+	e := newEnv(t, mock.Options{JournalBodyBytes: 60})
+	body := `{"client_id":"demo-client-id","client_secret":"demo-client-secret-long-enough-to-be-cut"}`
+	e.serve(t, req{http.MethodPost, "/oauth/token", body, []string{"Content-Type", "application/json"}})
+	got := e.entries(t, "")
+	if len(got) != 1 || !got[0].BodyTruncated || got[0].Body != `{"client_id":"demo-client-id","client_secret":"[masked]"` {
+		t.Errorf("entries %+v", got)
+	}
+}
+
+func TestJournalHasTheRequestBeforeItsAnswer(t *testing.T) {
+	srv := mock.NewTestServer(t, mock.Options{})
+	token, err := srv.Token("demo-client-id", "demo-client-secret")
+	if err != nil {
+		t.Fatal(err)
+	}
+	misses := 0
+	for i := range 300 {
+		// A document big enough that its header leaves before the handler is done; the
+		// client reads the header only, and asks the journal straight away for entry i+1
+		// (control calls are not journaled).
+		r, _ := http.NewRequest(http.MethodGet, srv.URL+"/api/organizations?include=roles,memberships,api_credentials,permissions", nil)
+		r.Header.Set("Authorization", "Bearer "+token)
+		r.Header.Set("Accept", "application/vnd.api+json")
+		resp, err := http.DefaultClient.Do(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("request %d: %d", i, resp.StatusCode)
+		}
+		resp, err = http.Get(srv.URL + "/_mock/requests?limit=1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []journalEntry
+		err = json.NewDecoder(resp.Body).Decode(&got)
+		resp.Body.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != 1 || got[0].ID != int64(i+1) || got[0].Status != http.StatusOK {
+			misses++
+		}
+	}
+	if misses > 0 {
+		t.Errorf("%d of 300 requests were not in the journal once their answer had come", misses)
+	}
+}
+
+func TestJournalIsBoundedByBytes(t *testing.T) {
+	const limit = 256 << 10
+	e := newEnv(t, mock.Options{JournalBytes: limit, JournalBodyBytes: 4096})
+	big := strings.Repeat("h", 100<<10)
+	for i := range 1000 {
+		e.serve(t, req{http.MethodPost, "/healthz?n=" + strconv.Itoa(i), strings.Repeat("b", 10000),
+			[]string{"X-Big", big, "X-Other", "v", "Content-Type", "text/plain"}})
+	}
+	got := e.entries(t, "")
+	if len(got) == 0 || len(got) >= 1000 || got[0].Query != "n=999" {
+		t.Fatalf("%d entries, newest %q", len(got), got[0].Query)
+	}
+	total := 0
+	for _, en := range got {
+		if !en.BodyTruncated || len(en.Body) != 4096 {
+			t.Fatalf("body of %d bytes, truncated %v", len(en.Body), en.BodyTruncated)
+		}
+		if !en.HeadersTruncated || len(en.Headers["X-Big"]) >= 16<<10 {
+			t.Fatalf("X-Big of %d bytes kept, headers_truncated %v", len(en.Headers["X-Big"]), en.HeadersTruncated)
+		}
+		total += len(en.Body)
+		for k, v := range en.Headers {
+			total += len(k) + len(v)
+		}
+	}
+	if total > limit {
+		t.Errorf("the journal keeps %d bytes, over its limit of %d", total, limit)
+	}
 }

@@ -47,7 +47,10 @@ type Options struct {
 	Logger      *slog.Logger // server errors; nil discards them
 	RequestLog  *slog.Logger // one line per request; nil logs none
 	JournalSize int          // requests the journal keeps; 0 is 1000
-	MaxBody     int64        // largest request body in bytes; 0 is 1 MiB
+	// JournalBytes bounds the journal in all, JournalBodyBytes what it keeps of each
+	// request's body; 0 is 16 MiB and 64 KiB.
+	JournalBytes, JournalBodyBytes int
+	MaxBody                        int64 // largest request body in bytes; 0 is 1 MiB
 	// Now is the mock's clock: timestamps of records, token lifetimes, rate-limit windows and
 	// the journal's times; nil is time.Now. Tests set it to drive time-dependent behaviour.
 	Now func() time.Time
@@ -247,6 +250,7 @@ func (m *Mock) buildServer(opts Options) {
 func (m *Mock) mountControl(baseline control.Baseline, opts Options) {
 	m.ctl = control.New(m.st, baseline, control.Options{
 		AdminToken: opts.AdminToken, RateLimits: opts.RateLimits, JournalSize: opts.JournalSize,
+		JournalBytes: opts.JournalBytes, JournalBodyBytes: opts.JournalBodyBytes,
 		Now: opts.Now, Rand: opts.Rand, ListenAddr: opts.ListenAddr, AllowHosts: opts.AllowHosts,
 	})
 	m.ctl.Mount(m.handler, opts.Now)
