@@ -3,9 +3,12 @@ package control_test
 import (
 	"encoding/json"
 	"net/http"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/commercelayer-mock/provmock/mock"
@@ -221,4 +224,135 @@ func TestJournalIsBoundedByBytes(t *testing.T) {
 	if total > limit {
 		t.Errorf("the journal keeps %d bytes, over its limit of %d", total, limit)
 	}
+}
+
+// ---------------------------------------------------------------- snapshots and limits
+
+func TestSnapshotsDuringConcurrentCreatesAreConsistent(t *testing.T) {
+	e := newEnv(t, mock.Options{})
+	var created atomic.Int64
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for i := 0; ; i++ {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			// An organization (with its owner's membership), then a credential in it.
+			rec := e.api(t, http.MethodPost, "/api/organizations",
+				`{"data":{"type":"organizations","attributes":{"name":"Concurrent `+strconv.Itoa(i)+`"}}}`)
+			var doc struct {
+				Data struct{ ID string } `json:"data"`
+			}
+			if rec.Code != http.StatusCreated || json.Unmarshal(rec.Body.Bytes(), &doc) != nil {
+				t.Errorf("create organization: %d %s", rec.Code, rec.Body.String())
+				return
+			}
+			rec = e.api(t, http.MethodPost, "/api/api_credentials", `{"data":{"type":"api_credentials",
+				"attributes":{"name":"Concurrent","kind":"integration"},
+				"relationships":{"organization":{"data":{"type":"organizations","id":"`+doc.Data.ID+`"}}}}}`)
+			if rec.Code != http.StatusCreated {
+				t.Errorf("create credential: %d %s", rec.Code, rec.Body.String())
+				return
+			}
+			created.Add(1)
+		}
+	}()
+	const n = 8
+	counts := map[string]map[string]int{}
+	for i := range n {
+		// Each snapshot after at least one more create, while the creates go on.
+		for seen := created.Load(); created.Load() == seen && !t.Failed(); {
+			runtime.Gosched()
+		}
+		name := "s" + strconv.Itoa(i)
+		rec := e.ctl(t, http.MethodPost, "/snapshots", `{"name":"`+name+`"}`)
+		mustStatus(t, rec, http.StatusCreated)
+		var info struct {
+			Records map[string]int `json:"records"`
+		}
+		decodeInto(t, rec, &info)
+		counts[name] = info.Records
+	}
+	close(stop)
+	wg.Wait()
+	for i := range n {
+		name := "s" + strconv.Itoa(i)
+		rec := e.ctl(t, http.MethodPost, "/snapshots/"+name+"/restore", "")
+		if rec.Code != http.StatusOK {
+			t.Errorf("restore %s: %d %s", name, rec.Code, rec.Body.String())
+			continue
+		}
+		// Every organization has its owner's membership and every credential its
+		// organization (the restore's foreign keys would have refused them otherwise).
+		c := counts[name]
+		if got, want := c["memberships"]-c["organizations"], 6-2; got != want {
+			t.Errorf("snapshot %s holds %d organizations and %d memberships", name, c["organizations"], c["memberships"])
+		}
+		if got, want := c["api_credentials"]-c["organizations"], 6-2; got != want && got != want-1 { // the last organization may lack its credential yet
+			t.Errorf("snapshot %s holds %d organizations and %d credentials", name, c["organizations"], c["api_credentials"])
+		}
+	}
+}
+
+func TestSnapshotsAreLimitedInNumberAndSize(t *testing.T) {
+	e := newEnv(t, mock.Options{MaxSnapshots: 3})
+	for _, name := range []string{"a", "b", "c", "c"} { // saving "c" again replaces it
+		mustStatus(t, e.ctl(t, http.MethodPost, "/snapshots", `{"name":"`+name+`"}`), http.StatusCreated)
+	}
+	rec := e.ctl(t, http.MethodPost, "/snapshots", `{"name":"d"}`)
+	mustStatus(t, rec, http.StatusConflict)
+	if msg := controlError(t, rec); msg != "at most 3 snapshots are kept (--max-snapshots): delete one first" {
+		t.Errorf("message %q", msg)
+	}
+	mustStatus(t, e.ctl(t, http.MethodDelete, "/snapshots/a", ""), http.StatusNoContent)
+	mustStatus(t, e.ctl(t, http.MethodPost, "/snapshots", `{"name":"d"}`), http.StatusCreated)
+
+	// By size: room for two snapshots of the demo data, not three.
+	probe := e.ctl(t, http.MethodPost, "/snapshots/d/restore", "")
+	mustStatus(t, probe, http.StatusOK)
+	var info struct{ Bytes int }
+	decodeInto(t, probe, &info)
+	size := info.Bytes
+	if size < 10000 {
+		t.Fatalf("a snapshot of the demo data counts %d bytes", size)
+	}
+	e = newEnv(t, mock.Options{SnapshotBytes: 2*size + size/2})
+	for _, name := range []string{"a", "b", "b"} {
+		mustStatus(t, e.ctl(t, http.MethodPost, "/snapshots", `{"name":"`+name+`"}`), http.StatusCreated)
+	}
+	rec = e.ctl(t, http.MethodPost, "/snapshots", `{"name":"c"}`)
+	mustStatus(t, rec, http.StatusConflict)
+	if msg := controlError(t, rec); !strings.Contains(msg, "--snapshot-bytes") {
+		t.Errorf("message %q", msg)
+	}
+	mustStatus(t, e.ctl(t, http.MethodDelete, "/snapshots/b", ""), http.StatusNoContent)
+	mustStatus(t, e.ctl(t, http.MethodPost, "/snapshots", `{"name":"c"}`), http.StatusCreated)
+}
+
+func TestFaultRulesAreLimited(t *testing.T) {
+	e := newEnv(t, mock.Options{MaxFaults: 2})
+	addFault(t, e, `{"path":"/api/a","status":500}`)
+	addFault(t, e, `{"path":"/api/b","status":500}`)
+	rec := e.ctl(t, http.MethodPost, "/faults", `{"path":"/api/c","status":500}`)
+	mustStatus(t, rec, http.StatusConflict)
+	if msg := controlError(t, rec); msg != "too many fault rules: at most 2 are kept (--max-faults): delete one first" {
+		t.Errorf("message %q", msg)
+	}
+	mustStatus(t, e.ctl(t, http.MethodDelete, "/faults/fault-1", ""), http.StatusNoContent)
+	addFault(t, e, `{"path":"/api/c","status":500}`)
+}
+
+func TestFixturesUploadHasItsOwnLimit(t *testing.T) {
+	e := newEnv(t, mock.Options{FixturesBytes: 100})
+	rec := e.ctl(t, http.MethodPost, "/fixtures", "users:\n"+strings.Repeat("  # padding\n", 20))
+	mustStatus(t, rec, http.StatusRequestEntityTooLarge)
+	if msg := controlError(t, rec); msg != "a fixtures document is at most 100 bytes (--max-fixtures-body)" {
+		t.Errorf("message %q", msg)
+	}
+	mustStatus(t, e.ctl(t, http.MethodPost, "/fixtures", "users: []\n"), http.StatusOK)
 }

@@ -50,7 +50,14 @@ type Options struct {
 	// JournalBytes bounds the journal in all, JournalBodyBytes what it keeps of each
 	// request's body; 0 is 16 MiB and 64 KiB.
 	JournalBytes, JournalBodyBytes int
-	MaxBody                        int64 // largest request body in bytes; 0 is 1 MiB
+	// FixturesBytes bounds a fixtures document posted to the control API (0 is 32 MiB);
+	// MaxSnapshots and SnapshotBytes the snapshots kept (0 is 32 and 128 MiB); MaxFaults
+	// the fault rules (0 is 100).
+	FixturesBytes int64
+	MaxSnapshots  int
+	SnapshotBytes int
+	MaxFaults     int
+	MaxBody       int64 // largest request body in bytes; 0 is 1 MiB
 	// Now is the mock's clock: timestamps of records, token lifetimes, rate-limit windows and
 	// the journal's times; nil is time.Now. Tests set it to drive time-dependent behaviour.
 	Now func() time.Time
@@ -251,7 +258,9 @@ func (m *Mock) mountControl(baseline control.Baseline, opts Options) {
 	m.ctl = control.New(m.st, baseline, control.Options{
 		AdminToken: opts.AdminToken, RateLimits: opts.RateLimits, JournalSize: opts.JournalSize,
 		JournalBytes: opts.JournalBytes, JournalBodyBytes: opts.JournalBodyBytes,
-		Now: opts.Now, Rand: opts.Rand, ListenAddr: opts.ListenAddr, AllowHosts: opts.AllowHosts,
+		FixturesBytes: opts.FixturesBytes, MaxSnapshots: opts.MaxSnapshots, SnapshotBytes: opts.SnapshotBytes,
+		MaxFaults: opts.MaxFaults,
+		Now:       opts.Now, Rand: opts.Rand, ListenAddr: opts.ListenAddr, AllowHosts: opts.AllowHosts,
 	})
 	m.ctl.Mount(m.handler, opts.Now)
 }
