@@ -40,6 +40,11 @@ type Config struct {
 	Quiet          bool          // no request logs
 	MaxBody        int64         // largest request body, in bytes
 	CacheDir       string        // keeps images of loaded data between runs; "" for none
+	// Bounds of the control API's state: the journal (entries, bytes in all, bytes of a
+	// body), snapshots (number, bytes in all), fault rules, and a posted fixtures document.
+	JournalSize, JournalBytes, JournalBodyBytes int
+	MaxSnapshots, SnapshotBytes, MaxFaults      int
+	FixturesBytes                               int64
 	// Timeouts of the HTTP server, so that slow or stalled clients cannot hold connections:
 	// reading a request's header, reading a whole request, writing a response (from the end
 	// of the request's header), and keeping an idle keep-alive connection open.
@@ -79,6 +84,23 @@ func ParseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 	maxBody := fs.String("max-body", env("MAX_BODY", "1048576"), "largest request body in bytes; larger ones get 413 (env MAX_BODY)")
 	cacheDir := fs.String("cache-dir", env("CACHE_DIR", defaultCacheDir(getenv)), "directory that keeps a copy of the loaded data between runs, so that later starts are faster; none for no copy (env CACHE_DIR)")
 	fs.BoolVar(&cfg.LenientFilters, "lenient-filters", false, "ignore unknown filter attributes and predicates, as the real filter engine may (env LENIENT_FILTERS=1)")
+	sizes := []struct {
+		flag, env, def, usage string
+		value                 *string
+		set                   func(int64)
+	}{
+		{"journal-size", "JOURNAL_SIZE", "1000", "requests the journal keeps", nil, func(n int64) { cfg.JournalSize = int(n) }},
+		{"journal-bytes", "JOURNAL_BYTES", "16777216", "bytes the journal keeps in all", nil, func(n int64) { cfg.JournalBytes = int(n) }},
+		{"journal-body-bytes", "JOURNAL_BODY_BYTES", "65536", "bytes the journal keeps of a request's body", nil, func(n int64) { cfg.JournalBodyBytes = int(n) }},
+		{"max-snapshots", "MAX_SNAPSHOTS", "32", "snapshots the control API keeps", nil, func(n int64) { cfg.MaxSnapshots = int(n) }},
+		{"snapshot-bytes", "SNAPSHOT_BYTES", "134217728", "bytes all snapshots keep together", nil, func(n int64) { cfg.SnapshotBytes = int(n) }},
+		{"max-faults", "MAX_FAULTS", "100", "fault rules the control API keeps", nil, func(n int64) { cfg.MaxFaults = int(n) }},
+		{"max-fixtures-body", "MAX_FIXTURES_BODY", "33554432", "largest fixtures document POST /_mock/fixtures takes, in bytes", nil, func(n int64) { cfg.FixturesBytes = n }},
+	}
+	for i := range sizes {
+		sz := &sizes[i]
+		sz.value = fs.String(sz.flag, env(sz.env, sz.def), sz.usage+" (env "+sz.env+")")
+	}
 	timeouts := []struct {
 		flag, env, def, usage string
 		dst                   *time.Duration
@@ -127,6 +149,13 @@ func ParseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 	var err error
 	if cfg.MaxBody, err = strconv.ParseInt(*maxBody, 10, 64); err != nil || cfg.MaxBody < 1 {
 		return cfg, fmt.Errorf("max body must be a positive number of bytes, not %q", *maxBody)
+	}
+	for _, sz := range sizes {
+		n, err := strconv.ParseInt(*sz.value, 10, 64)
+		if err != nil || n < 1 || n > 1<<40 {
+			return cfg, fmt.Errorf("%s must be a positive whole number, not %q", sz.flag, *sz.value)
+		}
+		sz.set(n)
 	}
 	for _, t := range timeouts {
 		d, err := time.ParseDuration(*t.value)
@@ -229,7 +258,10 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		LenientFilters: cfg.LenientFilters, TokenSecret: cfg.TokenSecret, TokenTTL: cfg.TokenTTL,
 		AdminToken: cfg.AdminToken, RateLimits: cfg.RateLimits, AllowOrigins: cfg.AllowOrigins,
 		ListenAddr: cfg.Addr, AllowHosts: cfg.AllowHosts,
-		Logger: logger, MaxBody: cfg.MaxBody, ImageCache: cfg.CacheDir,
+		JournalSize: cfg.JournalSize, JournalBytes: cfg.JournalBytes, JournalBodyBytes: cfg.JournalBodyBytes,
+		MaxSnapshots: cfg.MaxSnapshots, SnapshotBytes: cfg.SnapshotBytes, MaxFaults: cfg.MaxFaults,
+		FixturesBytes: cfg.FixturesBytes,
+		Logger:        logger, MaxBody: cfg.MaxBody, ImageCache: cfg.CacheDir,
 	}
 	if !cfg.Quiet {
 		opts.RequestLog = logger
