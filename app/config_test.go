@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -91,4 +92,23 @@ func TestRequestLogs(t *testing.T) {
 			t.Fatalf("--quiet still logs requests:\n%s", in.stderr.String())
 		}
 	})
+}
+
+func TestControlLimitsAndHostsFromFlagsAndEnvironment(t *testing.T) {
+	env := map[string]string{"ALLOW_HOSTS": "mock.lan, .dev.test", "JOURNAL_BYTES": "4096", "MAX_FAULTS": "7"}
+	getenv := func(k string) string { return env[k] }
+	cfg, err := app.ParseConfig([]string{"--max-snapshots", "3", "--max-fixtures-body=2048"}, getenv, &bytes.Buffer{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := []any{cfg.AllowHosts, cfg.JournalSize, cfg.JournalBytes, cfg.JournalBodyBytes, cfg.MaxSnapshots, cfg.SnapshotBytes, cfg.MaxFaults, cfg.FixturesBytes}
+	want := []any{[]string{"mock.lan", ".dev.test"}, 1000, 4096, 65536, 3, 128 << 20, 7, int64(2048)}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("got %v, want %v", got, want)
+	}
+	for _, args := range [][]string{{"--journal-bytes", "0"}, {"--max-faults", "many"}, {"--snapshot-bytes=-1"}} {
+		if _, err := app.ParseConfig(args, func(string) string { return "" }, &bytes.Buffer{}); err == nil {
+			t.Errorf("%v accepted", args)
+		}
+	}
 }

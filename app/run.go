@@ -35,11 +35,17 @@ type Config struct {
 	AdminToken     string        // protects the control API when set
 	RateLimits     bool          // the real service's rate limits from the start
 	AllowOrigins   []string      // CORS origins; empty: any
+	AllowHosts     []string      // hosts the control API answers besides loopback names and IP addresses
 	LogFormat      string        // text or json
 	Quiet          bool          // no request logs
 	MaxBody        int64         // largest request body, in bytes
 	CacheBytes     int64         // budget of the response cache, in bytes
 	CacheDir       string        // keeps images of loaded data between runs; "" for none
+	// Bounds of the control API's state: the journal (entries, bytes in all, bytes of a
+	// body), snapshots (number, bytes in all), fault rules, and a posted fixtures document.
+	JournalSize, JournalBytes, JournalBodyBytes int
+	MaxSnapshots, SnapshotBytes, MaxFaults      int
+	FixturesBytes                               int64
 	// Timeouts of the HTTP server, so that slow or stalled clients cannot hold connections:
 	// reading a request's header, reading a whole request, writing a response (from the end
 	// of the request's header), and keeping an idle keep-alive connection open.
@@ -72,6 +78,7 @@ func ParseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 	ttl := fs.Int("token-ttl", 0, "lifetime of access tokens in seconds (env TOKEN_TTL, default 7200)")
 	fs.StringVar(&cfg.AdminToken, "admin-token", env("ADMIN_TOKEN", ""), "when set, the control API /_mock needs Authorization: Bearer {token} (env ADMIN_TOKEN)")
 	origins := fs.String("allow-origins", env("ALLOW_ORIGINS", ""), "comma-separated browser origins CORS admits; default any (env ALLOW_ORIGINS)")
+	hosts := fs.String("allow-hosts", env("ALLOW_HOSTS", ""), "comma-separated host names the control API answers besides loopback names, IP addresses and the listen address; .example.test admits its subdomains too (env ALLOW_HOSTS)")
 	fs.StringVar(&cfg.LogFormat, "log-format", env("LOG_FORMAT", "text"), "log lines as text or json (env LOG_FORMAT)")
 	fs.BoolVar(&cfg.RateLimits, "rate-limits", false, "emulate the real service's rate limits from the start (env RATE_LIMITS=1)")
 	fs.BoolVar(&cfg.Quiet, "quiet", false, "no request logs (env QUIET=1)")
@@ -79,6 +86,23 @@ func ParseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 	cacheBytes := fs.String("cache-bytes", env("CACHE_BYTES", "67108864"), "most bytes the response cache keeps, URLs included (env CACHE_BYTES)")
 	cacheDir := fs.String("cache-dir", env("CACHE_DIR", defaultCacheDir(getenv)), "directory that keeps a copy of the loaded data between runs, so that later starts are faster; none for no copy (env CACHE_DIR)")
 	fs.BoolVar(&cfg.LenientFilters, "lenient-filters", false, "ignore unknown filter attributes and predicates, as the real filter engine may (env LENIENT_FILTERS=1)")
+	sizes := []struct {
+		flag, env, def, usage string
+		value                 *string
+		set                   func(int64)
+	}{
+		{"journal-size", "JOURNAL_SIZE", "1000", "requests the journal keeps", nil, func(n int64) { cfg.JournalSize = int(n) }},
+		{"journal-bytes", "JOURNAL_BYTES", "16777216", "bytes the journal keeps in all", nil, func(n int64) { cfg.JournalBytes = int(n) }},
+		{"journal-body-bytes", "JOURNAL_BODY_BYTES", "65536", "bytes the journal keeps of a request's body", nil, func(n int64) { cfg.JournalBodyBytes = int(n) }},
+		{"max-snapshots", "MAX_SNAPSHOTS", "32", "snapshots the control API keeps", nil, func(n int64) { cfg.MaxSnapshots = int(n) }},
+		{"snapshot-bytes", "SNAPSHOT_BYTES", "134217728", "bytes all snapshots keep together", nil, func(n int64) { cfg.SnapshotBytes = int(n) }},
+		{"max-faults", "MAX_FAULTS", "100", "fault rules the control API keeps", nil, func(n int64) { cfg.MaxFaults = int(n) }},
+		{"max-fixtures-body", "MAX_FIXTURES_BODY", "33554432", "largest fixtures document POST /_mock/fixtures takes, in bytes", nil, func(n int64) { cfg.FixturesBytes = n }},
+	}
+	for i := range sizes {
+		sz := &sizes[i]
+		sz.value = fs.String(sz.flag, env(sz.env, sz.def), sz.usage+" (env "+sz.env+")")
+	}
 	timeouts := []struct {
 		flag, env, def, usage string
 		dst                   *time.Duration
@@ -131,6 +155,13 @@ func ParseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 	if cfg.CacheBytes, err = strconv.ParseInt(*cacheBytes, 10, 64); err != nil || cfg.CacheBytes < 1 {
 		return cfg, fmt.Errorf("cache bytes must be a positive number of bytes, not %q", *cacheBytes)
 	}
+	for _, sz := range sizes {
+		n, err := strconv.ParseInt(*sz.value, 10, 64)
+		if err != nil || n < 1 || n > 1<<40 {
+			return cfg, fmt.Errorf("%s must be a positive whole number, not %q", sz.flag, *sz.value)
+		}
+		sz.set(n)
+	}
 	for _, t := range timeouts {
 		d, err := time.ParseDuration(*t.value)
 		if err != nil || d <= 0 {
@@ -141,11 +172,8 @@ func ParseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 	if cfg.LogFormat != "text" && cfg.LogFormat != "json" {
 		return cfg, fmt.Errorf("log format must be text or json, not %q", cfg.LogFormat)
 	}
-	for _, o := range strings.Split(*origins, ",") {
-		if o = strings.TrimSpace(o); o != "" {
-			cfg.AllowOrigins = append(cfg.AllowOrigins, o)
-		}
-	}
+	cfg.AllowOrigins = commaList(*origins)
+	cfg.AllowHosts = commaList(*hosts)
 	if !set["lenient-filters"] {
 		lenient, err := envBool(getenv("LENIENT_FILTERS"))
 		if err != nil {
@@ -174,6 +202,17 @@ func defaultCacheDir(getenv func(string) string) string {
 		return filepath.Join(home, ".cache", "provmock")
 	}
 	return "none"
+}
+
+// commaList splits a comma-separated list, leaving out empty items.
+func commaList(v string) []string {
+	var out []string
+	for _, item := range strings.Split(v, ",") {
+		if item = strings.TrimSpace(item); item != "" {
+			out = append(out, item)
+		}
+	}
+	return out
 }
 
 func envBool(v string) (bool, error) {
@@ -223,7 +262,11 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		Fixtures: data, FixturesName: name, DBPath: cfg.DBPath, BaseURL: cfg.BaseURL,
 		LenientFilters: cfg.LenientFilters, TokenSecret: cfg.TokenSecret, TokenTTL: cfg.TokenTTL,
 		AdminToken: cfg.AdminToken, RateLimits: cfg.RateLimits, AllowOrigins: cfg.AllowOrigins,
-		Logger: logger, MaxBody: cfg.MaxBody, CacheBytes: cfg.CacheBytes, ImageCache: cfg.CacheDir,
+		ListenAddr: cfg.Addr, AllowHosts: cfg.AllowHosts,
+		JournalSize: cfg.JournalSize, JournalBytes: cfg.JournalBytes, JournalBodyBytes: cfg.JournalBodyBytes,
+		MaxSnapshots: cfg.MaxSnapshots, SnapshotBytes: cfg.SnapshotBytes, MaxFaults: cfg.MaxFaults,
+		FixturesBytes: cfg.FixturesBytes,
+		Logger:        logger, MaxBody: cfg.MaxBody, CacheBytes: cfg.CacheBytes, ImageCache: cfg.CacheDir,
 	}
 	if !cfg.Quiet {
 		opts.RequestLog = logger

@@ -446,6 +446,18 @@ func TestParseConfig(t *testing.T) {
 				tc.want.CacheBytes = 64 << 20
 			}
 			for _, d := range []struct {
+				dst *int
+				def int
+			}{{&tc.want.JournalSize, 1000}, {&tc.want.JournalBytes, 16 << 20}, {&tc.want.JournalBodyBytes, 64 << 10},
+				{&tc.want.MaxSnapshots, 32}, {&tc.want.SnapshotBytes, 128 << 20}, {&tc.want.MaxFaults, 100}} {
+				if *d.dst == 0 {
+					*d.dst = d.def
+				}
+			}
+			if tc.want.FixturesBytes == 0 {
+				tc.want.FixturesBytes = 32 << 20
+			}
+			for _, d := range []struct {
 				dst *time.Duration
 				def time.Duration
 			}{{&tc.want.ReadHeaderTimeout, 10 * time.Second}, {&tc.want.ReadTimeout, 30 * time.Second},

@@ -4,6 +4,8 @@ import (
 	"context"
 	"crypto/subtle"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"io"
 	"maps"
 	"net/http"
@@ -23,8 +25,13 @@ import (
 // emulated service.
 const Prefix = "/_mock"
 
-// maxFixtureBody bounds a fixture document posted to the control API.
-const maxFixtureBody = 32 << 20
+// Limits of the control API's state, when the options leave them out.
+const (
+	DefaultFixturesBytes = 32 << 20 // a fixtures document posted to the control API
+	DefaultMaxSnapshots  = 32
+	DefaultSnapshotBytes = 128 << 20 // all snapshots together, as Snapshot.Size counts
+	DefaultMaxFaults     = 100
+)
 
 // Controller holds the state the control API works on.
 type Controller struct {
@@ -35,23 +42,49 @@ type Controller struct {
 	Faults  *Faults
 	Limits  *RateLimiter
 
-	mu        sync.Mutex
-	baseline  Baseline // what reset goes back to
-	snapshots map[string]store.Snapshot
+	guard hostGuard
+
+	fixturesBytes               int64
+	maxSnapshots, snapshotBytes int
+
+	mu            sync.Mutex
+	baseline      Baseline // what reset goes back to
+	snapshots     map[string]savedSnapshot
+	snapshotTotal int // sum of the snapshots' sizes
+}
+
+// savedSnapshot is a named snapshot with its size, as counted against the limit.
+type savedSnapshot struct {
+	snap store.Snapshot
+	size int
 }
 
 // Options configure a controller.
 type Options struct {
-	AdminToken  string           // when set, /_mock requires "Authorization: Bearer {token}"
-	RateLimits  bool             // start with the real service's rate limits on
-	JournalSize int              // requests kept; 0 means 1000
-	Now         func() time.Time // nil means time.Now
+	AdminToken  string // when set, /_mock requires "Authorization: Bearer {token}"
+	RateLimits  bool   // start with the real service's rate limits on
+	JournalSize int    // requests kept; 0 means 1000
+	// JournalBytes bounds the journal's entries in all, JournalBodyBytes what it keeps of a
+	// body; 0 means 16 MiB and 64 KiB.
+	JournalBytes, JournalBodyBytes int
+	Now                            func() time.Time // nil means time.Now
 	// Rand draws the chance of faults with a probability, in [0, 1); nil means math/rand.
 	// Tests set it to make such faults deterministic.
 	Rand func() float64
 	// ClientOf names the client a request counts against for rate limits; nil is the
 	// remote address (RemoteAddress).
 	ClientOf func(*http.Request) string
+	// ListenAddr and AllowHosts name the hosts the control API answers besides loopback
+	// names and IP addresses.
+	ListenAddr string
+	AllowHosts []string
+	// FixturesBytes bounds a fixtures document posted to the control API; MaxSnapshots and
+	// SnapshotBytes the snapshots kept, by number and by bytes in all; MaxFaults the fault
+	// rules. 0 means the defaults above.
+	FixturesBytes int64
+	MaxSnapshots  int
+	SnapshotBytes int
+	MaxFaults     int
 }
 
 // New returns a controller whose reset goes back to what st holds now.
@@ -92,19 +125,27 @@ func (b ImageBaseline) Counts() map[string]int { return maps.Clone(b.Records) }
 func (b ImageBaseline) Close() error { return b.Image.Close() }
 
 func New(st *store.Store, baseline Baseline, opts Options) *Controller {
-	if opts.JournalSize <= 0 {
-		opts.JournalSize = 1000
-	}
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	faults := NewFaults()
+	faults := NewFaults(opts.MaxFaults)
+	if opts.FixturesBytes <= 0 {
+		opts.FixturesBytes = DefaultFixturesBytes
+	}
+	if opts.MaxSnapshots <= 0 {
+		opts.MaxSnapshots = DefaultMaxSnapshots
+	}
+	if opts.SnapshotBytes <= 0 {
+		opts.SnapshotBytes = DefaultSnapshotBytes
+	}
 	if opts.Rand != nil {
 		faults.rand = opts.Rand
 	}
 	return &Controller{
-		st: st, adminToken: opts.AdminToken, baseline: baseline, snapshots: map[string]store.Snapshot{},
-		Journal: NewJournal(opts.JournalSize), Faults: faults, Limits: NewRateLimiter(opts.RateLimits, opts.Now, opts.ClientOf),
+		st: st, adminToken: opts.AdminToken, baseline: baseline, snapshots: map[string]savedSnapshot{},
+		fixturesBytes: opts.FixturesBytes, maxSnapshots: opts.MaxSnapshots, snapshotBytes: opts.SnapshotBytes,
+		Journal: NewJournal(opts.JournalSize, opts.JournalBytes, opts.JournalBodyBytes), Faults: faults, Limits: NewRateLimiter(opts.RateLimits, opts.Now, opts.ClientOf),
+		guard: newHostGuard(opts.ListenAddr, opts.AllowHosts),
 	}
 }
 
@@ -114,6 +155,8 @@ func (ctl *Controller) Mount(e *echo.Echo, now func() time.Time) {
 	if now == nil {
 		now = time.Now
 	}
+	// Before routing, so that unknown paths under /_mock are refused the same way.
+	e.Pre(ctl.guard.middleware)
 	e.Use(ctl.Journal.Middleware(now), ctl.Faults.Middleware(), ctl.Limits.Middleware())
 	g := e.Group(Prefix, ctl.requireAdmin)
 	g.GET("", ctl.index)
@@ -210,9 +253,13 @@ func (ctl *Controller) reset(c echo.Context) error {
 // same checks and messages as at start-up. With replace=true the data is emptied first and
 // the dataset becomes what reset goes back to.
 func (ctl *Controller) loadFixtures(c echo.Context) error {
-	body, err := io.ReadAll(http.MaxBytesReader(c.Response(), c.Request().Body, maxFixtureBody))
+	body, err := io.ReadAll(http.MaxBytesReader(c.Response(), c.Request().Body, ctl.fixturesBytes))
 	if err != nil {
-		return fail(c, http.StatusRequestEntityTooLarge, err.Error())
+		if _, tooLarge := errors.AsType[*http.MaxBytesError](err); tooLarge {
+			return fail(c, http.StatusRequestEntityTooLarge, fmt.Sprintf(
+				"a fixtures document is at most %d bytes (--max-fixtures-body)", ctl.fixturesBytes))
+		}
+		return fail(c, http.StatusBadRequest, "reading the fixtures document: "+err.Error())
 	}
 	replace, _ := strconv.ParseBool(c.QueryParam("replace"))
 	ds, err := fixtures.Parse("request body", body, ctl.st.Registry())
@@ -245,14 +292,15 @@ func (ctl *Controller) loadFixtures(c echo.Context) error {
 type snapshotInfo struct {
 	Name    string         `json:"name"`
 	Records map[string]int `json:"records"`
+	Bytes   int            `json:"bytes"` // as counted against --snapshot-bytes
 }
 
 func (ctl *Controller) listSnapshots(c echo.Context) error {
 	ctl.mu.Lock()
 	defer ctl.mu.Unlock()
 	out := []snapshotInfo{}
-	for name, snap := range ctl.snapshots {
-		out = append(out, snapshotInfo{name, counts(snap)})
+	for name, saved := range ctl.snapshots {
+		out = append(out, snapshotInfo{name, counts(saved.snap), saved.size})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return c.JSON(http.StatusOK, out)
@@ -269,31 +317,49 @@ func (ctl *Controller) saveSnapshot(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	size := snap.Size()
 	ctl.mu.Lock()
-	ctl.snapshots[req.Name] = snap
-	ctl.mu.Unlock()
-	return c.JSON(http.StatusCreated, snapshotInfo{req.Name, counts(snap)})
+	defer ctl.mu.Unlock()
+	old, replacing := ctl.snapshots[req.Name]
+	number, total := len(ctl.snapshots)+1, ctl.snapshotTotal+size
+	if replacing {
+		number, total = number-1, total-old.size
+	}
+	if number > ctl.maxSnapshots {
+		return fail(c, http.StatusConflict, fmt.Sprintf(
+			"at most %d snapshots are kept (--max-snapshots): delete one first", ctl.maxSnapshots))
+	}
+	if total > ctl.snapshotBytes {
+		return fail(c, http.StatusConflict, fmt.Sprintf(
+			"snapshots would hold %d bytes, over the limit of %d (--snapshot-bytes): delete some first", total, ctl.snapshotBytes))
+	}
+	ctl.snapshots[req.Name] = savedSnapshot{snap, size}
+	ctl.snapshotTotal = total
+	return c.JSON(http.StatusCreated, snapshotInfo{req.Name, counts(snap), size})
 }
 
 func (ctl *Controller) restoreSnapshot(c echo.Context) error {
 	ctl.mu.Lock()
-	snap, ok := ctl.snapshots[c.Param("name")]
+	saved, ok := ctl.snapshots[c.Param("name")]
 	ctl.mu.Unlock()
 	if !ok {
 		return fail(c, http.StatusNotFound, "no snapshot named "+strconv.Quote(c.Param("name")))
 	}
-	if err := ctl.st.Restore(c.Request().Context(), snap); err != nil {
-		return err
+	if err := ctl.st.Restore(c.Request().Context(), saved.snap); err != nil {
+		// Restore is one transaction: the data is as it was.
+		return fail(c, http.StatusInternalServerError, "the snapshot could not be restored, nothing changed: "+err.Error())
 	}
-	return c.JSON(http.StatusOK, snapshotInfo{c.Param("name"), counts(snap)})
+	return c.JSON(http.StatusOK, snapshotInfo{c.Param("name"), counts(saved.snap), saved.size})
 }
 
 func (ctl *Controller) deleteSnapshot(c echo.Context) error {
 	ctl.mu.Lock()
 	defer ctl.mu.Unlock()
-	if _, ok := ctl.snapshots[c.Param("name")]; !ok {
+	saved, ok := ctl.snapshots[c.Param("name")]
+	if !ok {
 		return fail(c, http.StatusNotFound, "no snapshot named "+strconv.Quote(c.Param("name")))
 	}
+	ctl.snapshotTotal -= saved.size
 	delete(ctl.snapshots, c.Param("name"))
 	return c.NoContent(http.StatusNoContent)
 }
@@ -332,6 +398,9 @@ func (ctl *Controller) addFault(c echo.Context) error {
 		return fail(c, http.StatusBadRequest, "a fault is a JSON object: "+err.Error())
 	}
 	added, err := ctl.Faults.Add(rule)
+	if errors.Is(err, errTooManyFaults) {
+		return fail(c, http.StatusConflict, fmt.Sprintf("%v (--max-faults): delete one first", err))
+	}
 	if err != nil {
 		return fail(c, http.StatusBadRequest, err.Error())
 	}

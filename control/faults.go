@@ -48,12 +48,19 @@ type Faults struct {
 	rules []*Fault
 	seq   int
 	rand  func() float64
+	max   int
 }
 
-// NewFaults returns an empty rule set.
-func NewFaults() *Faults {
-	return &Faults{rand: rand.Float64}
+// NewFaults returns an empty rule set that holds at most max rules (0: DefaultMaxFaults).
+func NewFaults(max int) *Faults {
+	if max <= 0 {
+		max = DefaultMaxFaults
+	}
+	return &Faults{rand: rand.Float64, max: max}
 }
+
+// errTooManyFaults refuses a rule past the limit.
+var errTooManyFaults = errors.New("too many fault rules")
 
 // knownErrors are the API errors a fault can name by code.
 var knownErrors = map[string]func() *apierror.Error{
@@ -105,6 +112,9 @@ func (f *Faults) Add(rule Fault) (Fault, error) {
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if len(f.rules) >= f.max {
+		return Fault{}, fmt.Errorf("%w: at most %d are kept", errTooManyFaults, f.max)
+	}
 	f.seq++
 	rule.ID = fmt.Sprintf("fault-%d", f.seq)
 	rule.Method = strings.ToUpper(rule.Method)

@@ -52,7 +52,14 @@ func (e *env) serve(tb testing.TB, r req) *httptest.ResponseRecorder {
 		body = strings.NewReader(r.body)
 	}
 	hr := httptest.NewRequest(r.method, r.path, body)
+	// Where a mock on the default address is reached (httptest's own default, example.com,
+	// is a host the control API refuses); a "Host" pair in headers sets another.
+	hr.Host = "127.0.0.1:8080"
 	for i := 0; i+1 < len(r.headers); i += 2 {
+		if r.headers[i] == "Host" {
+			hr.Host = r.headers[i+1]
+			continue
+		}
 		hr.Header.Set(r.headers[i], r.headers[i+1])
 	}
 	rec := httptest.NewRecorder()
@@ -173,15 +180,18 @@ func (e *env) entries(tb testing.TB, query string) []journalEntry {
 }
 
 type journalEntry struct {
-	ID         int64             `json:"id"`
-	Time       string            `json:"time"`
-	Method     string            `json:"method"`
-	Path       string            `json:"path"`
-	Query      string            `json:"query"`
-	Headers    map[string]string `json:"headers"`
-	Body       string            `json:"body"`
-	Status     int               `json:"status"`
-	DurationMS float64           `json:"duration_ms"`
+	ID      int64             `json:"id"`
+	Time    string            `json:"time"`
+	Method  string            `json:"method"`
+	Path    string            `json:"path"`
+	Query   string            `json:"query"`
+	Headers map[string]string `json:"headers"`
+	Body    string            `json:"body"`
+	// BodyTruncated and HeadersTruncated mark what was cut.
+	BodyTruncated    bool    `json:"body_truncated"`
+	HeadersTruncated bool    `json:"headers_truncated"`
+	Status           int     `json:"status"`
+	DurationMS       float64 `json:"duration_ms"`
 }
 
 // fakeClock is a clock tests move by hand.

@@ -3,7 +3,9 @@ package control
 import (
 	"bytes"
 	"io"
+	"maps"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -13,49 +15,81 @@ import (
 
 // Entry is one request the mock answered.
 type Entry struct {
-	ID         int64             `json:"id"`
-	Time       string            `json:"time"`
-	Method     string            `json:"method"`
-	Path       string            `json:"path"`
-	Query      string            `json:"query"`
-	Headers    map[string]string `json:"headers"`
-	Body       string            `json:"body"`
-	Truncated  bool              `json:"body_truncated,omitempty"`
-	Status     int               `json:"status"` // 0: a fault dropped the connection
-	DurationMS float64           `json:"duration_ms"`
+	ID        int64             `json:"id"`
+	Time      string            `json:"time"`
+	Method    string            `json:"method"`
+	Path      string            `json:"path"`
+	Query     string            `json:"query"`
+	Headers   map[string]string `json:"headers"`
+	Body      string            `json:"body"`
+	Truncated bool              `json:"body_truncated,omitempty"`
+	// HeadersTruncated marks an entry whose headers were cut to the per-entry cap.
+	HeadersTruncated bool    `json:"headers_truncated,omitempty"`
+	Status           int     `json:"status"` // 0: a fault dropped the connection
+	DurationMS       float64 `json:"duration_ms"`
+
+	size int // bytes the entry holds, as counted against the journal's limit
 }
 
-// maxBodyRecorded bounds what the journal keeps of a body.
-const maxBodyRecorded = 64 << 10
+// Journal limits, when the options leave them out.
+const (
+	DefaultJournalSize      = 1000
+	DefaultJournalBytes     = 16 << 20
+	DefaultJournalBodyBytes = 64 << 10
+	// maxHeaderBytes bounds what the journal keeps of a request's headers.
+	maxHeaderBytes = 16 << 10
+	// entryOverhead is what an entry costs beyond its strings.
+	entryOverhead = 128
+)
 
-// Journal keeps the last requests in a ring of fixed size: memory stays bounded however
-// long the mock runs.
+// Journal keeps the last requests, oldest first, within a number of entries and of bytes:
+// memory stays bounded however long the mock runs and however large the requests.
 type Journal struct {
+	maxEntries, maxBytes, maxBody int
+
 	mu      sync.Mutex
-	entries []Entry // ring buffer
-	next    int     // where the next entry goes
-	full    bool
+	entries []Entry // oldest first
+	bytes   int     // sum of the entries' sizes
 	seq     int64
 }
 
-// NewJournal returns a journal keeping the last size requests.
-func NewJournal(size int) *Journal {
-	if size < 1 {
-		size = 1
+// NewJournal returns a journal keeping the last size requests, at most maxBytes bytes of
+// them in all and at most maxBody bytes of each body; zero or less means the defaults.
+func NewJournal(size, maxBytes, maxBody int) *Journal {
+	if size <= 0 {
+		size = DefaultJournalSize
 	}
-	return &Journal{entries: make([]Entry, size)}
+	if maxBytes <= 0 {
+		maxBytes = DefaultJournalBytes
+	}
+	if maxBody <= 0 {
+		maxBody = DefaultJournalBodyBytes
+	}
+	return &Journal{maxEntries: size, maxBytes: maxBytes, maxBody: maxBody}
 }
 
 func (j *Journal) add(e Entry) {
+	e.size = entrySize(e)
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	j.seq++
 	e.ID = j.seq
-	j.entries[j.next] = e
-	j.next = (j.next + 1) % len(j.entries)
-	if j.next == 0 {
-		j.full = true
+	j.entries = append(j.entries, e)
+	j.bytes += e.size
+	// The newest entry always stays, even alone over the limit (its parts are capped).
+	for len(j.entries) > 1 && (len(j.entries) > j.maxEntries || j.bytes > j.maxBytes) {
+		j.bytes -= j.entries[0].size
+		j.entries[0] = Entry{} // let go of its strings now, not when the array is next copied
+		j.entries = j.entries[1:]
 	}
+}
+
+func entrySize(e Entry) int {
+	n := entryOverhead + len(e.Time) + len(e.Method) + len(e.Path) + len(e.Query) + len(e.Body)
+	for k, v := range e.Headers {
+		n += len(k) + len(v) + 16
+	}
+	return n
 }
 
 // Filter selects journal entries; zero fields match everything.
@@ -70,13 +104,9 @@ type Filter struct {
 func (j *Journal) List(f Filter) []Entry {
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	n := j.next
-	if j.full {
-		n = len(j.entries)
-	}
 	out := []Entry{}
-	for i := 0; i < n; i++ {
-		e := j.entries[(j.next-1-i+len(j.entries))%len(j.entries)]
+	for i := len(j.entries) - 1; i >= 0; i-- {
+		e := j.entries[i]
 		if (f.Method == "" || strings.EqualFold(f.Method, e.Method)) &&
 			strings.HasPrefix(e.Path, f.PathPrefix) && (f.Status == 0 || f.Status == e.Status) {
 			out = append(out, e)
@@ -88,16 +118,23 @@ func (j *Journal) List(f Filter) []Entry {
 	return out
 }
 
+// Bytes returns how many bytes the entries hold, as counted against the limit.
+func (j *Journal) Bytes() int {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return j.bytes
+}
+
 // Clear forgets every entry.
 func (j *Journal) Clear() {
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	clear(j.entries)
-	j.next, j.full = 0, false
+	j.entries, j.bytes = nil, 0
 }
 
 // maskedHeaders are recorded with their values hidden: they carry credentials.
-var maskedHeaders = map[string]bool{"Authorization": true, "Cookie": true, "X-Admin-Token": true}
+var maskedHeaders = map[string]bool{"Authorization": true, "Proxy-Authorization": true, "Cookie": true,
+	"X-Admin-Token": true, "X-Api-Key": true}
 
 func mask(v string) string {
 	if scheme, rest, ok := strings.Cut(v, " "); ok && len(rest) > 0 {
@@ -106,12 +143,36 @@ func mask(v string) string {
 	return "***"
 }
 
-// Middleware records every request but the control API's own.
+// recordHeaders copies the headers to record, credentials masked, within maxHeaderBytes;
+// it reports whether some were cut.
+func recordHeaders(h http.Header) (map[string]string, bool) {
+	out := make(map[string]string, len(h))
+	left, cut := maxHeaderBytes, false
+	for _, k := range slices.Sorted(maps.Keys(h)) {
+		value := strings.Join(h[k], ", ")
+		if maskedHeaders[k] {
+			value = mask(value)
+		}
+		if len(k)+len(value) > left {
+			cut = true
+			if left <= len(k) {
+				break
+			}
+			value = value[:left-len(k)]
+		}
+		out[k] = value
+		left -= len(k) + len(value)
+	}
+	return out, cut
+}
+
+// Middleware records every request but the control API's own. An entry is added just
+// before its answer is written, so a client that got its answer finds it in the journal.
 func (j *Journal) Middleware(now func() time.Time) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			r := c.Request()
-			if strings.HasPrefix(r.URL.Path, Prefix) {
+			if underControl(r.URL.Path) {
 				return next(c)
 			}
 			start := now()
@@ -119,29 +180,31 @@ func (j *Journal) Middleware(now func() time.Time) echo.MiddlewareFunc {
 			truncated := false
 			if r.Body != nil && r.Body != http.NoBody {
 				// Read what is recorded up front and hand the handler the same bytes.
-				body, _ = io.ReadAll(io.LimitReader(r.Body, maxBodyRecorded+1))
+				body, _ = io.ReadAll(io.LimitReader(r.Body, int64(j.maxBody)+1))
 				r.Body = readCloser{io.MultiReader(bytes.NewReader(body), r.Body), r.Body}
-				if len(body) > maxBodyRecorded {
-					body, truncated = body[:maxBodyRecorded], true
+				if len(body) > j.maxBody {
+					body, truncated = body[:j.maxBody], true
 				}
 			}
-			headers := map[string]string{}
-			for k, v := range r.Header {
-				value := strings.Join(v, ", ")
-				if maskedHeaders[k] {
-					value = mask(value)
-				}
-				headers[k] = value
+			headers, headersCut := recordHeaders(r.Header)
+			entry := Entry{
+				Time: start.UTC().Format(time.RFC3339Nano), Method: r.Method, Path: r.URL.Path, Query: maskQuery(r.URL.RawQuery),
+				Headers: headers, Body: maskBody(r.Header.Get("Content-Type"), body), Truncated: truncated, HeadersTruncated: headersCut,
 			}
-			err := next(c)
-			if err != nil {
+			recorded := false
+			record := func() {
+				if recorded {
+					return
+				}
+				recorded = true
+				entry.Status, entry.DurationMS = c.Response().Status, float64(now().Sub(start).Microseconds())/1000
+				j.add(entry)
+			}
+			c.Response().Before(record)
+			if err := next(c); err != nil {
 				c.Error(err) // write the error now, so that its status is what gets recorded
 			}
-			j.add(Entry{
-				Time: start.UTC().Format(time.RFC3339Nano), Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery,
-				Headers: headers, Body: string(body), Truncated: truncated,
-				Status: c.Response().Status, DurationMS: float64(now().Sub(start).Microseconds()) / 1000,
-			})
+			record() // an answer never written (a dropped connection) is recorded now
 			return nil
 		}
 	}

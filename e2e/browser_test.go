@@ -95,13 +95,18 @@ run().then(
 // pageServer serves the page on its own origin (another port of 127.0.0.1); mockURL is
 // read when the page is asked for, so the mock may start after the page server.
 func pageServer(t *testing.T, mockURL *atomic.Value) *httptest.Server {
+	return pageServerOf(t, page, mockURL)
+}
+
+// pageServerOf serves the page tmpl makes of the mock's URL.
+func pageServerOf(t *testing.T, tmpl *template.Template, mockURL *atomic.Value) *httptest.Server {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path != "/" {
 			http.NotFound(w, r)
 			return
 		}
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		if err := page.Execute(w, mockURL.Load()); err != nil {
+		if err := tmpl.Execute(w, mockURL.Load()); err != nil {
 			t.Errorf("page: %v", err)
 		}
 	}))
@@ -113,17 +118,18 @@ var resultRE = regexp.MustCompile(`(?s)<pre id="result">(.*?)</pre>`)
 
 // loadPage runs headless Chromium on url and returns the text of #result once the page's
 // script has finished (or the virtual time budget ran out).
-func loadPage(t *testing.T, browser, url string) string {
+func loadPage(t *testing.T, browser, url string, flags ...string) string {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, browser,
+	args := append([]string{
 		"--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
 		"--no-first-run", "--no-default-browser-check", "--disable-extensions", "--mute-audio",
-		"--user-data-dir="+t.TempDir(),
+		"--user-data-dir=" + t.TempDir(),
 		// Virtual time waits for pending fetches, so the DOM is dumped after the script ran.
 		"--virtual-time-budget=30000",
-		"--dump-dom", url)
+	}, flags...)
+	cmd := exec.CommandContext(ctx, browser, append(args, "--dump-dom", url)...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	// The browser starts helper processes: on a timeout, kill the whole group it leads.

@@ -3,6 +3,7 @@ package handlers
 import (
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -38,6 +39,9 @@ type Config struct {
 	// CacheBytes bounds the response cache: the documents it keeps, keys included, add up to
 	// at most this many bytes; 0 means DefaultCacheBytes.
 	CacheBytes int64
+	// NoCORS are path prefixes served without CORS headers, preflights included: the control
+	// API's, which browser pages of other origins must not reach.
+	NoCORS []string
 }
 
 // api holds every dependency of the handlers; nothing else is reachable from them.
@@ -85,7 +89,7 @@ func newServer(st *store.Store, cfg Config) (*echo.Echo, *api) {
 	e.Pre(middleware.RemoveTrailingSlash())
 	// CORS runs before routing, so that preflights and every answer, errors included, carry
 	// its headers.
-	e.Pre(middleware.CORSWithConfig(corsConfig(cfg.AllowOrigins)))
+	e.Pre(middleware.CORSWithConfig(corsConfig(cfg.AllowOrigins, cfg.NoCORS)))
 	if cfg.RequestLog != nil {
 		e.Use(logRequests(cfg.RequestLog))
 	}
@@ -99,15 +103,24 @@ func (a *api) healthz(c echo.Context) error {
 
 // corsConfig admits browser apps: the headers the API's clients send, the methods it
 // offers, and the headers a client may need to read back.
-func corsConfig(origins []string) middleware.CORSConfig {
+func corsConfig(origins, noCORS []string) middleware.CORSConfig {
 	if len(origins) == 0 {
 		origins = []string{"*"}
 	}
 	return middleware.CORSConfig{
+		Skipper: func(c echo.Context) bool {
+			path := c.Request().URL.Path
+			for _, p := range noCORS {
+				if path == p || strings.HasPrefix(path, p+"/") {
+					return true
+				}
+			}
+			return false
+		},
 		AllowOrigins:  origins,
 		AllowMethods:  []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPatch, http.MethodPut, http.MethodDelete},
 		AllowHeaders:  []string{"Authorization", "Content-Type", "Accept", "Accept-Version", "X-Requested-With"},
-		ExposeHeaders: []string{"Location", "Retry-After", "Allow", "X-Ratelimit-Limit", "X-Ratelimit-Interval", "X-Ratelimit-Remaining"},
+		ExposeHeaders: []string{"ETag", "Location", "Retry-After", "Allow", "X-Ratelimit-Limit", "X-Ratelimit-Interval", "X-Ratelimit-Remaining"},
 		MaxAge:        86400,
 	}
 }

@@ -22,8 +22,8 @@ func TestEveryStartCountsTheSameRecords(t *testing.T) {
 	if !reflect.DeepEqual(first.Loaded, want) {
 		t.Errorf("the first start loaded %v, want %v", first.Loaded, want)
 	}
-	if _, ok := imagecache.Lookup(opts.ImageCache, key); !ok {
-		t.Fatal("the first start kept no image")
+	if _, ok, err := imagecache.Lookup(opts.ImageCache, key); !ok || err != nil {
+		t.Fatalf("the first start kept no image (%v)", err)
 	}
 	for _, from := range []string{"the image in memory", "the image on disk"} {
 		if from == "the image on disk" {

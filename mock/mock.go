@@ -39,12 +39,27 @@ type Options struct {
 	TokenTTL       time.Duration // 0 is two hours
 	AdminToken     string        // protects /_mock when set
 	RateLimits     bool          // the real service's rate limits, on from the start
-	AllowOrigins   []string      // CORS; empty admits any origin
-	Logger         *slog.Logger  // server errors; nil discards them
-	RequestLog     *slog.Logger  // one line per request; nil logs none
-	JournalSize    int           // requests the journal keeps; 0 is 1000
-	MaxBody        int64         // largest request body in bytes; 0 is 1 MiB
-	CacheBytes     int64         // budget of the response cache in bytes; 0 is 64 MiB
+	AllowOrigins   []string      // CORS of the API; empty admits any origin. Never the control API's
+	// ListenAddr is the host:port the mock listens on: the control API answers requests
+	// to its host besides loopback names and IP addresses. AllowHosts names more hosts
+	// the control API answers (".example.test" admits its subdomains too).
+	ListenAddr  string
+	AllowHosts  []string
+	Logger      *slog.Logger // server errors; nil discards them
+	RequestLog  *slog.Logger // one line per request; nil logs none
+	JournalSize int          // requests the journal keeps; 0 is 1000
+	// JournalBytes bounds the journal in all, JournalBodyBytes what it keeps of each
+	// request's body; 0 is 16 MiB and 64 KiB.
+	JournalBytes, JournalBodyBytes int
+	// FixturesBytes bounds a fixtures document posted to the control API (0 is 32 MiB);
+	// MaxSnapshots and SnapshotBytes the snapshots kept (0 is 32 and 128 MiB); MaxFaults
+	// the fault rules (0 is 100).
+	FixturesBytes int64
+	MaxSnapshots  int
+	SnapshotBytes int
+	MaxFaults     int
+	MaxBody       int64 // largest request body in bytes; 0 is 1 MiB
+	CacheBytes    int64 // budget of the response cache in bytes; 0 is 64 MiB
 	// Now is the mock's clock: timestamps of records, token lifetimes, rate-limit windows and
 	// the journal's times; nil is time.Now. Tests set it to drive time-dependent behaviour.
 	Now func() time.Time
@@ -250,6 +265,7 @@ func (m *Mock) buildServer(opts Options) {
 		RequestLog:   opts.RequestLog,
 		MaxBody:      opts.MaxBody,
 		CacheBytes:   opts.CacheBytes,
+		NoCORS:       []string{control.Prefix},
 	})
 }
 
@@ -257,7 +273,11 @@ func (m *Mock) buildServer(opts Options) {
 func (m *Mock) mountControl(baseline control.Baseline, opts Options) {
 	m.ctl = control.New(m.st, baseline, control.Options{
 		AdminToken: opts.AdminToken, RateLimits: opts.RateLimits, JournalSize: opts.JournalSize,
-		Now: opts.Now, Rand: opts.Rand, ClientOf: rateLimitClient(m.tokens),
+		JournalBytes: opts.JournalBytes, JournalBodyBytes: opts.JournalBodyBytes,
+		FixturesBytes: opts.FixturesBytes, MaxSnapshots: opts.MaxSnapshots, SnapshotBytes: opts.SnapshotBytes,
+		MaxFaults: opts.MaxFaults,
+		Now:       opts.Now, Rand: opts.Rand, ListenAddr: opts.ListenAddr, AllowHosts: opts.AllowHosts,
+		ClientOf: rateLimitClient(m.tokens),
 	})
 	m.ctl.Mount(m.handler, opts.Now)
 }

@@ -127,6 +127,7 @@ func TestHandlerServesInProcess(t *testing.T) {
 		if token != "" {
 			r.Header.Set("Authorization", "Bearer "+token)
 		}
+		r.Host = "127.0.0.1:8080" // httptest's example.com is a host the control API refuses
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, r)
 		return rec

@@ -322,21 +322,65 @@ func (s *Store) IsEmpty(ctx context.Context) (bool, error) {
 // Snapshot is every record of every table, by type.
 type Snapshot map[string][]Record
 
-// Dump copies every record, hidden columns included.
+// Dump copies every record, hidden columns included, in one transaction: every table as of
+// one moment, so that a write landing meanwhile is in the snapshot whole or not at all.
 func (s *Store) Dump(ctx context.Context) (Snapshot, error) {
 	snap := Snapshot{}
-	all := s.Unscoped()
-	for _, def := range s.reg.All() {
-		recs, _, err := all.List(ctx, def, ListQuery{})
-		if err != nil {
-			return nil, err
+	err := s.Unscoped().read(ctx, func(tx *Store) error {
+		for _, def := range s.reg.All() {
+			recs, _, err := tx.List(ctx, def, ListQuery{})
+			if err != nil {
+				return err
+			}
+			snap[def.Type] = recs
 		}
-		snap[def.Type] = recs
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return snap, nil
 }
 
-// Restore replaces every record with the snapshot's, in one transaction.
+// read runs fn in one transaction that only reads: it sees one state of the database, and
+// does not count as a write.
+func (s *Store) read(ctx context.Context, fn func(tx *Store) error) error {
+	if s.inTx {
+		return fn(s)
+	}
+	return s.unprepared.WithContext(ctx).Transaction(func(g *gorm.DB) error {
+		tx := *s
+		tx.db = g
+		tx.inTx = true
+		return fn(&tx)
+	})
+}
+
+// Size estimates the bytes the snapshot's values take, for limits on how many are kept.
+func (snap Snapshot) Size() int {
+	n := 0
+	for typ, recs := range snap {
+		n += len(typ)
+		for _, r := range recs {
+			n += 64 // the record's own map
+			for k, v := range r {
+				n += len(k) + 16
+				switch v := v.(type) {
+				case string:
+					n += len(v)
+				case []byte:
+					n += len(v)
+				default:
+					n += 8
+				}
+			}
+		}
+	}
+	return n
+}
+
+// Restore replaces every record with the snapshot's, in one transaction: when any record
+// cannot be put back (a reference to a record the snapshot lacks), nothing changes.
 func (s *Store) Restore(ctx context.Context, snap Snapshot) error {
 	return s.Unscoped().Tx(ctx, func(tx *Store) error {
 		if err := tx.DeleteAll(ctx); err != nil {
