@@ -76,7 +76,7 @@ func mustServerWith(tb testing.TB, dataset []byte, cfg handlers.Config) *testSer
 		tb.Fatal(err)
 	}
 	if cfg.Tokens == nil {
-		cfg.Tokens = auth.NewIssuer("test-secret", 0, nil)
+		cfg.Tokens = auth.NewIssuer(auth.Options{Key: testTokenKey()})
 	}
 	srv := &testServer{Echo: handlers.NewServer(st, cfg), st: st, tokens: cfg.Tokens}
 	if users := ds.IDs("users"); len(users) > 0 {

@@ -28,8 +28,8 @@ type Config struct {
 	MaxBody int64
 	// Logger receives server errors; nil discards them.
 	Logger *slog.Logger
-	// Tokens signs and verifies access tokens; nil means a random secret and the default
-	// lifetime.
+	// Tokens signs and verifies access tokens; nil means a key generated on first use and
+	// the default lifetime.
 	Tokens *auth.Issuer
 	// AllowOrigins are the browser origins CORS admits; empty means any.
 	AllowOrigins []string
@@ -61,7 +61,7 @@ func NewServer(st *store.Store, cfg Config) *echo.Echo {
 	}
 	tokens := cfg.Tokens
 	if tokens == nil {
-		tokens = auth.NewIssuer("", 0, nil)
+		tokens = auth.NewIssuer(auth.Options{})
 	}
 	a := &api{st: st, tokens: tokens, reg: st.Registry(), cfg: cfg, log: log, bodyOptional: map[string]bool{}, cache: newResponseCache()}
 	e := echo.New()

@@ -2,6 +2,7 @@ package mock
 
 import (
 	"context"
+	"crypto/rsa"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -34,15 +35,18 @@ type Options struct {
 	DBPath         string
 	BaseURL        string // base of links; "" is the address requests come to
 	LenientFilters bool
-	TokenSecret    string        // "" is random per mock
-	TokenTTL       time.Duration // 0 is two hours
-	AdminToken     string        // protects /_mock when set
-	RateLimits     bool          // the real service's rate limits, on from the start
-	AllowOrigins   []string      // CORS; empty admits any origin
-	Logger         *slog.Logger  // server errors; nil discards them
-	RequestLog     *slog.Logger  // one line per request; nil logs none
-	JournalSize    int           // requests the journal keeps; 0 is 1000
-	MaxBody        int64         // largest request body in bytes; 0 is 1 MiB
+	// TokenKey signs the access tokens (RS512); nil is a 2048-bit key generated when the
+	// first token is issued or verified (see Mock.PrepareTokens), so tokens do not survive
+	// the mock. Mocks given the same key accept each other's tokens.
+	TokenKey     *rsa.PrivateKey
+	TokenTTL     time.Duration // 0 is two hours
+	AdminToken   string        // protects /_mock when set
+	RateLimits   bool          // the real service's rate limits, on from the start
+	AllowOrigins []string      // CORS; empty admits any origin
+	Logger       *slog.Logger  // server errors; nil discards them
+	RequestLog   *slog.Logger  // one line per request; nil logs none
+	JournalSize  int           // requests the journal keeps; 0 is 1000
+	MaxBody      int64         // largest request body in bytes; 0 is 1 MiB
 	// Now is the mock's clock: timestamps of records, token lifetimes, rate-limit windows and
 	// the journal's times; nil is time.Now. Tests set it to drive time-dependent behaviour.
 	Now func() time.Time
@@ -225,7 +229,7 @@ func load(ctx context.Context, st *store.Store, dataset *fixtures.Dataset, inMem
 
 // buildServer makes the token issuer and the API's server around the store.
 func (m *Mock) buildServer(opts Options) {
-	m.tokens = auth.NewIssuer(opts.TokenSecret, opts.TokenTTL, opts.Now)
+	m.tokens = auth.NewIssuer(auth.Options{Key: opts.TokenKey, TTL: opts.TokenTTL, Now: opts.Now})
 	m.handler = handlers.NewServer(m.st, handlers.Config{
 		BaseURL:      opts.BaseURL,
 		Query:        query.Options{LenientFilters: opts.LenientFilters},
@@ -241,7 +245,7 @@ func (m *Mock) buildServer(opts Options) {
 func (m *Mock) mountControl(baseline control.Baseline, opts Options) {
 	m.ctl = control.New(m.st, baseline, control.Options{
 		AdminToken: opts.AdminToken, RateLimits: opts.RateLimits, JournalSize: opts.JournalSize,
-		Now: opts.Now, Rand: opts.Rand,
+		Now: opts.Now, Rand: opts.Rand, Tokens: m.tokens,
 	})
 	m.ctl.Mount(m.handler, opts.Now)
 }
@@ -271,6 +275,10 @@ func (m *Mock) Token(ctx context.Context, clientID, clientSecret string) (string
 	tok, err := m.tokens.Issue(user.ID(), clientID)
 	return tok.AccessToken, err
 }
+
+// PrepareTokens starts generating the token signing key in the background, when the mock
+// was given none, so that the first token request does not wait for it.
+func (m *Mock) PrepareTokens() { m.tokens.Prepare() }
 
 // Close releases the database and the image reset goes back to.
 func (m *Mock) Close() error {
