@@ -295,7 +295,7 @@ func newLogger(w io.Writer, format string) *slog.Logger {
 func banner(w io.Writer, addr string, cfg Config, loaded map[string]int, users []store.Record) {
 	fmt.Fprintf(w, "  API:      http://%s/api  (database %s, fixtures %s)\n", addr, cfg.DBPath, cfg.Fixtures)
 	fmt.Fprintf(w, "  tokens:   POST http://%s/oauth/token  (client_credentials; lifetime %ds)\n", addr, int(cfg.TokenTTL/time.Second))
-	fmt.Fprintf(w, "  control:  http://%s/_mock  (reset, fixtures, snapshots, requests, faults, rate-limits)\n", addr)
+	fmt.Fprintf(w, "  control:  http://%s/_mock  (reset, fixtures, snapshots, requests, faults, rate-limits, tokens)\n", addr)
 	for i, u := range users {
 		if i == 5 {
 			fmt.Fprintf(w, "  user:     ... and %d more\n", len(users)-5)

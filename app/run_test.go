@@ -278,7 +278,7 @@ func TestRunServesDemoDataAndShutsDownGracefully(t *testing.T) {
 	wantBanner := fmt.Sprintf("provmock listening on http://%[1]s\n"+
 		"  API:      http://%[1]s/api  (database :memory:, fixtures demo)\n"+
 		"  tokens:   POST http://%[1]s/oauth/token  (client_credentials; lifetime 7200s)\n"+
-		"  control:  http://%[1]s/_mock  (reset, fixtures, snapshots, requests, faults, rate-limits)\n"+
+		"  control:  http://%[1]s/_mock  (reset, fixtures, snapshots, requests, faults, rate-limits, tokens)\n"+
 		"  user:     demo@example.com  client_id=demo-client-id client_secret=demo-client-secret\n"+
 		"  user:     viewer@example.com  client_id=viewer-client-id client_secret=viewer-client-secret\n"+
 		"  loaded:   api_credentials 6, application_memberships 1, identity_providers 2, membership_profiles 2, "+
