@@ -152,7 +152,8 @@ func Unauthorized() *Error {
 	return newError(401, "UNAUTHORIZED", "Access denied", "You are not authorized to perform this action on the requested resource.")
 }
 
-// InvalidToken is the answer to an expired token; the official SDK refreshes on it.
+// InvalidToken is the Core API's answer to an expired token (the provisioning API answers
+// Unauthorized); faults can answer it, since the SDK refreshes on both.
 func InvalidToken() *Error {
 	return newError(401, "INVALID_TOKEN", "Invalid token", "The access token you provided has expired.")
 }

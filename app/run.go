@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"crypto/rsa"
 	"errors"
 	"flag"
 	"fmt"
@@ -19,6 +20,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/commercelayer-mock/provmock/auth"
 	"github.com/commercelayer-mock/provmock/mock"
 	"github.com/commercelayer-mock/provmock/store"
 )
@@ -30,7 +32,7 @@ type Config struct {
 	Fixtures       string // "demo" (the embedded dataset), "none", or a file path
 	BaseURL        string
 	LenientFilters bool
-	TokenSecret    string        // HS256 key of access tokens; empty: random per start
+	TokenKey       string        // PEM file of the RSA key that signs access tokens; empty: generated per start
 	TokenTTL       time.Duration // lifetime of access tokens
 	AdminToken     string        // protects the control API when set
 	RateLimits     bool          // the real service's rate limits from the start
@@ -74,7 +76,7 @@ func ParseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 	fs.StringVar(&cfg.DBPath, "db", env("DB_PATH", store.Memory), "SQLite file, or :memory: (env DB_PATH)")
 	fs.StringVar(&cfg.Fixtures, "fixtures", env("FIXTURES", "demo"), "dataset to load at start: demo, none, or a YAML/JSON file (env FIXTURES)")
 	fs.StringVar(&cfg.BaseURL, "base-url", env("BASE_URL", ""), "base of every link, e.g. https://provisioning.commercelayer.io; default: the address requests come to (env BASE_URL)")
-	fs.StringVar(&cfg.TokenSecret, "token-secret", env("TOKEN_SECRET", ""), "key that signs access tokens (HS256); default: random per start (env TOKEN_SECRET)")
+	fs.StringVar(&cfg.TokenKey, "token-key", env("TOKEN_KEY", ""), "PEM file of the RSA private key that signs access tokens (RS512), so that they outlive a restart; default: a key generated per start (env TOKEN_KEY)")
 	ttl := fs.Int("token-ttl", 0, "lifetime of access tokens in seconds (env TOKEN_TTL, default 7200)")
 	fs.StringVar(&cfg.AdminToken, "admin-token", env("ADMIN_TOKEN", ""), "when set, the control API /_mock needs Authorization: Bearer {token} (env ADMIN_TOKEN)")
 	origins := fs.String("allow-origins", env("ALLOW_ORIGINS", ""), "comma-separated browser origins CORS admits; default any (env ALLOW_ORIGINS)")
@@ -258,9 +260,15 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
+	var tokenKey *rsa.PrivateKey
+	if cfg.TokenKey != "" {
+		if tokenKey, err = auth.LoadKey(cfg.TokenKey); err != nil {
+			return err
+		}
+	}
 	opts := mock.Options{
 		Fixtures: data, FixturesName: name, DBPath: cfg.DBPath, BaseURL: cfg.BaseURL,
-		LenientFilters: cfg.LenientFilters, TokenSecret: cfg.TokenSecret, TokenTTL: cfg.TokenTTL,
+		LenientFilters: cfg.LenientFilters, TokenKey: tokenKey, TokenTTL: cfg.TokenTTL,
 		AdminToken: cfg.AdminToken, RateLimits: cfg.RateLimits, AllowOrigins: cfg.AllowOrigins,
 		ListenAddr: cfg.Addr, AllowHosts: cfg.AllowHosts,
 		JournalSize: cfg.JournalSize, JournalBytes: cfg.JournalBytes, JournalBodyBytes: cfg.JournalBodyBytes,
@@ -289,6 +297,9 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- httpSrv.Serve(ln) }()
+	// A generated key takes 50-200 ms of one core: made beside serving, not before it, and
+	// the first token request waits for it only if it comes sooner.
+	m.PrepareTokens()
 	// The address first: whoever waits for it can connect while the rest is written.
 	fmt.Fprintf(stdout, "provmock listening on http://%s\n", ln.Addr())
 	// Not cancelled by a signal that arrives meanwhile: that shuts down below, as usual.
@@ -332,7 +343,7 @@ func newLogger(w io.Writer, format string) *slog.Logger {
 func banner(w io.Writer, addr string, cfg Config, loaded map[string]int, users []store.Record) {
 	fmt.Fprintf(w, "  API:      http://%s/api  (database %s, fixtures %s)\n", addr, cfg.DBPath, cfg.Fixtures)
 	fmt.Fprintf(w, "  tokens:   POST http://%s/oauth/token  (client_credentials; lifetime %ds)\n", addr, int(cfg.TokenTTL/time.Second))
-	fmt.Fprintf(w, "  control:  http://%s/_mock  (reset, fixtures, snapshots, requests, faults, rate-limits)\n", addr)
+	fmt.Fprintf(w, "  control:  http://%s/_mock  (reset, fixtures, snapshots, requests, faults, rate-limits, tokens)\n", addr)
 	for i, u := range users {
 		if i == 5 {
 			fmt.Fprintf(w, "  user:     ... and %d more\n", len(users)-5)

@@ -3,7 +3,11 @@ package app_test
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
 	"encoding/json"
+	"encoding/pem"
 	"fmt"
 	"io"
 	"net"
@@ -274,7 +278,7 @@ func TestRunServesDemoDataAndShutsDownGracefully(t *testing.T) {
 	wantBanner := fmt.Sprintf("provmock listening on http://%[1]s\n"+
 		"  API:      http://%[1]s/api  (database :memory:, fixtures demo)\n"+
 		"  tokens:   POST http://%[1]s/oauth/token  (client_credentials; lifetime 7200s)\n"+
-		"  control:  http://%[1]s/_mock  (reset, fixtures, snapshots, requests, faults, rate-limits)\n"+
+		"  control:  http://%[1]s/_mock  (reset, fixtures, snapshots, requests, faults, rate-limits, tokens)\n"+
 		"  user:     demo@example.com  client_id=demo-client-id client_secret=demo-client-secret\n"+
 		"  user:     viewer@example.com  client_id=viewer-client-id client_secret=viewer-client-secret\n"+
 		"  loaded:   api_credentials 6, application_memberships 1, identity_providers 2, membership_profiles 2, "+
@@ -382,7 +386,7 @@ func TestParseConfig(t *testing.T) {
 	fullEnv := map[string]string{
 		"ADDR": "0.0.0.0:9000", "DB_PATH": "/tmp/x.db", "FIXTURES": "none",
 		"BASE_URL": "https://provisioning.commercelayer.io/", "LENIENT_FILTERS": "1",
-		"TOKEN_SECRET": "env-secret", "TOKEN_TTL": "60",
+		"TOKEN_KEY": "/keys/env.pem", "TOKEN_TTL": "60",
 	}
 	cases := []struct {
 		name string
@@ -394,11 +398,11 @@ func TestParseConfig(t *testing.T) {
 		{"environment fills every setting", nil, fullEnv, app.Config{
 			Addr: "0.0.0.0:9000", DBPath: "/tmp/x.db", Fixtures: "none",
 			BaseURL: "https://provisioning.commercelayer.io", LenientFilters: true,
-			TokenSecret: "env-secret", TokenTTL: time.Minute}},
+			TokenKey: "/keys/env.pem", TokenTTL: time.Minute}},
 		{"flags override environment", []string{"--addr", "127.0.0.1:0", "--db", "a.db", "--fixtures", "f.yaml",
-			"--base-url", "http://localhost:1/", "--lenient-filters=false", "--token-secret", "flag-secret", "--token-ttl", "1"}, fullEnv,
+			"--base-url", "http://localhost:1/", "--lenient-filters=false", "--token-key", "flag.pem", "--token-ttl", "1"}, fullEnv,
 			app.Config{Addr: "127.0.0.1:0", DBPath: "a.db", Fixtures: "f.yaml", BaseURL: "http://localhost:1",
-				TokenSecret: "flag-secret", TokenTTL: time.Second}},
+				TokenKey: "flag.pem", TokenTTL: time.Second}},
 		{"single-dash and = forms", []string{"-addr=127.0.0.1:0", "-lenient-filters"}, nil,
 			app.Config{Addr: "127.0.0.1:0", DBPath: ":memory:", Fixtures: "demo", LenientFilters: true, TokenTTL: 7200 * time.Second}},
 		{"empty environment values are unset", nil, map[string]string{"ADDR": "", "FIXTURES": ""}, defaults},
@@ -535,6 +539,9 @@ func TestRunFailsBeforeServing(t *testing.T) {
 		{"invalid fixtures name the file and line", []string{"--addr", "127.0.0.1:0", "--fixtures", badFixtures}, nil,
 			[]string{badFixtures + ":3: organizations o1: id already used on line 2"}, ""},
 		{"address in use", []string{"--addr", busy.Addr().String()}, nil, []string{busy.Addr().String()}, ""},
+		{"missing token key file is named", []string{"--addr", "127.0.0.1:0", "--token-key", filepath.Join(dir, "no-key.pem")}, nil,
+			[]string{filepath.Join(dir, "no-key.pem"), "no such file"}, ""},
+		{"token key file that is no key", []string{"--addr", "127.0.0.1:0"}, map[string]string{"TOKEN_KEY": badFixtures}, []string{badFixtures, "no PEM block"}, ""},
 		{"database in a missing directory", []string{"--addr", "127.0.0.1:0", "--db", filepath.Join(dir, "nope", "x.db")}, nil,
 			[]string{"store: open " + filepath.Join(dir, "nope", "x.db")}, ""},
 	}
@@ -573,7 +580,7 @@ func TestRunFixturesFromFile(t *testing.T) {
 func TestRunFixturesNoneStartsEmpty(t *testing.T) {
 	in := start(t, []string{"--addr", "127.0.0.1:0", "--fixtures", "none"}, nil)
 	// Not even a user: no credentials are valid and the API answers 401.
-	if status, doc := in.obtainToken(t); status != http.StatusUnauthorized || doc["error"] != "invalid_client" {
+	if status, doc := in.obtainToken(t); status != http.StatusUnauthorized || !strings.Contains(fmt.Sprint(doc["errors"]), "title:invalid_client") {
 		t.Errorf("token with the demo credentials = %d %v, want 401 invalid_client", status, doc)
 	}
 	resp, err := http.Get(in.base + "/api/organizations")
@@ -654,5 +661,52 @@ func TestRunFileDatabaseKeepsDataAcrossRuns(t *testing.T) {
 	}
 	if err := second.stop(t); err != nil {
 		t.Fatalf("second Run = %v", err)
+	}
+}
+
+// writeTokenKey writes a new RSA key as PEM and returns the file's path.
+func writeTokenKey(t *testing.T) string {
+	t.Helper()
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "token-key.pem")
+	if err := os.WriteFile(path, pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// TestRunTokenKeyOutlivesRestart: two starts with one --token-key file (or TOKEN_KEY)
+// accept each other's tokens; a start without it does not.
+func TestRunTokenKeyOutlivesRestart(t *testing.T) {
+	path := writeTokenKey(t)
+	first := start(t, []string{"--addr", "127.0.0.1:0", "--token-key", path}, nil)
+	status, doc := first.obtainToken(t)
+	if status != http.StatusOK {
+		t.Fatalf("token endpoint = %d %v", status, doc)
+	}
+	token := doc["access_token"].(string)
+	if err := first.stop(t); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		args []string
+		env  map[string]string
+		want int
+	}{
+		{"same key by flag", []string{"--addr", "127.0.0.1:0", "--token-key", path}, nil, http.StatusOK},
+		{"same key by environment", []string{"--addr", "127.0.0.1:0"}, map[string]string{"TOKEN_KEY": path}, http.StatusOK},
+		{"generated key", []string{"--addr", "127.0.0.1:0"}, nil, http.StatusUnauthorized},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			next := start(t, tc.args, tc.env)
+			next.token = token
+			if res := next.do(t, http.MethodGet, "/api/user", ""); res.status != tc.want {
+				t.Fatalf("the first start's token at this one: %d %s, want %d", res.status, res.body, tc.want)
+			}
+		})
 	}
 }

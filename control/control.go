@@ -17,6 +17,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/commercelayer-mock/provmock/auth"
 	"github.com/commercelayer-mock/provmock/fixtures"
 	"github.com/commercelayer-mock/provmock/store"
 )
@@ -37,6 +38,7 @@ const (
 type Controller struct {
 	st         *store.Store
 	adminToken string
+	tokens     *auth.Issuer
 
 	Journal *Journal
 	Faults  *Faults
@@ -85,6 +87,9 @@ type Options struct {
 	MaxSnapshots  int
 	SnapshotBytes int
 	MaxFaults     int
+	// Tokens is the API's token issuer, with which POST /tokens mints tokens; with nil that
+	// endpoint answers 404.
+	Tokens *auth.Issuer
 }
 
 // New returns a controller whose reset goes back to what st holds now.
@@ -142,7 +147,7 @@ func New(st *store.Store, baseline Baseline, opts Options) *Controller {
 		faults.rand = opts.Rand
 	}
 	return &Controller{
-		st: st, adminToken: opts.AdminToken, baseline: baseline, snapshots: map[string]savedSnapshot{},
+		st: st, adminToken: opts.AdminToken, tokens: opts.Tokens, baseline: baseline, snapshots: map[string]savedSnapshot{},
 		fixturesBytes: opts.FixturesBytes, maxSnapshots: opts.MaxSnapshots, snapshotBytes: opts.SnapshotBytes,
 		Journal: NewJournal(opts.JournalSize, opts.JournalBytes, opts.JournalBodyBytes), Faults: faults, Limits: NewRateLimiter(opts.RateLimits, opts.Now, opts.ClientOf),
 		guard: newHostGuard(opts.ListenAddr, opts.AllowHosts),
@@ -174,6 +179,7 @@ func (ctl *Controller) Mount(e *echo.Echo, now func() time.Time) {
 	g.DELETE("/faults/:id", ctl.removeFault)
 	g.GET("/rate-limits", ctl.getLimits)
 	g.PUT("/rate-limits", ctl.setLimits)
+	g.POST("/tokens", ctl.mintToken)
 }
 
 // problem is the control API's error body.
@@ -206,6 +212,7 @@ func (ctl *Controller) index(c echo.Context) error {
 		"GET|DELETE " + Prefix + "/requests[?method=&path=&status=&limit=]",
 		"GET|POST|DELETE " + Prefix + "/faults", "DELETE " + Prefix + "/faults/{id}",
 		"GET|PUT " + Prefix + "/rate-limits",
+		"POST " + Prefix + "/tokens",
 	}})
 }
 
@@ -432,4 +439,63 @@ func (ctl *Controller) setLimits(c echo.Context) error {
 	}
 	ctl.Limits.Set(l)
 	return c.JSON(http.StatusOK, ctl.Limits.Limits())
+}
+
+// mintToken signs an access token for a user of the data, named by user_id or email, with
+// any lifetime: ttl_seconds (default the configured one) may be zero or negative for a
+// token that is already expired, so that a suite can test its refresh path at once. The
+// answer is the token endpoint's document.
+func (ctl *Controller) mintToken(c echo.Context) error {
+	if ctl.tokens == nil {
+		return fail(c, http.StatusNotFound, "this mock issues no tokens")
+	}
+	var req struct {
+		UserID     string `json:"user_id"`
+		Email      string `json:"email"`
+		TTLSeconds *int64 `json:"ttl_seconds"`
+	}
+	dec := json.NewDecoder(io.LimitReader(c.Request().Body, 4096))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&req); err != nil || (req.UserID == "") == (req.Email == "") {
+		return fail(c, http.StatusBadRequest, `send {"user_id": "..."} or {"email": "..."}, and optionally "ttl_seconds"`)
+	}
+	ctx := c.Request().Context()
+	users := ctl.st.Registry().Lookup("users")
+	var user store.Record
+	if req.UserID != "" {
+		u, err := ctl.st.Get(ctx, users, req.UserID)
+		if store.IsNotFound(err) {
+			return fail(c, http.StatusNotFound, "no user with id "+strconv.Quote(req.UserID))
+		}
+		if err != nil {
+			return err
+		}
+		user = u
+	} else {
+		recs, _, err := ctl.st.List(ctx, users, store.ListQuery{})
+		if err != nil {
+			return err
+		}
+		for _, u := range recs {
+			if strings.EqualFold(u.String("email"), req.Email) {
+				user = u
+				break
+			}
+		}
+		if user == nil {
+			return fail(c, http.StatusNotFound, "no user with email "+strconv.Quote(req.Email))
+		}
+	}
+	ttl := ctl.tokens.TTL()
+	if req.TTLSeconds != nil {
+		ttl = time.Duration(*req.TTLSeconds) * time.Second
+	}
+	tok, err := ctl.tokens.IssueFor(user.ID(), user.String("client_id"), ttl)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, map[string]any{
+		"access_token": tok.AccessToken, "token_type": "bearer", "expires_in": tok.ExpiresIn,
+		"scope": auth.Scope, "created_at": tok.CreatedAt,
+	})
 }

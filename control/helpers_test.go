@@ -2,6 +2,8 @@ package control_test
 
 import (
 	"context"
+	"crypto/rand"
+	"crypto/rsa"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -20,9 +22,21 @@ type env struct {
 	token string
 }
 
+// testTokenKey signs the tests' tokens: a key is costly to make, so the mocks share one.
+var testTokenKey = sync.OnceValue(func() *rsa.PrivateKey {
+	k, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		panic(err)
+	}
+	return k
+})
+
 func newEnv(tb testing.TB, opts mock.Options) *env {
 	tb.Helper()
 	ctx := context.Background()
+	if opts.TokenKey == nil {
+		opts.TokenKey = testTokenKey()
+	}
 	m, err := mock.New(ctx, opts)
 	if err != nil {
 		tb.Fatalf("mock.New: %v", err)

@@ -1,8 +1,12 @@
 package handlers_test
 
 import (
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
+	"encoding/pem"
 	"mime"
 	"net/http"
 	"net/http/httptest"
@@ -34,8 +38,27 @@ const (
 const (
 	unauthorizedTitle  = "Access denied"
 	unauthorizedDetail = "You are not authorized to perform this action on the requested resource."
-	invalidTokenTitle  = "Invalid token"
 )
+
+// The RSA keys of the tests' issuers: costly to make, so made once. otherTokenKey is
+// another server's.
+var (
+	testTokenKey  = sync.OnceValue(func() *rsa.PrivateKey { return mustRSAKey() })
+	otherTokenKey = sync.OnceValue(func() *rsa.PrivateKey { return mustRSAKey() })
+)
+
+func mustRSAKey() *rsa.PrivateKey {
+	k, err := rsa.GenerateKey(rand.Reader, auth.KeyBits)
+	if err != nil {
+		panic(err)
+	}
+	return k
+}
+
+// testKid is the key id of the tests' issuers' tokens.
+func testKid() string {
+	return auth.NewIssuer(auth.Options{Key: testTokenKey()}).JWKS().Keys[0].Kid
+}
 
 // fakeClock is a clock the test moves by hand, for token lifetimes without sleeping.
 type fakeClock struct {
@@ -197,8 +220,8 @@ func checkTokenResponse(tb testing.TB, rec *httptest.ResponseRecorder, wantUser 
 	}
 
 	header := jwtPart(tb, tok, 0)
-	if header["alg"] != "HS256" {
-		tb.Errorf("JWT alg = %v, want HS256", header["alg"])
+	if want := map[string]any{"alg": "RS512", "typ": "JWT", "kid": testKid()}; !reflect.DeepEqual(header, want) {
+		tb.Errorf("JWT header = %v, want %v", header, want)
 	}
 	claims := jwtPart(tb, tok, 1)
 	exp, expOK := claims["exp"].(float64)
@@ -222,7 +245,23 @@ func checkTokenResponse(tb testing.TB, rec *httptest.ResponseRecorder, wantUser 
 	return tok
 }
 
-// checkOAuthError checks an OAuth2 error response (RFC 6749, 5.2).
+// oauthErrors are the auth service's error objects, by OAuth error: the API's errors
+// document, with the status as a number (js-auth returns this errors list).
+var oauthErrors = map[string]map[string]any{
+	"invalid_client": {"title": "invalid_client",
+		"detail": "Client authentication failed due to unknown client, no client authentication included, or unsupported authentication method.",
+		"code":   "UNAUTHORIZED", "status": 401.0},
+	"invalid_request": {"title": "invalid_request",
+		"detail": "The request is missing a required parameter, includes an unsupported parameter value, or is otherwise malformed.",
+		"code":   "BAD_REQUEST", "status": 400.0},
+	"unsupported_grant_type": {"title": "unsupported_grant_type",
+		"detail": "The authorization grant type is not supported by the authorization server.",
+		"code":   "BAD_REQUEST", "status": 400.0},
+	"unauthorized_client": {"title": "unauthorized_client", "detail": "You are not authorized to revoke this token",
+		"code": "FORBIDDEN", "status": 403.0},
+}
+
+// checkOAuthError checks an error of the auth service: the whole document.
 func checkOAuthError(tb testing.TB, rec *httptest.ResponseRecorder, status int, code string) {
 	tb.Helper()
 	if rec.Code != status {
@@ -232,15 +271,9 @@ func checkOAuthError(tb testing.TB, rec *httptest.ResponseRecorder, status int, 
 	if got := rec.Header().Get("Cache-Control"); got != "no-store" {
 		tb.Errorf("Cache-Control = %q, want no-store", got)
 	}
-	body := decode(tb, rec)
-	if got, want := keysOf(body), []string{"error", "error_description"}; !reflect.DeepEqual(got, want) {
-		tb.Errorf("error response members = %v, want %v; body: %s", got, want, rec.Body.String())
-	}
-	if body["error"] != code {
-		tb.Errorf("error = %v, want %s", body["error"], code)
-	}
-	if d, _ := body["error_description"].(string); strings.TrimSpace(d) == "" {
-		tb.Errorf("error_description = %v, want a text", body["error_description"])
+	want := map[string]any{"errors": []any{oauthErrors[code]}}
+	if got := decode(tb, rec); !reflect.DeepEqual(got, want) {
+		tb.Errorf("error document = %v, want %v", got, want)
 	}
 	if status == http.StatusUnauthorized && !strings.HasPrefix(rec.Header().Get("WWW-Authenticate"), "Basic") {
 		tb.Errorf("401 without a Basic WWW-Authenticate challenge: %q", rec.Header().Get("WWW-Authenticate"))
@@ -426,7 +459,7 @@ func TestTokenEndpoint(t *testing.T) {
 		if dataset != "" {
 			data = []byte(dataset)
 		}
-		s := mustServerWith(t, data, handlers.Config{BaseURL: testBase, Tokens: auth.NewIssuer("token-test-secret", ttl, clock.Now)})
+		s := mustServerWith(t, data, handlers.Config{BaseURL: testBase, Tokens: auth.NewIssuer(auth.Options{Key: testTokenKey(), TTL: ttl, Now: clock.Now})})
 		servers[dataset] = s
 		return s
 	}
@@ -453,7 +486,7 @@ func TestTokenEndpoint(t *testing.T) {
 func TestTokenLifetime(t *testing.T) {
 	clock := newFakeClock()
 	for _, ttl := range []time.Duration{time.Second, 90 * time.Second, auth.DefaultTTL} {
-		s := mustServerWith(t, fixtures.Demo(), handlers.Config{BaseURL: testBase, Tokens: auth.NewIssuer("lifetime-secret", ttl, clock.Now)})
+		s := mustServerWith(t, fixtures.Demo(), handlers.Config{BaseURL: testBase, Tokens: auth.NewIssuer(auth.Options{Key: testTokenKey(), TTL: ttl, Now: clock.Now})})
 		body := tokenRequest{contentType: "application/json", body: jsonBody("grant_type", "client_credentials", "client_id", ownerClientID, "client_secret", ownerClientSecret)}
 		first := checkTokenResponse(t, s.postToken(body), demoOwner, ttl, clock.Now())
 		second := checkTokenResponse(t, s.postToken(body), demoOwner, ttl, clock.Now())
@@ -491,7 +524,9 @@ func TestTokenEndpointRouting(t *testing.T) {
 // signed signs claims with the algorithm and key, for tokens the mock never issues.
 func signed(tb testing.TB, method jwt.SigningMethod, claims jwt.Claims, key any) string {
 	tb.Helper()
-	s, err := jwt.NewWithClaims(method, claims).SignedString(key)
+	tok := jwt.NewWithClaims(method, claims)
+	tok.Header["kid"] = testKid()
+	s, err := tok.SignedString(key)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -502,10 +537,10 @@ func signed(tb testing.TB, method jwt.SigningMethod, claims jwt.Claims, key any)
 func validClaims(user string, now time.Time) auth.Claims {
 	return auth.Claims{
 		User:        auth.UserClaim{ID: user},
-		Application: auth.ApplicationClaim{ID: "test-client", Kind: "user"},
+		Application: auth.ApplicationClaim{ID: auth.ApplicationID("test-client"), Kind: "user"},
 		Scope:       auth.Scope,
 		RegisteredClaims: jwt.RegisteredClaims{
-			Subject:   user,
+			Issuer:    auth.IssuerURL,
 			IssuedAt:  jwt.NewNumericDate(now.Add(-time.Minute)),
 			ExpiresAt: jwt.NewNumericDate(now.Add(time.Hour)),
 		},
@@ -540,12 +575,18 @@ func mustAPIError(tb testing.TB, rec *httptest.ResponseRecorder, status int, cod
 }
 
 // TestAPITokenFailures sends every kind of unusable token to /api and checks the 401 and
-// its code: INVALID_TOKEN for an expired token (the SDK refreshes on it), UNAUTHORIZED for
-// anything else. No refused request changes anything.
+// its code: UNAUTHORIZED for all, an expired token included (the provisioning API's code,
+// on which the SDK refreshes). No refused request changes anything.
 func TestAPITokenFailures(t *testing.T) {
 	clock := newFakeClock()
-	const secret = "api-token-secret"
-	iss := auth.NewIssuer(secret, time.Hour, clock.Now)
+	key := testTokenKey()
+	iss := auth.NewIssuer(auth.Options{Key: key, TTL: time.Hour, Now: clock.Now})
+	// The public key as an HMAC secret: the algorithm-confusion attack on RS tokens.
+	pubDER, err := x509.MarshalPKIXPublicKey(&key.PublicKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	secret := pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: pubDER})
 	s := mustServerWith(t, fixtures.Demo(), handlers.Config{BaseURL: testBase, Tokens: iss})
 	now := clock.Now()
 
@@ -555,13 +596,15 @@ func TestAPITokenFailures(t *testing.T) {
 	}
 	parts := strings.Split(good.AccessToken, ".")
 	viewerPayload := base64.RawURLEncoding.EncodeToString([]byte(`{"user":{"id":"usrViewer1"},"exp":4102444800,"iat":1700000000}`))
+	// flip changes one bit of the decoded signature, which every bit of counts (a base64
+	// character's spare padding bits would not).
 	flip := func(s string) string {
-		last := s[len(s)-1]
-		repl := byte('A')
-		if last == 'A' {
-			repl = 'B'
+		sig, err := base64.RawURLEncoding.DecodeString(s)
+		if err != nil {
+			t.Fatal(err)
 		}
-		return s[:len(s)-1] + string(repl)
+		sig[len(sig)/2] ^= 0x01
+		return base64.RawURLEncoding.EncodeToString(sig)
 	}
 	expiredClaims := validClaims(demoOwner, now)
 	expiredClaims.IssuedAt = jwt.NewNumericDate(now.Add(-2 * time.Hour))
@@ -573,6 +616,8 @@ func TestAPITokenFailures(t *testing.T) {
 	future := validClaims(demoOwner, now)
 	future.IssuedAt = jwt.NewNumericDate(now.Add(time.Hour))
 	future.ExpiresAt = jwt.NewNumericDate(now.Add(2 * time.Hour))
+	otherIssuer := validClaims(demoOwner, now)
+	otherIssuer.Issuer = "https://auth.example.test"
 
 	type tokCase struct {
 		name          string
@@ -596,18 +641,24 @@ func TestAPITokenFailures(t *testing.T) {
 		{"signature tampered", bearer(parts[0] + "." + parts[1] + "." + flip(parts[2])), "UNAUTHORIZED"},
 		{"payload swapped for another user's", bearer(parts[0] + "." + viewerPayload + "." + parts[2]), "UNAUTHORIZED"},
 		{"signature removed", bearer(parts[0] + "." + parts[1] + "."), "UNAUTHORIZED"},
-		{"wrongly signed", bearer(signed(t, jwt.SigningMethodHS256, validClaims(demoOwner, now), []byte("another-secret"))), "UNAUTHORIZED"},
+		{"signature's last byte tampered", bearer(parts[0] + "." + parts[1] + "." + func() string {
+			sig, _ := base64.RawURLEncoding.DecodeString(parts[2])
+			sig[len(sig)-1] ^= 0x80
+			return base64.RawURLEncoding.EncodeToString(sig)
+		}()), "UNAUTHORIZED"},
+		{"wrongly signed", bearer(signed(t, jwt.SigningMethodRS512, validClaims(demoOwner, now), otherTokenKey())), "UNAUTHORIZED"},
 		{"issued by another server", bearer(func() string {
-			tok, err := auth.NewIssuer("", time.Hour, clock.Now).Issue(demoOwner, ownerClientID)
+			tok, err := auth.NewIssuer(auth.Options{Key: otherTokenKey(), TTL: time.Hour, Now: clock.Now}).Issue(demoOwner, ownerClientID)
 			if err != nil {
 				t.Fatal(err)
 			}
 			return tok.AccessToken
 		}()), "UNAUTHORIZED"},
 		{"alg none", bearer(signed(t, jwt.SigningMethodNone, validClaims(demoOwner, now), jwt.UnsafeAllowNoneSignatureType)), "UNAUTHORIZED"},
-		{"HS512 with the right secret", bearer(signed(t, jwt.SigningMethodHS512, validClaims(demoOwner, now), []byte(secret))), "UNAUTHORIZED"},
-		{"HS384 with the right secret", bearer(signed(t, jwt.SigningMethodHS384, validClaims(demoOwner, now), []byte(secret))), "UNAUTHORIZED"},
-		{"unknown user", bearer(signed(t, jwt.SigningMethodHS256, validClaims("usrNobody1", now), []byte(secret))), "UNAUTHORIZED"},
+		{"HS512 with the public key", bearer(signed(t, jwt.SigningMethodHS512, validClaims(demoOwner, now), secret)), "UNAUTHORIZED"},
+		{"HS256 with the public key", bearer(signed(t, jwt.SigningMethodHS256, validClaims(demoOwner, now), secret)), "UNAUTHORIZED"},
+		{"RS256 with the right key", bearer(signed(t, jwt.SigningMethodRS256, validClaims(demoOwner, now), key)), "UNAUTHORIZED"},
+		{"unknown user", bearer(signed(t, jwt.SigningMethodRS512, validClaims("usrNobody1", now), key)), "UNAUTHORIZED"},
 		{"unknown user issued by the server", bearer(func() string {
 			tok, err := iss.Issue("usrNobody1", "x")
 			if err != nil {
@@ -615,11 +666,21 @@ func TestAPITokenFailures(t *testing.T) {
 			}
 			return tok.AccessToken
 		}()), "UNAUTHORIZED"},
-		{"no user", bearer(signed(t, jwt.SigningMethodHS256, noUser, []byte(secret))), "UNAUTHORIZED"},
-		{"no exp", bearer(signed(t, jwt.SigningMethodHS256, noExp, []byte(secret))), "UNAUTHORIZED"},
-		{"issued in the future", bearer(signed(t, jwt.SigningMethodHS256, future, []byte(secret))), "UNAUTHORIZED"},
-		{"expired", bearer(signed(t, jwt.SigningMethodHS256, expiredClaims, []byte(secret))), "INVALID_TOKEN"},
-		{"expired wrongly signed", bearer(signed(t, jwt.SigningMethodHS256, expiredClaims, []byte("another-secret"))), "UNAUTHORIZED"},
+		{"no user", bearer(signed(t, jwt.SigningMethodRS512, noUser, key)), "UNAUTHORIZED"},
+		{"no exp", bearer(signed(t, jwt.SigningMethodRS512, noExp, key)), "UNAUTHORIZED"},
+		{"issued in the future", bearer(signed(t, jwt.SigningMethodRS512, future, key)), "UNAUTHORIZED"},
+		{"another issuer", bearer(signed(t, jwt.SigningMethodRS512, otherIssuer, key)), "UNAUTHORIZED"},
+		{"another kid", bearer(func() string {
+			tok := jwt.NewWithClaims(jwt.SigningMethodRS512, validClaims(demoOwner, now))
+			tok.Header["kid"] = "another-key"
+			s, err := tok.SignedString(key)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return s
+		}()), "UNAUTHORIZED"},
+		{"expired", bearer(signed(t, jwt.SigningMethodRS512, expiredClaims, key)), "UNAUTHORIZED"},
+		{"expired wrongly signed", bearer(signed(t, jwt.SigningMethodRS512, expiredClaims, otherTokenKey())), "UNAUTHORIZED"},
 		{"expired alg none", bearer(signed(t, jwt.SigningMethodNone, expiredClaims, jwt.UnsafeAllowNoneSignatureType)), "UNAUTHORIZED"},
 	}
 
@@ -659,15 +720,7 @@ func TestAPITokenFailures(t *testing.T) {
 					}
 					return
 				}
-				switch c.wantCode {
-				case "INVALID_TOKEN":
-					mustAPIError(t, rec, 401, "INVALID_TOKEN", invalidTokenTitle, "")
-					if d := decode(t, rec)["errors"].([]any)[0].(map[string]any)["detail"].(string); !strings.Contains(d, "expired") {
-						t.Errorf("INVALID_TOKEN detail %q does not say the token has expired", d)
-					}
-				default:
-					mustAPIError(t, rec, 401, "UNAUTHORIZED", unauthorizedTitle, unauthorizedDetail)
-				}
+				mustAPIError(t, rec, 401, c.wantCode, unauthorizedTitle, unauthorizedDetail)
 			})
 		}
 	}
@@ -724,11 +777,12 @@ func TestRoutingBeforeAuthentication(t *testing.T) {
 	}
 }
 
-// TestTokenExpiry: with a one-second lifetime, a request after expiry gets 401 INVALID_TOKEN,
+// TestTokenExpiry: with a one-second lifetime, a request after expiry gets 401 UNAUTHORIZED
+// (the provisioning API's code for it: see authenticate),
 // and a token obtained afresh from the token endpoint works. The clock is the test's.
 func TestTokenExpiry(t *testing.T) {
 	clock := newFakeClock()
-	s := mustServerWith(t, fixtures.Demo(), handlers.Config{BaseURL: testBase, Tokens: auth.NewIssuer("expiry-secret", time.Second, clock.Now)})
+	s := mustServerWith(t, fixtures.Demo(), handlers.Config{BaseURL: testBase, Tokens: auth.NewIssuer(auth.Options{Key: testTokenKey(), TTL: time.Second, Now: clock.Now})})
 	obtain := func() string {
 		t.Helper()
 		rec := s.postToken(tokenRequest{contentType: "application/x-www-form-urlencoded", body: formBody("grant_type", "client_credentials"),
@@ -746,10 +800,10 @@ func TestTokenExpiry(t *testing.T) {
 	mustStatus(t, use(first), http.StatusOK)
 	clock.Advance(100 * time.Millisecond) // at exp the token has expired (RFC 7519 4.1.4: valid before it)
 	rec := use(first)
-	mustAPIError(t, rec, 401, "INVALID_TOKEN", invalidTokenTitle, "")
+	mustAPIError(t, rec, 401, "UNAUTHORIZED", unauthorizedTitle, unauthorizedDetail)
 	// Writes too, before anything else is looked at.
 	rec = s.do(t, request{method: http.MethodPost, path: "/api/roles", body: `nope`, headers: hdr("Authorization", "Bearer "+first)})
-	mustAPIError(t, rec, 401, "INVALID_TOKEN", invalidTokenTitle, "")
+	mustAPIError(t, rec, 401, "UNAUTHORIZED", unauthorizedTitle, unauthorizedDetail)
 
 	second := obtain()
 	if second == first {
@@ -757,9 +811,9 @@ func TestTokenExpiry(t *testing.T) {
 	}
 	mustStatus(t, use(second), http.StatusOK)
 	mustWhoAmI(t, s, second, demoViewer)
-	mustAPIError(t, use(first), 401, "INVALID_TOKEN", invalidTokenTitle, "")
+	mustAPIError(t, use(first), 401, "UNAUTHORIZED", unauthorizedTitle, unauthorizedDetail)
 
 	// And the fresh one expires in its turn.
 	clock.Advance(2 * time.Second)
-	mustAPIError(t, use(second), 401, "INVALID_TOKEN", invalidTokenTitle, "")
+	mustAPIError(t, use(second), 401, "UNAUTHORIZED", unauthorizedTitle, unauthorizedDetail)
 }

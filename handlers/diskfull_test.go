@@ -43,7 +43,7 @@ func fullServer(t *testing.T) *testServer {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	tokens := auth.NewIssuer("test-secret", 0, nil)
+	tokens := auth.NewIssuer(auth.Options{Key: testTokenKey()})
 	return &testServer{Echo: handlers.NewServer(st, handlers.Config{BaseURL: testBase, Tokens: tokens}), st: st, tokens: tokens, actor: demoOwner}
 }
 

@@ -62,7 +62,8 @@ func drainUnreadBodies(next echo.HandlerFunc) echo.HandlerFunc {
 		if srv, ok := r.Context().Value(http.ServerContextKey).(*http.Server); ok && srv.ReadTimeout > 0 {
 			timeout = min(timeout, srv.ReadTimeout)
 		}
-		rc := http.NewResponseController(c.Response())
+		// The writer under Echo's: Echo's own Flush panics when that writer cannot flush.
+		rc := http.NewResponseController(c.Response().Writer)
 		if rc.Flush() != nil || rc.SetReadDeadline(time.Now().Add(timeout)) != nil {
 			return nil // a hijacked connection, or a writer that is no connection
 		}

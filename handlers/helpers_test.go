@@ -78,7 +78,7 @@ func mustServerWith(tb testing.TB, dataset []byte, cfg handlers.Config) *testSer
 		tb.Fatal(err)
 	}
 	if cfg.Tokens == nil {
-		cfg.Tokens = auth.NewIssuer("test-secret", 0, nil)
+		cfg.Tokens = auth.NewIssuer(auth.Options{Key: testTokenKey()})
 	}
 	e, cacheUsage := handlers.NewServerForTest(st, cfg)
 	srv := &testServer{Echo: e, st: st, tokens: cfg.Tokens, cacheUsage: cacheUsage}

@@ -16,20 +16,34 @@ import (
 	"github.com/commercelayer-mock/provmock/store"
 )
 
-// oauthError is an OAuth2 error response (RFC 6749, section 5.2), worded as the real auth
-// service (Doorkeeper) words them.
+// oauthError is an error of the auth service. The real one (Doorkeeper underneath) answers
+// bad client credentials with the OAuth error's name as title and its description as
+// detail, inside the API's errors document; @commercelayer/js-auth returns that errors
+// list to its callers, so an OAuth-style {"error": ...} body would read as a success.
 type oauthError struct {
-	Error       string `json:"error"`
-	Description string `json:"error_description"`
+	Title  string `json:"title"`
+	Detail string `json:"detail"`
+	Code   string `json:"code"`
+	Status int    `json:"status"`
+}
+
+type oauthErrors struct {
+	Errors []oauthError `json:"errors"`
 }
 
 var (
 	errInvalidClient = oauthError{"invalid_client",
-		"Client authentication failed due to unknown client, no client authentication included, or unsupported authentication method."}
+		"Client authentication failed due to unknown client, no client authentication included, or unsupported authentication method.",
+		"UNAUTHORIZED", http.StatusUnauthorized}
 	errUnsupportedGrant = oauthError{"unsupported_grant_type",
-		"The authorization grant type is not supported by the authorization server."}
+		"The authorization grant type is not supported by the authorization server.",
+		"BAD_REQUEST", http.StatusBadRequest}
 	errInvalidRequest = oauthError{"invalid_request",
-		"The request is missing a required parameter, includes an unsupported parameter value, or is otherwise malformed."}
+		"The request is missing a required parameter, includes an unsupported parameter value, or is otherwise malformed.",
+		"BAD_REQUEST", http.StatusBadRequest}
+	errNotTokenOwner = oauthError{"unauthorized_client",
+		"You are not authorized to revoke this token",
+		"FORBIDDEN", http.StatusForbidden}
 )
 
 // tokenResponse is a successful token response.
@@ -51,12 +65,17 @@ func writeOAuth(c echo.Context, status int, body any) error {
 	return c.JSON(status, body)
 }
 
-// token serves POST /oauth/token, the client credentials grant of auth.commercelayer.io:
-// credentials in a JSON body, a form body, or HTTP Basic client authentication.
-func (a *api) token(c echo.Context) error {
-	params, ok := a.tokenParams(c)
+func writeOAuthError(c echo.Context, e oauthError) error {
+	return writeOAuth(c, e.Status, oauthErrors{[]oauthError{e}})
+}
+
+// clientCredentials reads the grant's or revocation's parameters and the client's
+// credentials (HTTP Basic, else client_id and client_secret in the body); ok is false
+// for a body that cannot be read.
+func (a *api) clientCredentials(c echo.Context) (params map[string]string, id, secret string, ok bool) {
+	params, ok = a.tokenParams(c)
 	if !ok {
-		return writeOAuth(c, http.StatusBadRequest, errInvalidRequest)
+		return nil, "", "", false
 	}
 	id, secret, basic := c.Request().BasicAuth()
 	if basic {
@@ -70,15 +89,25 @@ func (a *api) token(c echo.Context) error {
 	} else {
 		id, secret = params["client_id"], params["client_secret"]
 	}
+	return params, id, secret, true
+}
+
+// token serves POST /oauth/token, the client credentials grant of auth.commercelayer.io:
+// credentials in a JSON body, a form body, or HTTP Basic client authentication.
+func (a *api) token(c echo.Context) error {
+	params, id, secret, ok := a.clientCredentials(c)
+	if !ok {
+		return writeOAuthError(c, errInvalidRequest)
+	}
 	switch grant := params["grant_type"]; {
 	case grant == "":
-		return writeOAuth(c, http.StatusBadRequest, errInvalidRequest)
+		return writeOAuthError(c, errInvalidRequest)
 	case grant != "client_credentials":
-		return writeOAuth(c, http.StatusBadRequest, errUnsupportedGrant)
+		return writeOAuthError(c, errUnsupportedGrant)
 	}
 	user, err := domain.UserByCredentials(c.Request().Context(), a.st, id, secret)
 	if errors.Is(err, domain.ErrBadCredentials) {
-		return writeOAuth(c, http.StatusUnauthorized, errInvalidClient)
+		return writeOAuthError(c, errInvalidClient)
 	}
 	if err != nil {
 		return err
@@ -90,6 +119,35 @@ func (a *api) token(c echo.Context) error {
 	return writeOAuth(c, http.StatusOK, tokenResponse{
 		AccessToken: tok.AccessToken, TokenType: "bearer", ExpiresIn: tok.ExpiresIn, Scope: auth.Scope, CreatedAt: tok.CreatedAt,
 	})
+}
+
+// revoke serves POST /oauth/revoke (RFC 7009, as auth.commercelayer.io serves it): the
+// client's credentials and the token. A token the client obtained is revoked and answers
+// 401 from then on; an unknown or expired one is ignored, as RFC 7009 asks; another
+// client's token is refused. Success is an empty JSON object, which js-auth's revoke
+// reads as "no errors".
+func (a *api) revoke(c echo.Context) error {
+	params, id, secret, ok := a.clientCredentials(c)
+	if !ok || params["token"] == "" {
+		return writeOAuthError(c, errInvalidRequest)
+	}
+	_, err := domain.UserByCredentials(c.Request().Context(), a.st, id, secret)
+	if errors.Is(err, domain.ErrBadCredentials) {
+		return writeOAuthError(c, errInvalidClient)
+	}
+	if err != nil {
+		return err
+	}
+	if err := a.tokens.Revoke(params["token"], id); errors.Is(err, auth.ErrNotOwner) {
+		return writeOAuthError(c, errNotTokenOwner)
+	}
+	return writeOAuth(c, http.StatusOK, struct{}{})
+}
+
+// jwks serves GET /.well-known/jwks.json: the public key that verifies the tokens, as
+// js-auth's jwtVerify fetches it.
+func (a *api) jwks(c echo.Context) error {
+	return c.JSON(http.StatusOK, a.tokens.JWKS())
 }
 
 // tokenParams reads the grant's parameters from a JSON or form body; ok is false for a
@@ -128,8 +186,10 @@ func (a *api) tokenParams(c echo.Context) (map[string]string, bool) {
 // userKey is where authenticate leaves the request's user in the Echo context.
 const userKey = "provmock.user"
 
-// authenticate guards /api: a valid bearer token of a known user, or a 401. An expired
-// token answers INVALID_TOKEN, which makes the official SDK refresh.
+// authenticate guards /api: a valid bearer token of a known user, or a 401 UNAUTHORIZED.
+// An expired token answers UNAUTHORIZED too: the provisioning SDK's isExpiredTokenError
+// notes that the provisioning API's code differs from the Core API's INVALID_TOKEN and
+// refreshes on UNAUTHORIZED, and the provisioning docs list only UNAUTHORIZED for 401.
 func (a *api) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		scheme, token, _ := strings.Cut(c.Request().Header.Get("Authorization"), " ")
@@ -137,10 +197,7 @@ func (a *api) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 			return apierror.Unauthorized()
 		}
 		userID, err := a.tokens.Verify(strings.TrimSpace(token))
-		switch {
-		case errors.Is(err, auth.ErrExpired):
-			return apierror.InvalidToken()
-		case err != nil:
+		if err != nil {
 			return apierror.Unauthorized()
 		}
 		user, err := a.user(c, userID)

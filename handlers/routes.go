@@ -25,7 +25,8 @@ var methods = []string{http.MethodGet, http.MethodPost, http.MethodPatch, http.M
 //	                                            organizations transfer_ownership)
 //	GET|PATCH  /api/user                        the singleton user
 //
-// plus GET /healthz and POST /oauth/token (the token endpoint of auth.commercelayer.io).
+// plus GET /healthz and, as auth.commercelayer.io serves them, POST /oauth/token,
+// POST /oauth/revoke and GET /.well-known/jwks.json.
 // Any other method on these paths is a 405 with an Allow header; any other path is a 404
 // RECORD_NOT_FOUND. Both are routing outcomes, decided before any header is looked at (the
 // real service's router answers before its controllers authenticate and check Content-Type
@@ -33,6 +34,8 @@ var methods = []string{http.MethodGet, http.MethodPost, http.MethodPatch, http.M
 func addRoutes(e *echo.Echo, a *api) {
 	e.GET("/healthz", a.healthz)
 	e.POST("/oauth/token", a.token)
+	e.POST("/oauth/revoke", a.revoke)
+	e.GET("/.well-known/jwks.json", a.jwks)
 	g := &router{group: e.Group("/api"), guard: []echo.MiddlewareFunc{a.authenticate, a.negotiate, a.cached}}
 	for _, def := range a.reg.All() {
 		if def.Singleton {

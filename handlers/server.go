@@ -29,8 +29,8 @@ type Config struct {
 	MaxBody int64
 	// Logger receives server errors; nil discards them.
 	Logger *slog.Logger
-	// Tokens signs and verifies access tokens; nil means a random secret and the default
-	// lifetime.
+	// Tokens signs and verifies access tokens; nil means a key generated on first use and
+	// the default lifetime.
 	Tokens *auth.Issuer
 	// AllowOrigins are the browser origins CORS admits; empty means any.
 	AllowOrigins []string
@@ -76,7 +76,7 @@ func newServer(st *store.Store, cfg Config) (*echo.Echo, *api) {
 	}
 	tokens := cfg.Tokens
 	if tokens == nil {
-		tokens = auth.NewIssuer("", 0, nil)
+		tokens = auth.NewIssuer(auth.Options{})
 	}
 	a := &api{st: st, tokens: tokens, reg: st.Registry(), cfg: cfg, log: log, bodyOptional: map[string]bool{}, cache: newResponseCache(cfg.CacheBytes)}
 	e := echo.New()

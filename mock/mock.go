@@ -2,6 +2,7 @@ package mock
 
 import (
 	"context"
+	"crypto/rsa"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -35,11 +36,14 @@ type Options struct {
 	DBPath         string
 	BaseURL        string // base of links; "" is the address requests come to
 	LenientFilters bool
-	TokenSecret    string        // "" is random per mock
-	TokenTTL       time.Duration // 0 is two hours
-	AdminToken     string        // protects /_mock when set
-	RateLimits     bool          // the real service's rate limits, on from the start
-	AllowOrigins   []string      // CORS of the API; empty admits any origin. Never the control API's
+	// TokenKey signs the access tokens (RS512); nil is a 2048-bit key generated when the
+	// first token is issued or verified (see Mock.PrepareTokens), so tokens do not survive
+	// the mock. Mocks given the same key accept each other's tokens.
+	TokenKey     *rsa.PrivateKey
+	TokenTTL     time.Duration // 0 is two hours
+	AdminToken   string        // protects /_mock when set
+	RateLimits   bool          // the real service's rate limits, on from the start
+	AllowOrigins []string      // CORS of the API; empty admits any origin. Never the control API's
 	// ListenAddr is the host:port the mock listens on: the control API answers requests
 	// to its host besides loopback names and IP addresses. AllowHosts names more hosts
 	// the control API answers (".example.test" admits its subdomains too).
@@ -255,7 +259,7 @@ func load(ctx context.Context, st *store.Store, dataset *fixtures.Dataset, inMem
 
 // buildServer makes the token issuer and the API's server around the store.
 func (m *Mock) buildServer(opts Options) {
-	m.tokens = auth.NewIssuer(opts.TokenSecret, opts.TokenTTL, opts.Now)
+	m.tokens = auth.NewIssuer(auth.Options{Key: opts.TokenKey, TTL: opts.TokenTTL, Now: opts.Now})
 	m.handler = handlers.NewServer(m.st, handlers.Config{
 		BaseURL:      opts.BaseURL,
 		Query:        query.Options{LenientFilters: opts.LenientFilters},
@@ -277,7 +281,7 @@ func (m *Mock) mountControl(baseline control.Baseline, opts Options) {
 		FixturesBytes: opts.FixturesBytes, MaxSnapshots: opts.MaxSnapshots, SnapshotBytes: opts.SnapshotBytes,
 		MaxFaults: opts.MaxFaults,
 		Now:       opts.Now, Rand: opts.Rand, ListenAddr: opts.ListenAddr, AllowHosts: opts.AllowHosts,
-		ClientOf: rateLimitClient(m.tokens),
+		ClientOf: rateLimitClient(m.tokens), Tokens: m.tokens,
 	})
 	m.ctl.Mount(m.handler, opts.Now)
 }
@@ -325,6 +329,10 @@ func (m *Mock) Token(ctx context.Context, clientID, clientSecret string) (string
 	tok, err := m.tokens.Issue(user.ID(), clientID)
 	return tok.AccessToken, err
 }
+
+// PrepareTokens starts generating the token signing key in the background, when the mock
+// was given none, so that the first token request does not wait for it.
+func (m *Mock) PrepareTokens() { m.tokens.Prepare() }
 
 // Close releases the database and the image reset goes back to.
 func (m *Mock) Close() error {

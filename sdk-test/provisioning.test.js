@@ -825,7 +825,8 @@ describe('from a browser origin', () => {
 })
 
 // ---------------------------------------------------------------------------------------
-// The SDK's refresh hook: an expired token answers 401 INVALID_TOKEN, the SDK calls
+// The SDK's refresh hook: an expired token answers 401 UNAUTHORIZED (the provisioning API's
+// code; the SDK's isExpiredTokenError accepts it beside the Core API's INVALID_TOKEN), the SDK calls
 // refreshToken and retries with the new token. JWT times are whole seconds, so a token of a
 // 2-second lifetime lives between 1 and 2 seconds: long enough for the retry, and surely
 // expired after the 2.1 s waits below. (With 1 second, a refreshed token could expire
@@ -851,10 +852,28 @@ describe('token refresh', () => {
     assert.notEqual(client.currentAccessToken, first)
   })
 
-  it('surfaces INVALID_TOKEN when there is no refresh hook', async () => {
+  it('surfaces UNAUTHORIZED when there is no refresh hook', async () => {
     const first = (await getToken(short.url)).access_token
     const client = sdkClient(short.url, { accessToken: first })
     await new Promise((resolve) => setTimeout(resolve, 2100))
-    await assertApiError(() => client.roles.list(), 401, 'INVALID_TOKEN')
+    await assertApiError(() => client.roles.list(), 401, 'UNAUTHORIZED')
+  })
+
+  it('refreshes a token minted already expired by the control API, without waiting', async () => {
+    const res = await fetch(`${mock.url}/_mock/tokens`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ email: 'demo@example.com', ttl_seconds: -60 })
+    })
+    assert.equal(res.status, 201)
+    const expired = (await res.json()).access_token
+    let refreshed = 0
+    const client = sdkClient(mock.url, {
+      accessToken: expired,
+      refreshToken: async () => { refreshed++; return (await getToken(mock.url)).access_token }
+    })
+    assert.equal((await client.user.retrieve()).email, 'demo@example.com')
+    assert.equal(refreshed, 1)
+    assert.notEqual(client.currentAccessToken, expired)
   })
 })
