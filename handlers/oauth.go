@@ -48,7 +48,11 @@ func writeOAuth(c echo.Context, status int, body any) error {
 	if status == http.StatusUnauthorized {
 		h.Set("WWW-Authenticate", `Basic realm="provmock", error="invalid_client"`)
 	}
-	return c.JSON(status, body)
+	b, err := marshalJSON(body)
+	if err != nil {
+		return err
+	}
+	return c.JSONBlob(status, b)
 }
 
 // token serves POST /oauth/token, the client credentials grant of auth.commercelayer.io:
