@@ -24,6 +24,7 @@ var methods = []string{http.MethodGet, http.MethodPost, http.MethodPatch, http.M
 //	POST|PATCH /api/{type}/{id}/{action}        custom actions (memberships resend,
 //	                                            organizations transfer_ownership)
 //	GET|PATCH  /api/user                        the singleton user
+//	GET    /api/public/resources                the self-description (no token needed)
 //
 // plus GET /healthz and POST /oauth/token (the token endpoint of auth.commercelayer.io).
 // Any other method on these paths is a 405 with an Allow header; any other path is a 404
@@ -34,6 +35,8 @@ func addRoutes(e *echo.Echo, a *api) {
 	e.GET("/healthz", a.healthz)
 	e.POST("/oauth/token", a.token)
 	g := &router{group: e.Group("/api"), guard: []echo.MiddlewareFunc{a.authenticate, a.negotiate, a.cached}}
+	public := &router{group: g.group, guard: []echo.MiddlewareFunc{a.negotiate}}
+	public.route("/public/resources", opHandlers{http.MethodGet: a.publicResources})
 	for _, def := range a.reg.All() {
 		if def.Singleton {
 			g.route("/"+def.Path, opHandlers{

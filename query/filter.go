@@ -3,6 +3,7 @@ package query
 import (
 	"encoding/json"
 	"io"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -273,6 +274,18 @@ func parseTopLevel(def *models.Resource, name, value string) (*Filter, error) {
 		}
 	}
 	return nil, apierror.FilterNotAllowed(name)
+}
+
+// PredicatesFor returns the names of the predicates that apply to an attribute of the kind.
+func PredicatesFor(kind models.Kind) []string {
+	var names []string
+	for _, p := range predicates {
+		if applicable(p, []AttrPath{{Kind: kind}}) {
+			names = append(names, p.Name)
+		}
+	}
+	sort.Strings(names)
+	return names
 }
 
 // applicable rules out predicates that make no sense for an attribute's kind: true/false
