@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"encoding/json"
 	"errors"
 	"net/http"
 
@@ -57,7 +56,7 @@ func (a *api) handleError(err error, c echo.Context) {
 			c.Response().Header().Set(k, v)
 		}
 	}
-	body, merr := json.Marshal(errorDocument{Errors: list})
+	body, merr := marshalJSON(errorDocument{Errors: list})
 	if merr != nil {
 		body = []byte(`{"errors":[{"title":"Internal Server Error","detail":"Internal Server Error","code":"INTERNAL_SERVER_ERROR","status":"500"}]}`)
 		status = http.StatusInternalServerError

@@ -38,6 +38,9 @@ const specPredicates = `eq not_eq matches does_not_match matches_any matches_all
   start_all not_start_any not_start_all end not_end end_any end_all not_end_any not_end_all
   cont not_cont cont_any cont_all not_cont_all true false`
 
+// specSDKPredicates are the two predicates SPEC adds, which the SDK treats specially.
+const specSDKPredicates = `jcont not_in_or_null`
+
 func filtersDataset(tb testing.TB) []byte {
 	tb.Helper()
 	b, err := os.ReadFile("../testdata/filters.yaml")
@@ -139,6 +142,19 @@ var predicateCases = []filterCase{
 	{pred: "true", name: "true false", query: fq("confidential_true", "false"), want: list(a3, b3)},
 	{pred: "false", query: fq("custom_false", "true"), want: list(a1, b1, b3, a4)},
 	{pred: "false", name: "false false", query: fq("custom_false", "false"), want: list(a2, b2)},
+	// not_in_or_null: NOT IN, and NULL too (which not_in skips).
+	{pred: "not_in_or_null", query: fq("mode_not_in_or_null", "test"), want: list(a3, b2, b4)},
+	{pred: "not_in_or_null", name: "a list", query: fq("reference_origin_not_in_or_null", "erp,crm"), want: list(a2, a3, b1, b3, b4)},
+	{pred: "not_in_or_null", name: "typed", query: fq("expires_in_not_in_or_null", "07200,9000"), want: list(a3, b1, b2, b3, b4)},
+	{pred: "not_in_or_null", name: "through a hop, hidden and missing roles are NULL", query: fq("role_name_not_in_or_null", "admin"), want: list(a2, a3, b2, b3)},
+	// jcont: JSON containment of an object, as the SDK sends it (JSON-encoded).
+	{pred: "jcont", query: fq("metadata_jcont", `{"tier":"gold"}`), want: list(a1, b4)},
+	{pred: "jcont", name: "every key", query: fq("metadata_jcont", `{"tier":"gold","region":"eu"}`), want: list(a1)},
+	{pred: "jcont", name: "values are exact", query: fq("metadata_jcont", `{"tier":"GOLD"}`), want: list()},
+	{pred: "jcont", name: "empty object: any object", query: fq("metadata_jcont", `{}`), want: list(a1, a3, b4)},
+	{pred: "jcont", name: "unknown key", query: fq("metadata_jcont", `{"colour":"gold"}`), want: list()},
+	{pred: "jcont", name: "a string is not a number", query: fq("metadata_jcont", `{"tier":1}`), want: list()},
+	{pred: "jcont", name: "through a hop", query: fq("organization_metadata_jcont", `{}`), want: list()},
 }
 
 // trickyCases are the other cases of the issue: case, wildcards, NULL, lists, typed
@@ -324,7 +340,7 @@ func TestFilterPredicates(t *testing.T) {
 	s := mustFiltersServer(t, handlers.Config{})
 
 	// The parser supports exactly SPEC's predicates...
-	spec := strings.Fields(specPredicates)
+	spec := strings.Fields(specPredicates + " " + specSDKPredicates)
 	supported := query.Predicates()
 	sortedSpec := append([]string(nil), spec...)
 	sortedSupported := append([]string(nil), supported...)
@@ -384,7 +400,30 @@ var filterErrorCases = []filterErrorCase{
 	{name: "not filterable attribute of another type", path: "/api/memberships", query: fq("test_enabled_true", "true"), code: "FILTER_NOT_ALLOWED", detail: "test_enabled_true is not allowed."},
 	{name: "not filterable attribute behind a hop", query: fq("organization_support_email_eq", "x"), code: "FILTER_NOT_ALLOWED", detail: "organization_support_email_eq is not allowed."},
 	{name: "unknown attribute in an _or_", query: fq("name_or_bogus_cont", "x"), code: "FILTER_NOT_ALLOWED", detail: "name_or_bogus_cont is not allowed."},
-	{name: "to-many hop", path: "/api/organizations", query: fq("api_credentials_name_eq", "x"), code: "FILTER_NOT_ALLOWED", detail: "api_credentials_name_eq is not allowed."},
+	{name: "to-many hop not filterable", path: "/api/roles", query: fq("versions_resource_type_eq", "roles"), code: "FILTER_NOT_ALLOWED", detail: "versions_resource_type_eq is not allowed."},
+	{name: "not filterable attribute behind a to-many hop", path: "/api/organizations", query: fq("memberships_test_enabled_true", "true"), code: "FILTER_NOT_ALLOWED", detail: "memberships_test_enabled_true is not allowed."},
+	{name: "jcont on a string", query: fq("name_jcont", `{"a":1}`), code: "FILTER_NOT_ALLOWED", detail: `name_jcont is not allowed.`},
+	{name: "jcont with text", query: fq("metadata_jcont", "gold"), code: "INVALID_FILTER_VALUE", detail: "gold is not a valid value for metadata_jcont."},
+	{name: "jcont with an array", query: fq("metadata_jcont", `["gold"]`), code: "INVALID_FILTER_VALUE", detail: `["gold"] is not a valid value for metadata_jcont.`},
+	{name: "jcont with trailing text", query: fq("metadata_jcont", `{} {}`), code: "INVALID_FILTER_VALUE", detail: `{} {} is not a valid value for metadata_jcont.`},
+	{name: "jcont nested too deep", query: fq("metadata_jcont", strings.Repeat(`{"a":`, 9)+"1"+strings.Repeat("}", 9)), code: "INVALID_FILTER_VALUE",
+		detail: strings.Repeat(`{"a":`, 9) + "1" + strings.Repeat("}", 9) + " is not a valid value for metadata_jcont."},
+	{name: "not_in_or_null typed", query: fq("expires_in_not_in_or_null", "7200,x"), code: "INVALID_FILTER_VALUE", detail: "7200,x is not a valid value for expires_in_not_in_or_null."},
+	// Top-level filters: typed as filter[q]'s, named by their key.
+	{name: "top-level unknown", query: "filter[bogus]=1", code: "FILTER_NOT_ALLOWED", detail: "bogus is not allowed."},
+	{name: "top-level not filterable attribute", query: "filter[client_secret]=x", code: "FILTER_NOT_ALLOWED", detail: "client_secret is not allowed."},
+	{name: "top-level object attribute", query: "filter[metadata]=x", code: "FILTER_NOT_ALLOWED", detail: "metadata is not allowed."},
+	{name: "top-level to-many relationship id", path: "/api/organizations", query: "filter[memberships_id]=x", code: "FILTER_NOT_ALLOWED", detail: "memberships_id is not allowed."},
+	{name: "top-level bound of a type without it", query: "filter[disabled_at_from]=2024-01-01", code: "FILTER_NOT_ALLOWED", detail: "disabled_at_from is not allowed."},
+	{name: "top-level bound of a string", query: "filter[name_from]=a", code: "FILTER_NOT_ALLOWED", detail: "name_from is not allowed."},
+	{name: "top-level not a number", query: "filter[expires_in]=7200,abc", code: "INVALID_FILTER_VALUE", detail: "7200,abc is not a valid value for expires_in."},
+	{name: "top-level not a boolean", query: "filter[confidential]=yes", code: "INVALID_FILTER_VALUE", detail: "yes is not a valid value for confidential."},
+	{name: "top-level bad timestamp", query: "filter[created_at_from]=yesterday", code: "INVALID_FILTER_VALUE", detail: "yesterday is not a valid value for created_at_from."},
+	{name: "top-level bad timestamp to", query: "filter[updated_at_to]=2024-02-30", code: "INVALID_FILTER_VALUE", detail: "2024-02-30 is not a valid value for updated_at_to."},
+	// NUL: SQLite would read a LIKE pattern only up to it (and match everything).
+	{name: "NUL in eq", query: fq("name_eq", "a\x00"), code: "INVALID_FILTER_VALUE", detail: "a\x00 is not a valid value for name_eq."},
+	{name: "NUL in a top-level filter", query: "filter[name]=%00", code: "INVALID_FILTER_VALUE", detail: "\x00 is not a valid value for name."},
+	{name: "NUL inside jcont", query: fq("metadata_jcont", `{"tier":"\u0000"}`), code: "INVALID_FILTER_VALUE", detail: `{"tier":"\u0000"} is not a valid value for metadata_jcont.`},
 	{name: "relationship without attribute", query: fq("organization_eq", "orgAlpha01"), code: "FILTER_NOT_ALLOWED", detail: "organization_eq is not allowed."},
 	{name: "true on a string", query: fq("name_true", "true"), code: "FILTER_NOT_ALLOWED", detail: "name_true is not allowed."},
 	{name: "on a relationship list", path: "/api/organizations/orgAlpha01/api_credentials", query: fq("bogus_eq", "1"), code: "FILTER_NOT_ALLOWED", detail: "bogus_eq is not allowed."},
@@ -438,7 +477,8 @@ func TestFilterLenient(t *testing.T) {
 		{name: "unknown attribute ignored", query: fq("bogus_eq", "1"), want: allCredentials},
 		{name: "unknown predicate ignored", query: fq("name_bogus", "1"), want: allCredentials},
 		{name: "not filterable attribute ignored", query: fq("client_secret_eq", "x"), want: allCredentials},
-		{name: "to-many hop ignored", path: "/api/organizations", query: fq("api_credentials_name_eq", "x"), want: list("orgAlpha01", "orgBeta002")},
+		{name: "unfilterable to-many hop ignored", path: "/api/roles", query: fq("versions_resource_type_eq", "x"), want: list("rolAAdmin1", "rolACafe01", "rolBAdmin1", "rolBReadO1")},
+		{name: "unknown top-level filter ignored", query: "filter[bogus]=1", want: allCredentials},
 		{name: "inapplicable predicate ignored", query: fq("name_true", "true"), want: allCredentials},
 		{name: "known filters still apply", query: fq("bogus_eq", "1", "name_cont", "caf"), want: list(b2, b3)},
 		{name: "on a relationship list", path: "/api/organizations/orgBeta002/api_credentials", query: fq("nope_cont", "x", "kind_eq", "integration"), want: list(b1, b2)},
@@ -471,6 +511,10 @@ func kindValue(k models.Kind) string {
 func predicateValue(pred string, k models.Kind) (string, bool) {
 	base := strings.TrimSuffix(strings.TrimSuffix(pred, "_any"), "_all")
 	switch {
+	case pred == "jcont":
+		return `{"a":[1,{"b":null}]}`, k == models.Object
+	case pred == "not_in_or_null":
+		return kindValue(k) + "," + kindValue(k), true
 	case pred == "true" || pred == "false":
 		return "true", k == models.Boolean
 	case pred == "present" || pred == "blank" || pred == "null" || pred == "not_null":
@@ -494,7 +538,8 @@ func predicateValue(pred string, k models.Kind) (string, bool) {
 }
 
 // TestFilterEveryPredicateOnEveryAttribute sends every predicate on every filterable attribute
-// of every listable type (and through each to-one relationship): 200 where it applies,
+// of every listable type (and through each to-one and filterable to-many relationship): 200
+// where it applies,
 // FILTER_NOT_ALLOWED where it does not, never anything else.
 func TestFilterEveryPredicateOnEveryAttribute(t *testing.T) {
 	s := mustFiltersServer(t, handlers.Config{})
@@ -519,7 +564,7 @@ func TestFilterEveryPredicateOnEveryAttribute(t *testing.T) {
 		}
 		paths := filterable(def)
 		for _, rel := range def.Rels {
-			if rel.ToMany {
+			if rel.ToMany && !rel.Flags.Has(models.Filterable) {
 				continue
 			}
 			for _, a := range filterable(reg.Lookup(rel.Type)) {
@@ -611,5 +656,98 @@ func TestFilterLargeInputs(t *testing.T) {
 				t.Fatalf("got %v, want %v", got, tc.want)
 			}
 		})
+	}
+}
+
+// TestFilterTopLevel covers the jsonapi-resources filters beside filter[q]: comma lists
+// (IN) typed as the attribute, relationship ids (through tenancy), and time bounds.
+func TestFilterTopLevel(t *testing.T) {
+	s := mustFiltersServer(t, handlers.Config{})
+	const idps = "/api/identity_providers"
+	runFilterCases(t, s, []filterCase{
+		{name: "id", query: "filter[id]=apcPercent", want: list(a3)},
+		{name: "id list", query: "filter[id]=apcPercent,apcCafeNoi", want: list(a3, b3)},
+		{name: "ids", query: "filter[ids]=apcCafeNoi,apcPercent,nope", want: list(a3, b3)},
+		{name: "id is exact", query: "filter[id]=apcpercent", want: list()},
+		{name: "attribute list", query: "filter[kind]=webapp,orders", want: list(a1, a2, b4, a4)},
+		{name: "attribute is exact", query: "filter[name]=WEBAPP1", want: list()},
+		{name: "integer typed", query: "filter[expires_in]=07200", want: list(a1, a4)},
+		{name: "boolean typed", query: "filter[confidential]=false", want: list(a3, b3)},
+		{name: "boolean list", query: "filter[custom]=1,0", want: list(a1, a2, b1, b2, b3, a4)},
+		{name: "timestamp typed", query: "filter[created_at]=2024-01-10T11:00:00.250%2B01:00", want: list(a2, a3)},
+		{name: "relationship id", query: "filter[organization_id]=orgBeta002", want: list(b1, b2, b3, b4)},
+		{name: "relationship id list", query: "filter[role_id]=rolAAdmin1,rolBReadO1", want: list(a1, b2, a4)},
+		{name: "relationship id of a hidden record", query: "filter[role_id]=rolGammaAd", want: list()},
+		{name: "created_at_from", query: "filter[created_at_from]=2024-02-01", want: list(b1, b2, b3, b4, a4)},
+		{name: "created_at_from is inclusive", query: "filter[created_at_from]=2024-02-01T12:30:45.123Z", want: list(b2, b3, b4, a4)},
+		{name: "created_at_to is inclusive", query: "filter[created_at_to]=2024-01-10T10:00:00.250Z", want: list(a1, a2, a3)},
+		{name: "created_at from and to", query: "filter[created_at_from]=2024-02-01&filter[created_at_to]=2024-03-31", want: list(b1, b2, b3)},
+		{name: "updated_at_from", query: "filter[updated_at_from]=2024-02-15", want: list(a1, b3, b4, a4)},
+		{name: "updated_at_to", query: "filter[updated_at_to]=2024-02-15", want: list(a2, a3, b1, b2)},
+		{name: "with filter[q]", query: "filter[organization_id]=orgAlpha01&" + fq("name_cont", "web"), want: list(a1, a2)},
+		{name: "on a relationship list", path: "/api/organizations/orgBeta002/api_credentials", query: "filter[kind]=integration", want: list(b1, b2)},
+		{name: "disabled_at_from", path: idps, query: "filter[disabled_at_from]=2024-02-01", want: list("idpAzureOff")},
+		{name: "disabled_at_to", path: idps, query: "filter[disabled_at_to]=2024-02-01", want: list()},
+		{name: "identity provider user_id", path: idps, query: "filter[user_id]=usrFilters", want: list("idpOktaOne1", "idpAzureOff")},
+		{name: "memberships status", path: "/api/memberships", query: "filter[status]=pending", want: list("memBGuest1")},
+	})
+}
+
+// TestFilterToMany covers filters through to-many relationships: a record matches once
+// (EXISTS, not a join), only the related records the user may see count, and a record
+// without any has NULL for the related attributes.
+func TestFilterToMany(t *testing.T) {
+	s := mustFiltersServer(t, handlers.Config{})
+	const orgs, roles = "/api/organizations", "/api/roles"
+	runFilterCases(t, s, []filterCase{
+		{name: "memberships_user_email_cont", path: orgs, query: fq("memberships_user_email_cont", "GUEST"), want: list("orgBeta002")},
+		{name: "matches once", path: orgs, query: fq("memberships_user_email_cont", "example.com"), want: list("orgAlpha01", "orgBeta002")},
+		{name: "negated: some member is not", path: orgs, query: fq("memberships_user_email_not_eq", "filters@example.com"), want: list("orgBeta002")},
+		{name: "permissions_subject_eq", path: roles, query: fq("permissions_subject_eq", "skus"), want: list("rolACafe01")},
+		{name: "permissions_subject_in", path: roles, query: fq("permissions_subject_in", "skus,orders"), want: list("rolACafe01")},
+		{name: "then to-one", path: orgs, query: fq("api_credentials_role_name_eq", "read_only"), want: list("orgBeta002")},
+		{name: "in an _or_", path: roles, query: fq("name_or_permissions_subject_eq", "read_only"), want: list("rolBReadO1")},
+		{name: "typed", path: orgs, query: fq("api_credentials_expires_in_gt", "50000"), want: list("orgBeta002")},
+		{name: "jcont", path: roles, query: fq("permissions_restrictions_jcont", `{"market_id_in":[2]}`), want: list("rolACafe01")},
+		{name: "jcont numbers as numbers", path: roles, query: fq("permissions_restrictions_jcont", `{"market_id_in":[1.0,2]}`), want: list("rolACafe01")},
+		{name: "jcont array lacks an element", path: roles, query: fq("permissions_restrictions_jcont", `{"market_id_in":[3]}`), want: list()},
+		{name: "application_memberships of memberships", path: "/api/memberships", query: fq("application_memberships_filters_jcont", `{"market_id_in":[1]}`), want: list("memAOwner1")},
+		{name: "rel list", path: "/api/organizations/orgAlpha01/roles", query: fq("permissions_subject_eq", "orders"), want: list("rolACafe01")},
+		// memGCross1 belongs to orgGamma03, which the user cannot see, though it points at
+		// rolACafe01: it neither matches nor keeps rolACafe01 from having no memberships.
+		{name: "tenancy: an invisible related record never matches", path: roles, query: fq("memberships_user_email_eq", "cross@example.com"), want: list()},
+		{name: "tenancy: an invisible related record is no record", path: roles, query: fq("memberships_id_null", "true"), want: list("rolACafe01")},
+		{name: "no related record: NULL", path: roles, query: fq("permissions_id_null", "true"), want: list("rolAAdmin1", "rolBAdmin1", "rolBReadO1")},
+		{name: "no related record: not_in_or_null", path: roles, query: fq("permissions_subject_not_in_or_null", "orders"), want: list("rolAAdmin1", "rolACafe01", "rolBAdmin1", "rolBReadO1")},
+	})
+	// One record per match: the count is the number of organizations, not of memberships.
+	rec := s.get(t, orgs+"?"+fq("memberships_user_email_cont", "example.com"))
+	mustStatus(t, rec, http.StatusOK)
+	if meta := decode(t, rec)["meta"].(map[string]any); meta["record_count"] != float64(2) {
+		t.Fatalf("meta = %v, want record_count 2", meta)
+	}
+}
+
+// TestFilterNULInLikePredicates sends a NUL in every LIKE-based predicate (SQLite would read
+// the pattern only up to it, and %00 matched every record): each is a 400.
+func TestFilterNULInLikePredicates(t *testing.T) {
+	s := mustFiltersServer(t, handlers.Config{})
+	n := 0
+	for _, pred := range query.Predicates() {
+		if !strings.Contains(pred, "match") && !strings.Contains(pred, "start") && !strings.Contains(pred, "end") && !strings.Contains(pred, "cont") {
+			continue
+		}
+		if pred == "jcont" {
+			continue // not LIKE: JSON, covered in filterErrorCases
+		}
+		for _, value := range []string{"\x00", "web\x00", "a,\x00"} {
+			n++
+			cond := "name_" + pred
+			assertFilterError(t, s, filterErrorCase{query: fq(cond, value), code: "INVALID_FILTER_VALUE",
+				detail: value + " is not a valid value for " + cond + "."})
+		}
+	}
+	if n != 3*23 { // the matches, start, end and cont families: 6 + 6 + 6 + 5 predicates
+		t.Fatalf("%d LIKE cases, want %d", n, 3*23)
 	}
 }

@@ -49,6 +49,9 @@ func FuzzListQuery(f *testing.F) {
 		{"updated_at_gteq_all", "2024-01-01,2024-02-01", "%zz=1"},
 		{"custom_false", "false", "a=1&a=2"},
 		{"reference_origin_does_not_match_all", "e%,%p", ";;;&&&==="},
+		{"metadata_jcont", `{"tier":["gold",{"a":null}],"n":1.5}`, "filter[created_at_from]=2024-01-01"},
+		{"mode_not_in_or_null", "test,live", "filter[ids]=a,b&filter[role_id]=x"},
+		{"role_memberships_user_email_cont", "x", "filter[expires_in]=7200,9000"},
 	} {
 		f.Add(seed[0], seed[1], seed[2])
 	}

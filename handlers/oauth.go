@@ -62,7 +62,11 @@ func writeOAuth(c echo.Context, status int, body any) error {
 	if status == http.StatusUnauthorized {
 		h.Set("WWW-Authenticate", `Basic realm="provmock", error="invalid_client"`)
 	}
-	return c.JSON(status, body)
+	b, err := marshalJSON(body)
+	if err != nil {
+		return err
+	}
+	return c.JSONBlob(status, b)
 }
 
 func writeOAuthError(c echo.Context, e oauthError) error {

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"net/http"
@@ -180,14 +181,26 @@ func linkageJSON(rel *models.Rel, ids []string) json.RawMessage {
 	} else if len(ids) > 0 {
 		v = identifier{Type: rel.Type, ID: ids[0]}
 	}
-	b, _ := json.Marshal(v)
+	b, _ := marshalJSON(v)
 	return b
+}
+
+// marshalJSON encodes a document as it is: unlike json.Marshal it leaves &, < and > alone
+// (links carry & between their parameters; the real service writes them so).
+func marshalJSON(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
 }
 
 // writeDoc writes a document with the JSON:API media type; headers are set before the
 // status. A successful GET gets an ETag and fills the response cache.
 func writeDoc(c echo.Context, status int, doc any) error {
-	body, err := json.Marshal(doc)
+	body, err := marshalJSON(doc)
 	if err != nil {
 		return err
 	}

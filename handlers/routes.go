@@ -24,6 +24,7 @@ var methods = []string{http.MethodGet, http.MethodPost, http.MethodPatch, http.M
 //	POST|PATCH /api/{type}/{id}/{action}        custom actions (memberships resend,
 //	                                            organizations transfer_ownership)
 //	GET|PATCH  /api/user                        the singleton user
+//	GET    /api/public/resources                the self-description (no token needed)
 //
 // plus GET /healthz and, as auth.commercelayer.io serves them, POST /oauth/token,
 // POST /oauth/revoke and GET /.well-known/jwks.json.
@@ -37,6 +38,8 @@ func addRoutes(e *echo.Echo, a *api) {
 	e.POST("/oauth/revoke", a.revoke)
 	e.GET("/.well-known/jwks.json", a.jwks)
 	g := &router{group: e.Group("/api"), guard: []echo.MiddlewareFunc{a.authenticate, a.negotiate, a.cached}}
+	public := &router{group: g.group, guard: []echo.MiddlewareFunc{a.negotiate}}
+	public.route("/public/resources", opHandlers{http.MethodGet: a.publicResources})
 	for _, def := range a.reg.All() {
 		if def.Singleton {
 			g.route("/"+def.Path, opHandlers{

@@ -46,7 +46,7 @@ const (
 	Required                    // must be present (and not null) on create
 	Nullable                    // may be set to null
 	Sortable                    // allowed in sort=
-	Filterable                  // allowed in filter[q][...]
+	Filterable                  // allowed in filter[q][...]; on a to-many relationship, filters may go through it
 	Indexed                     // gets an index: lists are often filtered or sorted by it
 	Trigger                     // write-only switch (_disable): accepted in bodies, never stored or rendered
 	Hidden                      // stored and loadable from fixtures, never rendered or accepted in bodies

@@ -4,6 +4,8 @@ package models
 // the description: Create/Update list the attributes its Create/Update schemas accept,
 // Required its required ones; Sortable and Filterable follow SPEC.md's per-type table (id,
 // reference, reference_origin, created_at, updated_at and metadata are added to every type).
+// A Filterable to-many relationship may be filtered through (organizations'
+// memberships_user_email_cont); to-one relationships always may. The versions trails are not.
 // Defaults of organization settings are the description's examples.
 
 const (
@@ -95,7 +97,7 @@ var memberships = &Resource{
 	Rels: []Rel{
 		{Name: "organization", Type: "organizations", FK: "organization_id", Flags: Create | Required},
 		{Name: "role", Type: "roles", FK: "role_id", Flags: writable | Required},
-		{Name: "application_memberships", Type: "application_memberships", ToMany: true, FK: "membership_id", Flags: writable},
+		{Name: "application_memberships", Type: "application_memberships", ToMany: true, FK: "membership_id", Flags: writable | Filterable},
 		{Name: "membership_profile", Type: "membership_profiles", FK: "membership_profile_id", Flags: writable},
 		{Name: "versions", Type: "versions", ToMany: true, FK: "resource_id", TypeColumn: "resource_type"},
 	},
@@ -112,7 +114,7 @@ var membershipProfiles = &Resource{
 	},
 	Rels: []Rel{
 		{Name: "organization", Type: "organizations", FK: "organization_id", Flags: Create | Required},
-		{Name: "application_memberships", Type: "application_memberships", ToMany: true, FK: "membership_profile_id", Flags: writable},
+		{Name: "application_memberships", Type: "application_memberships", ToMany: true, FK: "membership_profile_id", Flags: writable | Filterable},
 	},
 }
 
@@ -186,10 +188,10 @@ var organizations = &Resource{
 		{Name: "external_prices_errors", Kind: Boolean, Default: true},
 	},
 	Rels: []Rel{
-		{Name: "memberships", Type: "memberships", ToMany: true, FK: "organization_id"},
-		{Name: "roles", Type: "roles", ToMany: true, FK: "organization_id"},
-		{Name: "permissions", Type: "permissions", ToMany: true, FK: "organization_id"},
-		{Name: "api_credentials", Type: "api_credentials", ToMany: true, FK: "organization_id"},
+		{Name: "memberships", Type: "memberships", ToMany: true, FK: "organization_id", Flags: Filterable},
+		{Name: "roles", Type: "roles", ToMany: true, FK: "organization_id", Flags: Filterable},
+		{Name: "permissions", Type: "permissions", ToMany: true, FK: "organization_id", Flags: Filterable},
+		{Name: "api_credentials", Type: "api_credentials", ToMany: true, FK: "organization_id", Flags: Filterable},
 	},
 }
 
@@ -225,9 +227,9 @@ var roles = &Resource{
 	},
 	Rels: []Rel{
 		{Name: "organization", Type: "organizations", FK: "organization_id", Flags: Create | Required},
-		{Name: "permissions", Type: "permissions", ToMany: true, FK: "role_id"},
-		{Name: "memberships", Type: "memberships", ToMany: true, FK: "role_id"},
-		{Name: "api_credentials", Type: "api_credentials", ToMany: true, FK: "role_id"},
+		{Name: "permissions", Type: "permissions", ToMany: true, FK: "role_id", Flags: Filterable},
+		{Name: "memberships", Type: "memberships", ToMany: true, FK: "role_id", Flags: Filterable},
+		{Name: "api_credentials", Type: "api_credentials", ToMany: true, FK: "role_id", Flags: Filterable},
 		{Name: "versions", Type: "versions", ToMany: true, FK: "resource_id", TypeColumn: "resource_type"},
 	},
 }

@@ -1,6 +1,9 @@
 package query
 
 import (
+	"encoding/json"
+	"io"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -29,6 +32,11 @@ const (
 	OpNotNull // not NULL; false means NULL
 	OpTrue    // = true; false means != true
 	OpFalse   // = false; false means != false
+	// OpNotInOrNull is NOT IN, or NULL (which NOT IN alone never matches).
+	OpNotInOrNull
+	// OpJSONContains holds where the JSON attribute contains the value's JSON object: every
+	// key of it, with an equal value (objects recursively, arrays holding each element).
+	OpJSONContains
 )
 
 // Quant says how a predicate combines a list of values.
@@ -82,6 +90,9 @@ var predicates = func() []Predicate {
 		{"cont", OpLike, One, Contains}, {"not_cont", OpNotLike, One, Contains},
 		{"cont_any", OpLike, Any, Contains}, {"cont_all", OpLike, All, Contains}, {"not_cont_all", OpNotLike, All, Contains},
 		{"true", OpTrue, Flag, 0}, {"false", OpFalse, Flag, 0},
+		// The two the SDK treats specially: it sends an array for not_in_or_null and a
+		// JSON-encoded object for jcont.
+		{"not_in_or_null", OpNotInOrNull, List, 0}, {"jcont", OpJSONContains, One, 0},
 	}
 	// Longest first: "name_not_eq" must be tried as not_eq before eq.
 	for i := 1; i < len(ps); i++ {
@@ -143,14 +154,19 @@ const (
 	maxConditionLength = 4096
 )
 
-// parseFilter reads one filter[...] parameter. It returns nil, nil for a condition that
-// lenient mode ignores.
+// parseFilter reads one filter[...] parameter: a filter[q][...] condition, or one of the
+// top-level filters of jsonapi-resources (filter[id], filter[name], ...). It returns nil, nil
+// for a condition that lenient mode ignores.
 func parseFilter(reg *models.Registry, def *models.Resource, key, value string, opts Options) (*Filter, error) {
 	_, segs, _ := splitKey(key)
-	if len(segs) != 2 || segs[0] != "q" || segs[1] == "" {
-		if opts.LenientFilters {
-			return nil, nil
-		}
+	var f *Filter
+	var err error
+	switch {
+	case len(segs) == 2 && segs[0] == "q" && segs[1] != "":
+		f, err = parseCondition(reg, def, segs[1], value)
+	case len(segs) == 1 && segs[0] != "q" && segs[0] != "":
+		f, err = parseTopLevel(def, segs[0], value)
+	default:
 		name := strings.Join(segs, "][")
 		if len(segs) > 0 && segs[0] == "q" {
 			name = strings.Join(segs[1:], "][")
@@ -158,9 +174,16 @@ func parseFilter(reg *models.Registry, def *models.Resource, key, value string, 
 		if name == "" { // filter[q], filter[q][]: no condition to name, so name the key
 			name = key
 		}
-		return nil, apierror.FilterNotAllowed(name)
+		err = apierror.FilterNotAllowed(name)
 	}
-	cond := segs[1]
+	if err != nil && opts.LenientFilters && apierror.As(err)[0].Code == "FILTER_NOT_ALLOWED" {
+		return nil, nil
+	}
+	return f, err
+}
+
+// parseCondition reads a filter[q] condition: attribute paths joined by _or_, and a predicate.
+func parseCondition(reg *models.Registry, def *models.Resource, cond, value string) (*Filter, error) {
 	for _, pred := range predicates {
 		if len(cond) > maxConditionLength {
 			break
@@ -176,23 +199,93 @@ func parseFilter(reg *models.Registry, def *models.Resource, key, value string, 
 		if !applicable(pred, paths) {
 			continue
 		}
-		pathValues, err := readValues(pred, paths, value)
-		if err != nil {
-			return nil, apierror.InvalidFilterValue(cond, value)
-		}
-		f := &Filter{Key: cond, Paths: paths, Pred: pred, Values: pathValues[0]}
-		for _, p := range paths[1:] {
-			if p.Kind != paths[0].Kind {
-				f.PathValues = pathValues
-				break
-			}
-		}
-		return f, nil
-	}
-	if opts.LenientFilters {
-		return nil, nil
+		return newFilter(cond, pred, paths, value)
 	}
 	return nil, apierror.FilterNotAllowed(cond)
+}
+
+// newFilter reads the value for the predicate on the paths.
+func newFilter(key string, pred Predicate, paths []AttrPath, value string) (*Filter, error) {
+	pathValues, err := readValues(pred, paths, value)
+	if err != nil {
+		return nil, apierror.InvalidFilterValue(key, value)
+	}
+	f := &Filter{Key: key, Paths: paths, Pred: pred, Values: pathValues[0]}
+	for _, p := range paths[1:] {
+		if p.Kind != paths[0].Kind {
+			f.PathValues = pathValues
+			break
+		}
+	}
+	return f, nil
+}
+
+// predicate returns the predicate with that name; the names used here are constants.
+func predicate(name string) Predicate {
+	for _, p := range predicates {
+		if p.Name == name {
+			return p
+		}
+	}
+	panic("query: no predicate " + name)
+}
+
+// TopLevelFilter is one of a type's top-level filters, filter[{Name}]: a comma list of
+// values (IN), or a time bound (from: at or after, to: at or before).
+type TopLevelFilter struct {
+	Name string
+	Path AttrPath
+	Pred Predicate
+}
+
+// TopLevelFilters returns the top-level filters of def, as the real service's
+// jsonapi-resources declares them: id and ids, every filterable attribute that is not an
+// object, {relationship}_id for every to-one relationship, and {timestamp}_from/_to for every
+// filterable timestamp (created_at, updated_at, disabled_at).
+func TopLevelFilters(def *models.Resource) []TopLevelFilter {
+	in, gteq, lteq := predicate("in"), predicate("gteq"), predicate("lteq")
+	idPath := AttrPath{Column: "id", Kind: models.String}
+	out := []TopLevelFilter{{"id", idPath, in}, {"ids", idPath, in}}
+	var bounds []TopLevelFilter
+	for _, a := range def.Attrs {
+		if !a.Flags.Has(models.Filterable) || a.Kind == models.Object {
+			continue
+		}
+		path := AttrPath{Column: a.Name, Kind: a.Kind}
+		out = append(out, TopLevelFilter{a.Name, path, in})
+		if a.Kind == models.Time {
+			bounds = append(bounds, TopLevelFilter{a.Name + "_from", path, gteq}, TopLevelFilter{a.Name + "_to", path, lteq})
+		}
+	}
+	for i := range def.Rels {
+		rel := &def.Rels[i]
+		if !rel.ToMany {
+			out = append(out, TopLevelFilter{rel.Name + "_id", AttrPath{Hops: []*models.Rel{rel}, Column: "id", Kind: models.String}, in})
+		}
+	}
+	return append(out, bounds...)
+}
+
+// parseTopLevel reads filter[{name}].
+func parseTopLevel(def *models.Resource, name, value string) (*Filter, error) {
+	for _, t := range TopLevelFilters(def) {
+		if t.Name == name {
+			return newFilter(name, t.Pred, []AttrPath{t.Path}, value)
+		}
+	}
+	return nil, apierror.FilterNotAllowed(name)
+}
+
+// PredicatesFor returns the names of the predicates that apply to an attribute of the kind.
+func PredicatesFor(kind models.Kind) []string {
+	var names []string
+	for _, p := range predicates {
+		if applicable(p, []AttrPath{{Kind: kind}}) {
+			names = append(names, p.Name)
+		}
+	}
+	sort.Strings(names)
+	return names
 }
 
 // applicable rules out predicates that make no sense for an attribute's kind: true/false
@@ -206,6 +299,10 @@ func applicable(pred Predicate, paths []AttrPath) bool {
 			}
 		case OpLt, OpLtEq, OpGt, OpGtEq:
 			if p.Kind == models.Object || p.Kind == models.Boolean {
+				return false
+			}
+		case OpJSONContains:
+			if p.Kind != models.Object {
 				return false
 			}
 		}
@@ -257,8 +354,9 @@ func resolveOr(reg *models.Registry, def *models.Resource, s string) []AttrPath 
 // maxHops bounds relationship traversal; the deepest chain in the API is three hops.
 const maxHops = 4
 
-// resolvePath finds a filterable attribute of def named s, or a to-one relationship whose
-// name prefixes s followed by a filterable attribute path of the related type.
+// resolvePath finds a filterable attribute of def named s, or a to-one or filterable to-many
+// relationship whose name prefixes s followed by a filterable attribute path of the related
+// type.
 func resolvePath(reg *models.Registry, def *models.Resource, s string, depth int) (AttrPath, bool) {
 	if s == "id" {
 		return AttrPath{Column: "id", Kind: models.String}, true
@@ -272,7 +370,7 @@ func resolvePath(reg *models.Registry, def *models.Resource, s string, depth int
 	for i := range def.Rels {
 		rel := &def.Rels[i]
 		rest, ok := strings.CutPrefix(s, rel.Name+"_")
-		if !ok || rel.ToMany {
+		if !ok || (rel.ToMany && !rel.Flags.Has(models.Filterable)) {
 			continue
 		}
 		if p, ok := resolvePath(reg, reg.Lookup(rel.Type), rest, depth+1); ok {
@@ -286,7 +384,22 @@ func resolvePath(reg *models.Registry, def *models.Resource, s string, depth int
 // readValues reads the parameter's value as the predicate and each attribute's kind want:
 // one list of values per path. Comma lists lose repeated items, which change no answer.
 func readValues(pred Predicate, paths []AttrPath, value string) ([][]any, error) {
+	// SQLite reads text bound for LIKE up to a NUL, and PostgreSQL stores no NUL at all: no
+	// filter value may hold one.
+	if strings.IndexByte(value, 0) >= 0 {
+		return nil, strconv.ErrSyntax
+	}
 	out := make([][]any, len(paths))
+	if pred.Op == OpJSONContains {
+		obj, err := readJSONObject(value)
+		if err != nil {
+			return nil, err
+		}
+		for i := range out {
+			out[i] = []any{obj}
+		}
+		return out, nil
+	}
 	if pred.Quant == Flag {
 		b, err := ParseBool(value)
 		if err != nil {
@@ -323,6 +436,54 @@ func readValues(pred Predicate, paths []AttrPath, value string) ([][]any, error)
 		}
 	}
 	return out, nil
+}
+
+// maxJSONDepth bounds the nesting of a jcont value, which nests the SQL as deep.
+const maxJSONDepth = 8
+
+// readJSONObject reads a jcont value: a JSON object, of at most MaxPatternLength bytes and
+// maxJSONDepth levels, numbers kept as json.Number, no NUL in any text.
+func readJSONObject(value string) (map[string]any, error) {
+	if len(value) > MaxPatternLength {
+		return nil, strconv.ErrRange
+	}
+	dec := json.NewDecoder(strings.NewReader(value))
+	dec.UseNumber()
+	var obj map[string]any
+	if err := dec.Decode(&obj); err != nil || obj == nil {
+		return nil, strconv.ErrSyntax
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, strconv.ErrSyntax // trailing data
+	}
+	if !plainJSON(obj, 1) {
+		return nil, strconv.ErrSyntax
+	}
+	return obj, nil
+}
+
+// plainJSON reports whether v nests at most maxJSONDepth levels and holds no NUL.
+func plainJSON(v any, depth int) bool {
+	if depth > maxJSONDepth {
+		return false
+	}
+	switch v := v.(type) {
+	case string:
+		return strings.IndexByte(v, 0) < 0
+	case map[string]any:
+		for k, item := range v {
+			if strings.IndexByte(k, 0) >= 0 || !plainJSON(item, depth+1) {
+				return false
+			}
+		}
+	case []any:
+		for _, item := range v {
+			if !plainJSON(item, depth+1) {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 func dedupe(items []string) []string {

@@ -40,6 +40,14 @@ func FuzzParseFilter(f *testing.F) {
 		{"[q][bogus_eq]", "1"},
 		{"[q][name_true]", "true"},
 		{"[q][api_credentials_name_eq]", "x"},
+		{"[q][memberships_user_email_cont]", "x"},
+		{"[q][metadata_jcont]", `{"tier":"gold","n":[1,{"a":null}]}`},
+		{"[q][kind_not_in_or_null]", "webapp,orders"},
+		{"[ids]", "a,b"},
+		{"[created_at_from]", "2024-01-01"},
+		{"[organization_id]", "x"},
+		{"[expires_in]", "7200,x"},
+		{"[q][name_cont]", "\x00"},
 		{"[foo]", "1"},
 		{"[q]", "1"},
 		{"[q][]", ""},
@@ -97,7 +105,7 @@ func checkFilter(t *testing.T, key, value string, flt query.Filter) {
 	if len(flt.Paths) == 0 {
 		t.Fatalf("%q=%q: filter %s without attributes", key, value, flt.Key)
 	}
-	if !strings.HasSuffix(flt.Key, "_"+flt.Pred.Name) {
+	if strings.HasPrefix(key, "filter[q][") && !strings.HasSuffix(flt.Key, "_"+flt.Pred.Name) {
 		t.Fatalf("%q=%q: key %s does not end with its predicate %s", key, value, flt.Key, flt.Pred.Name)
 	}
 	for i, p := range flt.Paths {
@@ -112,8 +120,8 @@ func checkFilter(t *testing.T, key, value string, flt query.Filter) {
 			t.Fatalf("%q=%q: filter %s goes %d hops deep", key, value, flt.Key, len(p.Hops))
 		}
 		for _, h := range p.Hops {
-			if h.ToMany {
-				t.Fatalf("%q=%q: filter %s goes through to-many %s", key, value, flt.Key, h.Name)
+			if h.ToMany && !h.Flags.Has(models.Filterable) {
+				t.Fatalf("%q=%q: filter %s goes through unfilterable to-many %s", key, value, flt.Key, h.Name)
 			}
 		}
 		for _, v := range vals {
@@ -122,7 +130,14 @@ func checkFilter(t *testing.T, key, value string, flt query.Filter) {
 				if (flt.Pred.Op == query.OpLike || flt.Pred.Op == query.OpNotLike) && len(v) > query.MaxPatternLength {
 					t.Fatalf("%q=%q: pattern of %d bytes accepted", key, value, len(v))
 				}
+				if strings.IndexByte(v, 0) >= 0 {
+					t.Fatalf("%q=%q: value with NUL accepted", key, value)
+				}
 			case int64, float64, bool:
+			case map[string]any:
+				if flt.Pred.Op != query.OpJSONContains {
+					t.Fatalf("%q=%q: object value for %s", key, value, flt.Pred.Name)
+				}
 			default:
 				t.Fatalf("%q=%q: value %#v of type %T", key, value, v, v)
 			}

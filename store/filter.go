@@ -171,12 +171,15 @@ func (s *Store) pathExpr(def *models.Resource, path query.AttrPath, pred query.P
 	}
 	hop := path.Hops[0]
 	target := s.reg.Lookup(hop.Type)
-	fk := quote(def.Type) + "." + quote(hop.FK)
 	var vis string
 	var visArgs []any
 	if s.scope != nil {
 		vis, visArgs = s.visibleSQL(target)
 	}
+	if hop.ToMany {
+		return s.toManyExpr(def, target, path, pred, values, vis, visArgs)
+	}
+	fk := quote(def.Type) + "." + quote(hop.FK)
 	var sql string
 	var args []any
 	var err error
@@ -213,8 +216,42 @@ func (s *Store) pathExpr(def *models.Resource, path query.AttrPath, pred query.P
 	return sql, args, nil
 }
 
+// toManyExpr follows a to-many hop with EXISTS, so that a record matches once however many
+// of its related records do: some related record the user may see meets the rest of the path.
+// A record without any (visible) related record has NULL for the related attributes, as the
+// real service's outer join gives it.
+func (s *Store) toManyExpr(def, target *models.Resource, path query.AttrPath, pred query.Predicate, values []any, vis string, visArgs []any) (string, []any, error) {
+	hop := path.Hops[0]
+	// The related rows of this record: target.FK points back at it (and, for a polymorphic
+	// relationship, target.TypeColumn names its type), and the user may see them.
+	link := fmt.Sprintf("%s.%s = %s.%s", quote(target.Type), quote(hop.FK), quote(def.Type), quote("id"))
+	var linkArgs []any
+	if hop.TypeColumn != "" {
+		link += fmt.Sprintf(" AND %s.%s = ?", quote(target.Type), quote(hop.TypeColumn))
+		linkArgs = append(linkArgs, def.Type)
+	}
+	if vis != "" {
+		link += " AND " + vis
+		linkArgs = append(linkArgs, visArgs...)
+	}
+	inner, args, err := s.pathExpr(target, query.AttrPath{Hops: path.Hops[1:], Column: path.Column, Kind: path.Kind}, pred, values)
+	if err != nil {
+		return "", nil, err
+	}
+	sql := fmt.Sprintf("EXISTS (SELECT 1 FROM %s WHERE %s AND (%s))", quote(target.Type), link, inner)
+	args = append(append([]any(nil), linkArgs...), args...)
+	if matchesNull(pred, values) {
+		none := fmt.Sprintf("NOT EXISTS (SELECT 1 FROM %s WHERE %s)", quote(target.Type), link)
+		return "(" + none + " OR " + sql + ")", append(append([]any(nil), linkArgs...), args...), nil
+	}
+	return sql, args, nil
+}
+
 // matchesNull reports whether a NULL attribute meets the predicate.
 func matchesNull(pred query.Predicate, values []any) bool {
+	if pred.Op == query.OpNotInOrNull {
+		return true
+	}
 	if pred.Quant != query.Flag || len(values) == 0 {
 		return false
 	}
@@ -302,17 +339,26 @@ func predicateSQL(col string, kind models.Kind, pred query.Predicate, values []a
 	}
 	var one func(v any) (string, []any)
 	switch pred.Op {
-	case query.OpIn, query.OpNotIn:
+	case query.OpIn, query.OpNotIn, query.OpNotInOrNull:
 		marks := make([]string, len(values))
 		args := make([]any, len(values))
 		for i, v := range values {
 			marks[i], args[i] = "?", enc(v)
 		}
-		op := "IN"
-		if pred.Op == query.OpNotIn {
-			op = "NOT IN"
+		switch pred.Op {
+		case query.OpNotIn:
+			return fmt.Sprintf("%s NOT IN (%s)", col, strings.Join(marks, ", ")), args, nil
+		case query.OpNotInOrNull:
+			return fmt.Sprintf("(%[1]s IS NULL OR %[1]s NOT IN (%[2]s))", col, strings.Join(marks, ", ")), args, nil
 		}
-		return fmt.Sprintf("%s %s (%s)", col, op, strings.Join(marks, ", ")), args, nil
+		return fmt.Sprintf("%s IN (%s)", col, strings.Join(marks, ", ")), args, nil
+	case query.OpJSONContains:
+		obj, ok := values[0].(map[string]any)
+		if !ok {
+			return "", nil, fmt.Errorf("store: %s takes a JSON object", pred.Name)
+		}
+		sql, args := jsonContainsSQL(col, obj)
+		return sql, args, nil
 	case query.OpLike, query.OpNotLike:
 		one = func(v any) (string, []any) {
 			return likeSQL(col, pred.Op == query.OpNotLike, likePattern(pred.Pattern, v.(string)))
