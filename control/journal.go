@@ -1,9 +1,12 @@
 package control
 
 import (
+	"bufio"
 	"bytes"
 	"io"
+	"net"
 	"net/http"
+	"regexp"
 	"strings"
 	"sync"
 	"time"
@@ -23,6 +26,12 @@ type Entry struct {
 	Truncated  bool              `json:"body_truncated,omitempty"`
 	Status     int               `json:"status"` // 0: a fault dropped the connection
 	DurationMS float64           `json:"duration_ms"`
+	// Response is the answer's body, as much of it as a request body would be kept.
+	Response          string `json:"response,omitempty"`
+	ResponseTruncated bool   `json:"response_truncated,omitempty"`
+	ResponseType      string `json:"response_type,omitempty"` // its Content-Type
+	// Fault is the id of the fault rule that acted on the request, if one did.
+	Fault string `json:"fault,omitempty"`
 }
 
 // maxBodyRecorded bounds what the journal keeps of a body.
@@ -99,6 +108,15 @@ func (j *Journal) Clear() {
 // maskedHeaders are recorded with their values hidden: they carry credentials.
 var maskedHeaders = map[string]bool{"Authorization": true, "Cookie": true, "X-Admin-Token": true}
 
+// tokenInAnswer is an access token in the token endpoint's answer.
+var tokenInAnswer = regexp.MustCompile(`("access_token"\s*:\s*")[^"]*"`)
+
+// maskTokens hides the access tokens an answer hands out: the journal is readable by
+// whoever reaches the control API, who must not get to act as the data's users from it.
+func maskTokens(body string) string {
+	return tokenInAnswer.ReplaceAllString(body, `${1}***"`)
+}
+
 func mask(v string) string {
 	if scheme, rest, ok := strings.Cut(v, " "); ok && len(rest) > 0 {
 		return scheme + " ***"
@@ -133,14 +151,19 @@ func (j *Journal) Middleware(now func() time.Time) echo.MiddlewareFunc {
 				}
 				headers[k] = value
 			}
+			answer := &teeWriter{ResponseWriter: c.Response().Writer}
+			c.Response().Writer = answer
 			err := next(c)
 			if err != nil {
 				c.Error(err) // write the error now, so that its status is what gets recorded
 			}
+			fault, _ := c.Get(faultKey).(string)
 			j.add(Entry{
 				Time: start.UTC().Format(time.RFC3339Nano), Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery,
 				Headers: headers, Body: string(body), Truncated: truncated,
 				Status: c.Response().Status, DurationMS: float64(now().Sub(start).Microseconds()) / 1000,
+				Response: maskTokens(answer.kept.String()), ResponseTruncated: answer.truncated,
+				ResponseType: c.Response().Header().Get(echo.HeaderContentType), Fault: fault,
 			})
 			return nil
 		}
@@ -150,4 +173,40 @@ func (j *Journal) Middleware(now func() time.Time) echo.MiddlewareFunc {
 type readCloser struct {
 	io.Reader
 	io.Closer
+}
+
+// teeWriter keeps the first maxBodyRecorded bytes of an answer for the journal.
+type teeWriter struct {
+	http.ResponseWriter
+	kept      bytes.Buffer
+	truncated bool
+}
+
+func (w *teeWriter) Write(b []byte) (int, error) {
+	if room := maxBodyRecorded - w.kept.Len(); room < len(b) {
+		w.kept.Write(b[:max(room, 0)])
+		w.truncated = true
+	} else {
+		w.kept.Write(b)
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach the connection's writer.
+func (w *teeWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// Flush passes on a flush, for answers that stream.
+func (w *teeWriter) Flush() {
+	if f, ok := w.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+// Hijack hands over the connection, which a fault that drops it needs.
+func (w *teeWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	hj, ok := w.ResponseWriter.(http.Hijacker)
+	if !ok {
+		return nil, nil, errDropped
+	}
+	return hj.Hijack()
 }
