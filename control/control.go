@@ -167,6 +167,8 @@ func (ctl *Controller) Mount(e *echo.Echo, now func() time.Time) {
 	g.GET("", ctl.index)
 	g.POST("/reset", ctl.reset)
 	g.POST("/fixtures", ctl.loadFixtures)
+	g.GET("/fixtures", ctl.exportFixtures)
+	g.GET("/users", ctl.listUsers)
 	g.GET("/snapshots", ctl.listSnapshots)
 	g.POST("/snapshots", ctl.saveSnapshot)
 	g.POST("/snapshots/:name/restore", ctl.restoreSnapshot)
@@ -207,7 +209,8 @@ func (ctl *Controller) requireAdmin(next echo.HandlerFunc) echo.HandlerFunc {
 func (ctl *Controller) index(c echo.Context) error {
 	return c.JSON(http.StatusOK, map[string]any{"endpoints": []string{
 		"POST " + Prefix + "/reset",
-		"POST " + Prefix + "/fixtures[?replace=true]",
+		"POST " + Prefix + "/fixtures[?replace=true]", "GET " + Prefix + "/fixtures[?format=json]",
+		"GET " + Prefix + "/users",
 		"GET|POST " + Prefix + "/snapshots", "POST " + Prefix + "/snapshots/{name}/restore", "DELETE " + Prefix + "/snapshots/{name}",
 		"GET|DELETE " + Prefix + "/requests[?method=&path=&status=&limit=]",
 		"GET|POST|DELETE " + Prefix + "/faults", "DELETE " + Prefix + "/faults/{id}",

@@ -178,6 +178,9 @@ func (f *Faults) match(method, path string) (Fault, bool) {
 	return Fault{}, false
 }
 
+// faultKey holds, in the request's context, the id of the fault rule that acted on it.
+const faultKey = "provmock.fault"
+
 // errDropped tells the journal that the connection was dropped on purpose.
 var errDropped = errors.New("control: connection dropped by a fault")
 
@@ -193,6 +196,7 @@ func (f *Faults) Middleware() echo.MiddlewareFunc {
 			if !ok {
 				return next(c)
 			}
+			c.Set(faultKey, rule.ID) // for the journal
 			if rule.DelayMS > 0 {
 				select {
 				case <-time.After(time.Duration(rule.DelayMS) * time.Millisecond):

@@ -1,9 +1,11 @@
 package control
 
 import (
+	"bufio"
 	"bytes"
 	"io"
 	"maps"
+	"net"
 	"net/http"
 	"slices"
 	"strings"
@@ -27,6 +29,14 @@ type Entry struct {
 	HeadersTruncated bool    `json:"headers_truncated,omitempty"`
 	Status           int     `json:"status"` // 0: a fault dropped the connection
 	DurationMS       float64 `json:"duration_ms"`
+	// Response is the answer's body, secrets masked, as much of it as a request body would
+	// be kept. It is attached just after the answer is written, so a reader as fast as the
+	// client may find the entry a moment before its response.
+	Response          string `json:"response,omitempty"`
+	ResponseTruncated bool   `json:"response_truncated,omitempty"`
+	ResponseType      string `json:"response_type,omitempty"` // its Content-Type
+	// Fault is the id of the fault rule that acted on the request, if one did.
+	Fault string `json:"fault,omitempty"`
 
 	size int // bytes the entry holds, as counted against the journal's limit
 }
@@ -68,7 +78,8 @@ func NewJournal(size, maxBytes, maxBody int) *Journal {
 	return &Journal{maxEntries: size, maxBytes: maxBytes, maxBody: maxBody}
 }
 
-func (j *Journal) add(e Entry) {
+// add records an entry and returns its id.
+func (j *Journal) add(e Entry) int64 {
 	e.size = entrySize(e)
 	j.mu.Lock()
 	defer j.mu.Unlock()
@@ -76,7 +87,30 @@ func (j *Journal) add(e Entry) {
 	e.ID = j.seq
 	j.entries = append(j.entries, e)
 	j.bytes += e.size
-	// The newest entry always stays, even alone over the limit (its parts are capped).
+	j.trim()
+	return e.ID
+}
+
+// answered attaches the answer to the entry with that id, if it is still kept.
+func (j *Journal) answered(id int64, response, contentType string, truncated bool) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	// Entries are in id order: the one sought is near the end.
+	for i := len(j.entries) - 1; i >= 0 && j.entries[i].ID >= id; i-- {
+		if e := &j.entries[i]; e.ID == id {
+			e.Response, e.ResponseType, e.ResponseTruncated = response, contentType, truncated
+			j.bytes -= e.size
+			e.size = entrySize(*e)
+			j.bytes += e.size
+			j.trim()
+			return
+		}
+	}
+}
+
+// trim drops the oldest entries past the limits; the newest always stays, even alone over
+// the limit (its parts are capped). Called with mu held.
+func (j *Journal) trim() {
 	for len(j.entries) > 1 && (len(j.entries) > j.maxEntries || j.bytes > j.maxBytes) {
 		j.bytes -= j.entries[0].size
 		j.entries[0] = Entry{} // let go of its strings now, not when the array is next copied
@@ -85,7 +119,8 @@ func (j *Journal) add(e Entry) {
 }
 
 func entrySize(e Entry) int {
-	n := entryOverhead + len(e.Time) + len(e.Method) + len(e.Path) + len(e.Query) + len(e.Body)
+	n := entryOverhead + len(e.Time) + len(e.Method) + len(e.Path) + len(e.Query) + len(e.Body) +
+		len(e.Response) + len(e.ResponseType) + len(e.Fault)
 	for k, v := range e.Headers {
 		n += len(k) + len(v) + 16
 	}
@@ -191,20 +226,28 @@ func (j *Journal) Middleware(now func() time.Time) echo.MiddlewareFunc {
 				Time: start.UTC().Format(time.RFC3339Nano), Method: r.Method, Path: r.URL.Path, Query: maskQuery(r.URL.RawQuery),
 				Headers: headers, Body: maskBody(r.Header.Get("Content-Type"), body), Truncated: truncated, HeadersTruncated: headersCut,
 			}
-			recorded := false
+			answer := &teeWriter{ResponseWriter: c.Response().Writer, max: j.maxBody}
+			c.Response().Writer = answer
+			var id int64
 			record := func() {
-				if recorded {
+				if id != 0 {
 					return
 				}
-				recorded = true
 				entry.Status, entry.DurationMS = c.Response().Status, float64(now().Sub(start).Microseconds())/1000
-				j.add(entry)
+				entry.Fault, _ = c.Get(faultKey).(string)
+				id = j.add(entry)
 			}
+			// Added just before the answer's header is written, so that a client that got its
+			// answer finds the request in the journal.
 			c.Response().Before(record)
 			if err := next(c); err != nil {
 				c.Error(err) // write the error now, so that its status is what gets recorded
 			}
 			record() // an answer never written (a dropped connection) is recorded now
+			if answer.kept.Len() > 0 {
+				contentType := c.Response().Header().Get(echo.HeaderContentType)
+				j.answered(id, maskBody(contentType, answer.kept.Bytes()), contentType, answer.truncated)
+			}
 			return nil
 		}
 	}
@@ -213,4 +256,41 @@ func (j *Journal) Middleware(now func() time.Time) echo.MiddlewareFunc {
 type readCloser struct {
 	io.Reader
 	io.Closer
+}
+
+// teeWriter keeps the first max bytes of an answer for the journal.
+type teeWriter struct {
+	http.ResponseWriter
+	max       int
+	kept      bytes.Buffer
+	truncated bool
+}
+
+func (w *teeWriter) Write(b []byte) (int, error) {
+	if room := w.max - w.kept.Len(); room < len(b) {
+		w.kept.Write(b[:max(room, 0)])
+		w.truncated = true
+	} else {
+		w.kept.Write(b)
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach the connection's writer.
+func (w *teeWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// Flush passes on a flush, for answers that stream.
+func (w *teeWriter) Flush() {
+	if f, ok := w.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+// Hijack hands over the connection, which a fault that drops it needs.
+func (w *teeWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	hj, ok := w.ResponseWriter.(http.Hijacker)
+	if !ok {
+		return nil, nil, errDropped
+	}
+	return hj.Hijack()
 }

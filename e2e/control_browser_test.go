@@ -4,6 +4,7 @@ package e2e_test
 
 import (
 	"context"
+	"fmt"
 	"html/template"
 	"net/http"
 	"net/http/httptest"
@@ -89,13 +90,14 @@ func startMock(t *testing.T, opts mock.Options, h func(http.Handler) http.Handle
 }
 
 // createRole adds a role through the API and returns its URL.
-func createRole(t *testing.T, m *mock.Mock, base string) string {
+// createRole creates a role named name in The Blue Brand through the API and returns its URL.
+func createRole(t *testing.T, m *mock.Mock, base, name string) string {
 	t.Helper()
 	tok, err := m.Token(context.Background(), "demo-client-id", "demo-client-secret")
 	if err != nil {
 		t.Fatal(err)
 	}
-	body := `{"data":{"type":"roles","attributes":{"name":"Kept"},"relationships":{"organization":{"data":{"type":"organizations","id":"orgBlueBrd"}}}}}`
+	body := fmt.Sprintf(`{"data":{"type":"roles","attributes":{"name":%q},"relationships":{"organization":{"data":{"type":"organizations","id":"orgBlueBrd"}}}}}`, name)
 	r, _ := http.NewRequest(http.MethodPost, base+"/api/roles", strings.NewReader(body))
 	r.Header.Set("Authorization", "Bearer "+tok)
 	r.Header.Set("Content-Type", "application/vnd.api+json")
@@ -145,7 +147,7 @@ func TestPageOnAnotherOriginCannotDriveTheControlAPI(t *testing.T) {
 			var calls controlCalls
 			m, srv := startMock(t, mock.Options{AllowOrigins: c.allow(pages.URL)}, calls.wrap)
 			mockURL.Store(srv.URL)
-			role := createRole(t, m, srv.URL)
+			role := createRole(t, m, srv.URL, "Kept")
 
 			got := loadPage(t, browser, pages.URL+"/")
 			want := "journal: TypeError\nreset: TypeError\nreplace: sent, answer unreadable"
@@ -194,7 +196,7 @@ func TestDNSRebindingCannotReachTheControlAPI(t *testing.T) {
 		})
 	}
 	m, srv := startMock(t, mock.Options{}, withPage)
-	role := createRole(t, m, srv.URL)
+	role := createRole(t, m, srv.URL, "Kept")
 	port := srv.URL[strings.LastIndex(srv.URL, ":")+1:]
 
 	got := loadPage(t, browser, "http://rebound.test:"+port+"/console", "--host-resolver-rules=MAP rebound.test 127.0.0.1")

@@ -15,6 +15,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/commercelayer-mock/provmock/auth"
+	"github.com/commercelayer-mock/provmock/console"
 	"github.com/commercelayer-mock/provmock/control"
 	"github.com/commercelayer-mock/provmock/domain"
 	"github.com/commercelayer-mock/provmock/fixtures"
@@ -284,6 +285,7 @@ func (m *Mock) mountControl(baseline control.Baseline, opts Options) {
 		ClientOf: rateLimitClient(m.tokens), Tokens: m.tokens,
 	})
 	m.ctl.Mount(m.handler, opts.Now)
+	console.Mount(m.handler, console.Config{Registry: m.st.Registry(), BaseURL: opts.BaseURL, Credentials: m.demoCredentials(opts)})
 }
 
 // rateLimitClient names the client a request counts against, as the real service counts:
@@ -304,7 +306,24 @@ func rateLimitClient(tokens *auth.Issuer) func(*http.Request) string {
 // RateLimiter returns the mock's rate limiter: its settings and how much it holds.
 func (m *Mock) RateLimiter() *control.RateLimiter { return m.ctl.Limits }
 
-// Handler serves the API (/api, /oauth/token), the control API (/_mock) and /healthz.
+// demoCredentials lists the users' credentials for the landing page, unless an admin
+// token protects the control API, which then is the only place that shows them.
+func (m *Mock) demoCredentials(opts Options) func(context.Context) ([]console.Credentials, error) {
+	if opts.AdminToken != "" {
+		return nil
+	}
+	return func(ctx context.Context) ([]console.Credentials, error) {
+		users, err := m.Users(ctx)
+		out := make([]console.Credentials, 0, len(users))
+		for _, u := range users {
+			out = append(out, console.Credentials{Email: u.String("email"), ClientID: u.String("client_id"), ClientSecret: u.String("client_secret")})
+		}
+		return out, err
+	}
+}
+
+// Handler serves the API (/api, /oauth/token), the control API (/_mock), /healthz, the
+// landing page (/) and the console (/console).
 func (m *Mock) Handler() http.Handler { return m.handler }
 
 // Reset puts the data back to the fixtures loaded at start.
