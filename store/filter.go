@@ -10,7 +10,6 @@ import (
 	"github.com/mattn/go-sqlite3"
 	"gorm.io/gorm/clause"
 
-	"github.com/commercelayer-mock/provmock/apierror"
 	"github.com/commercelayer-mock/provmock/models"
 	"github.com/commercelayer-mock/provmock/query"
 )
@@ -123,7 +122,7 @@ func (s *Store) filtersExpr(def *models.Resource, filters []query.Filter) (claus
 		parts = append(parts, sql)
 		args = append(args, a...)
 		if len(args) > maxFilterVars {
-			return clause.Expr{}, apierror.BadRequest(fmt.Sprintf("Filters may hold at most %d values.", maxFilterVars))
+			return clause.Expr{}, &TooManyValuesError{Max: maxFilterVars}
 		}
 	}
 	return clause.Expr{SQL: balanced(parts, " AND "), Vars: args}, nil
@@ -141,7 +140,7 @@ func (s *Store) filterSQL(def *models.Resource, f query.Filter) (string, []any, 
 		parts = append(parts, sql)
 		args = append(args, a...)
 		if len(args) > maxFilterVars {
-			return "", nil, apierror.BadRequest(fmt.Sprintf("Filters may hold at most %d values.", maxFilterVars))
+			return "", nil, &TooManyValuesError{Max: maxFilterVars}
 		}
 	}
 	return balanced(parts, " OR "), args, nil

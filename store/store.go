@@ -27,6 +27,17 @@ var ErrNotFound = errors.New("store: record not found")
 // reads go on as before.
 var ErrDiskFull = errors.New("store: database or disk is full")
 
+// TooManyValuesError is a list whose filters bind more values than one statement of the
+// database may hold: the query is refused as it stands (the client's to split), and nothing
+// ran.
+type TooManyValuesError struct {
+	Max int // the most values the filters of one list may bind
+}
+
+func (e *TooManyValuesError) Error() string {
+	return fmt.Sprintf("store: the filters bind more than %d values", e.Max)
+}
+
 // IsDiskFull reports whether err means a write refused for lack of room.
 func IsDiskFull(err error) bool {
 	var se sqlite3.Error
