@@ -111,11 +111,11 @@ const maxFilterVars = 32000
 // table. Column and table names come from the resource descriptions; values are bound
 // parameters. Long lists of conditions are nested as balanced trees, since SQLite refuses
 // expressions more than 1000 levels deep.
-func (s *Store) filtersExpr(def *models.Resource, filters []query.Filter) (clause.Expr, error) {
+func (s *Store) filtersExpr(def *models.Resource, filters []query.Filter, allowed Allowed) (clause.Expr, error) {
 	parts := make([]string, 0, len(filters))
 	var args []any
 	for _, f := range filters {
-		sql, a, err := s.filterSQL(def, f)
+		sql, a, err := s.filterSQL(def, f, allowed)
 		if err != nil {
 			return clause.Expr{}, err
 		}
@@ -129,11 +129,11 @@ func (s *Store) filtersExpr(def *models.Resource, filters []query.Filter) (claus
 }
 
 // filterSQL compiles one parsed filter: its paths OR'ed.
-func (s *Store) filterSQL(def *models.Resource, f query.Filter) (string, []any, error) {
+func (s *Store) filterSQL(def *models.Resource, f query.Filter, allowed Allowed) (string, []any, error) {
 	var parts []string
 	var args []any
 	for i, path := range f.Paths {
-		sql, a, err := s.pathExpr(def, path, f.Pred, f.ValuesFor(i))
+		sql, a, err := s.pathExpr(def, path, f.Pred, f.ValuesFor(i), allowed)
 		if err != nil {
 			return "", nil, err
 		}
@@ -164,19 +164,15 @@ func balanced(parts []string, op string) string {
 // service's outer join gives it: it meets the predicates that NULL meets (null, blank, ...).
 // Through a scoped handle only what the user may see matches: a record linked to one of
 // another organization (as a dataset may link them) reads as linked to nothing.
-func (s *Store) pathExpr(def *models.Resource, path query.AttrPath, pred query.Predicate, values []any) (string, []any, error) {
+func (s *Store) pathExpr(def *models.Resource, path query.AttrPath, pred query.Predicate, values []any, allowed Allowed) (string, []any, error) {
 	if len(path.Hops) == 0 {
 		return predicateSQL(quote(def.Type)+"."+quote(path.Column), path.Kind, pred, values)
 	}
 	hop := path.Hops[0]
 	target := s.reg.Lookup(hop.Type)
-	var vis string
-	var visArgs []any
-	if s.scope != nil {
-		vis, visArgs = s.visibleSQL(target)
-	}
+	vis, visArgs, _ := visibility(target, allowed)
 	if hop.ToMany {
-		return s.toManyExpr(def, target, path, pred, values, vis, visArgs)
+		return s.toManyExpr(def, target, path, pred, values, vis, visArgs, allowed)
 	}
 	fk := quote(def.Type) + "." + quote(hop.FK)
 	var sql string
@@ -195,7 +191,7 @@ func (s *Store) pathExpr(def *models.Resource, path query.AttrPath, pred query.P
 		}
 	} else {
 		var inner string
-		inner, args, err = s.pathExpr(target, query.AttrPath{Hops: path.Hops[1:], Column: path.Column, Kind: path.Kind}, pred, values)
+		inner, args, err = s.pathExpr(target, query.AttrPath{Hops: path.Hops[1:], Column: path.Column, Kind: path.Kind}, pred, values, allowed)
 		if err != nil {
 			return "", nil, err
 		}
@@ -219,7 +215,7 @@ func (s *Store) pathExpr(def *models.Resource, path query.AttrPath, pred query.P
 // of its related records do: some related record the user may see meets the rest of the path.
 // A record without any (visible) related record has NULL for the related attributes, as the
 // real service's outer join gives it.
-func (s *Store) toManyExpr(def, target *models.Resource, path query.AttrPath, pred query.Predicate, values []any, vis string, visArgs []any) (string, []any, error) {
+func (s *Store) toManyExpr(def, target *models.Resource, path query.AttrPath, pred query.Predicate, values []any, vis string, visArgs []any, allowed Allowed) (string, []any, error) {
 	hop := path.Hops[0]
 	// The related rows of this record: target.FK points back at it (and, for a polymorphic
 	// relationship, target.TypeColumn names its type), and the user may see them.
@@ -233,7 +229,7 @@ func (s *Store) toManyExpr(def, target *models.Resource, path query.AttrPath, pr
 		link += " AND " + vis
 		linkArgs = append(linkArgs, visArgs...)
 	}
-	inner, args, err := s.pathExpr(target, query.AttrPath{Hops: path.Hops[1:], Column: path.Column, Kind: path.Kind}, pred, values)
+	inner, args, err := s.pathExpr(target, query.AttrPath{Hops: path.Hops[1:], Column: path.Column, Kind: path.Kind}, pred, values, allowed)
 	if err != nil {
 		return "", nil, err
 	}

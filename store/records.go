@@ -229,8 +229,12 @@ func (s *Store) where(ctx context.Context, def *models.Resource, q ListQuery) (*
 	for _, c := range q.Where {
 		db = db.Where(clause.Eq{Column: clause.Column{Table: def.Type, Name: c.Column}, Value: c.Value})
 	}
+	allowed, err := s.allowed(ctx)
+	if err != nil {
+		return nil, err
+	}
 	if len(q.Filters) > 0 {
-		expr, err := s.filtersExpr(def, q.Filters)
+		expr, err := s.filtersExpr(def, q.Filters, allowed)
 		if err != nil {
 			return nil, err
 		}
@@ -238,8 +242,8 @@ func (s *Store) where(ctx context.Context, def *models.Resource, q ListQuery) (*
 	}
 	// Visibility last: when it and a filter both constrain one indexed column (organization_id
 	// IN ...), SQLite lets the first drive the index, and a filter is the more selective.
-	if expr, ok := s.visible(def); ok {
-		db = db.Where(expr)
+	if sql, args, ok := visibility(def, allowed); ok {
+		db = db.Where(clause.Expr{SQL: sql, Vars: args})
 	}
 	return db, nil
 }

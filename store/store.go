@@ -86,12 +86,16 @@ type Store struct {
 	now        func() time.Time
 	newID      func() string
 	scope      *Scope // nil: every record is visible
+	scopeCache *scopeCache
 
 	// gen counts committed writes, shared by every handle on the database: a reader that
 	// saw the same generation before and after its work saw no write land in between, so
 	// what it rendered may be cached until the generation moves.
 	gen  *atomic.Uint64
 	inTx bool // writes of a transaction count once, when it ends
+	// txWrites counts the writes of the transaction so far (nil outside one): a scope's
+	// Allowed is computed again after one.
+	txWrites *atomic.Uint64
 }
 
 var memoryDBs atomic.Int64
@@ -232,6 +236,7 @@ func (s *Store) Tx(ctx context.Context, fn func(tx *Store) error) error {
 		tx := *s
 		tx.db = g
 		tx.inTx = true
+		tx.txWrites = new(atomic.Uint64)
 		return fn(&tx)
 	}))
 }
@@ -243,6 +248,8 @@ func (s *Store) Generation() uint64 { return s.gen.Load() }
 func (s *Store) wrote() {
 	if !s.inTx {
 		s.gen.Add(1)
+	} else if s.txWrites != nil {
+		s.txWrites.Add(1)
 	}
 }
 
@@ -363,6 +370,7 @@ func (s *Store) read(ctx context.Context, fn func(tx *Store) error) error {
 		tx := *s
 		tx.db = g
 		tx.inTx = true
+		tx.txWrites = new(atomic.Uint64)
 		return fn(&tx)
 	})
 }
