@@ -30,7 +30,7 @@ func authorize(ctx context.Context, tx *store.Store, def *models.Resource, rec s
 	if orgID == "" {
 		return nil // no organization to check: "must exist" has been reported
 	}
-	ok, err := MayWrite(ctx, tx, scope.UserID, orgID)
+	ok, err := MayWrite(ctx, tx, scope.Actor, orgID)
 	if err != nil {
 		return err
 	}

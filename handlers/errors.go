@@ -21,6 +21,9 @@ func (a *api) toAPIErrors(err error, c echo.Context) apierror.List {
 	if list := apierror.As(err); list != nil {
 		return list
 	}
+	if e := apierror.FromProblem(err); e != nil { // the store's and the query parser's typed problems
+		return apierror.List{e}
+	}
 	if store.IsNotFound(err) {
 		return apierror.List{apierror.RecordNotFound()}
 	}

@@ -29,13 +29,20 @@ func (a *api) actor(c echo.Context) (store.Record, error) {
 // store is the database as the request's user sees it: their organizations and what is
 // inside them; everything else answers as if it did not exist. A request without a user
 // sees nothing.
+// The handle is kept for the request, so that what the user may see is computed once (and
+// again only after a write).
 func (a *api) store(c echo.Context) *store.Store {
 	user, _ := c.Get(userKey).(store.Record)
-	if user == nil {
-		return a.st.As(&store.Scope{})
+	if st, ok := c.Get(scopedStoreKey).(*store.Store); ok && st.Scope().Actor == user.ID() {
+		return st
 	}
-	return a.st.As(&store.Scope{UserID: user.ID()})
+	st := a.st.As(domain.UserScope(user.ID()))
+	c.Set(scopedStoreKey, st)
+	return st
 }
+
+// scopedStoreKey holds the request's scoped store handle in its echo.Context.
+const scopedStoreKey = "provmock.scopedStore"
 
 // service applies the request's writes as its user.
 func (a *api) service(c echo.Context) *domain.Service { return domain.New(a.store(c)) }

@@ -133,6 +133,9 @@ func New(ctx context.Context, opts Options) (*Mock, error) {
 				img.Close()
 				return nil, o.err
 			}
+			if err == nil && !o.st.Images() {
+				err = store.ErrNoImages
+			}
 			if err == nil {
 				m, err := fromImage(ctx, reg, o.st, img, entry.Records, opts)
 				if err == nil {
@@ -244,8 +247,8 @@ func load(ctx context.Context, st *store.Store, dataset *fixtures.Dataset, inMem
 	if err != nil {
 		return nil, nil, err
 	}
-	if !inMemory || !dataset.Reproducible() {
-		return dataset, loaded, nil
+	if !inMemory || !dataset.Reproducible() || !st.Images() {
+		return dataset, loaded, nil // an engine without images reloads the dataset on reset
 	}
 	data, err := st.Serialize(ctx)
 	if err != nil {

@@ -137,6 +137,33 @@ type Tenancy struct {
 	AboutPrefix string
 }
 
+// The tenancy dimensions of the Provisioning API: a record is in an organization, or owned by
+// a user. Another API family declares its own (an IMS org and a sandbox, say).
+const (
+	OrgDimension  = "organization"
+	UserDimension = "user"
+)
+
+// TenancyColumn is one dimension of a type's tenancy and the column that holds its value.
+type TenancyColumn struct {
+	Dimension string
+	Column    string
+}
+
+// Columns returns the dimensions a type's records are in, each with the column holding its
+// value: a record is seen through a scoped store only when every one of them holds a value
+// the scope allows. None: the type is seen by nobody through a scoped store.
+func (t Tenancy) Columns() []TenancyColumn {
+	var out []TenancyColumn
+	if t.OrgColumn != "" {
+		out = append(out, TenancyColumn{OrgDimension, t.OrgColumn})
+	}
+	if t.UserColumn != "" {
+		out = append(out, TenancyColumn{UserDimension, t.UserColumn})
+	}
+	return out
+}
+
 // Resource describes one JSON:API resource type.
 type Resource struct {
 	Type string // JSON:API type and table name

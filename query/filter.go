@@ -8,7 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/commercelayer-mock/provmock/apierror"
 	"github.com/commercelayer-mock/provmock/models"
 )
 
@@ -174,9 +173,9 @@ func parseFilter(reg *models.Registry, def *models.Resource, key, value string, 
 		if name == "" { // filter[q], filter[q][]: no condition to name, so name the key
 			name = key
 		}
-		err = apierror.FilterNotAllowed(name)
+		err = &Error{Problem: FilterNotAllowed, Param: name}
 	}
-	if err != nil && opts.LenientFilters && apierror.As(err)[0].Code == "FILTER_NOT_ALLOWED" {
+	if err != nil && opts.LenientFilters && IsProblem(err, FilterNotAllowed) {
 		return nil, nil
 	}
 	return f, err
@@ -201,14 +200,14 @@ func parseCondition(reg *models.Registry, def *models.Resource, cond, value stri
 		}
 		return newFilter(cond, pred, paths, value)
 	}
-	return nil, apierror.FilterNotAllowed(cond)
+	return nil, &Error{Problem: FilterNotAllowed, Param: cond}
 }
 
 // newFilter reads the value for the predicate on the paths.
 func newFilter(key string, pred Predicate, paths []AttrPath, value string) (*Filter, error) {
 	pathValues, err := readValues(pred, paths, value)
 	if err != nil {
-		return nil, apierror.InvalidFilterValue(key, value)
+		return nil, &Error{Problem: InvalidFilterValue, Param: key, Value: value}
 	}
 	f := &Filter{Key: key, Paths: paths, Pred: pred, Values: pathValues[0]}
 	for _, p := range paths[1:] {
@@ -273,7 +272,7 @@ func parseTopLevel(def *models.Resource, name, value string) (*Filter, error) {
 			return newFilter(name, t.Pred, []AttrPath{t.Path}, value)
 		}
 	}
-	return nil, apierror.FilterNotAllowed(name)
+	return nil, &Error{Problem: FilterNotAllowed, Param: name}
 }
 
 // PredicatesFor returns the names of the predicates that apply to an attribute of the kind.

@@ -5,7 +5,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/commercelayer-mock/provmock/apierror"
 	"github.com/commercelayer-mock/provmock/models"
 	"github.com/commercelayer-mock/provmock/query"
 )
@@ -86,7 +85,7 @@ func FuzzParseFilter(f *testing.F) {
 
 func checkAPIError(t *testing.T, key, value string, err error) {
 	t.Helper()
-	list := apierror.As(err)
+	list := wireErrors(err)
 	if len(list) == 0 {
 		t.Fatalf("%q=%q: error %v is not an API error", key, value, err)
 	}

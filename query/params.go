@@ -6,7 +6,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/commercelayer-mock/provmock/apierror"
 	"github.com/commercelayer-mock/provmock/models"
 )
 
@@ -89,7 +88,7 @@ func Parse(reg *models.Registry, def *models.Resource, values url.Values, opts O
 		head, _, ok := splitKey(k)
 		switch {
 		case !ok:
-			return nil, apierror.ParamNotAllowed(k)
+			return nil, &Error{Problem: ParamNotAllowed, Param: k}
 		case head == "fields" && k != "fields":
 			fieldKeys = append(fieldKeys, k)
 		case head == "filter" && k != "filter":
@@ -98,7 +97,7 @@ func Parse(reg *models.Registry, def *models.Resource, values url.Values, opts O
 			pageKeys = append(pageKeys, k)
 		case k == "include" || k == "sort":
 		default:
-			return nil, apierror.ParamNotAllowed(k)
+			return nil, &Error{Problem: ParamNotAllowed, Param: k}
 		}
 	}
 	for _, k := range fieldKeys {
@@ -169,18 +168,18 @@ func splitList(v string) []string {
 func (p *Params) parseFields(reg *models.Registry, key, value string) error {
 	_, segs, _ := splitKey(key)
 	if len(segs) != 1 {
-		return apierror.ParamNotAllowed(key)
+		return &Error{Problem: ParamNotAllowed, Param: key}
 	}
 	typ := segs[0]
 	def := reg.Lookup(typ)
 	if def == nil {
-		return apierror.InvalidResource(typ)
+		return &Error{Problem: InvalidResource, Type: typ}
 	}
 	set := map[string]bool{}
 	for _, f := range splitList(value) {
 		f = strings.TrimSpace(f)
 		if !def.IsField(f) {
-			return apierror.InvalidField(typ, f)
+			return &Error{Problem: InvalidField, Type: typ, Field: f}
 		}
 		set[f] = true
 	}
@@ -213,18 +212,18 @@ func (p *Params) parseInclude(reg *models.Registry, def *models.Resource, value 
 			if len(segs) > MaxIncludeDepth+1 {
 				shown += "..."
 			}
-			return apierror.IncludeTooDeep(shown, MaxIncludeDepth)
+			return &Error{Problem: IncludeTooDeep, Value: shown, Max: MaxIncludeDepth}
 		}
 		node, typ := p.Include, def
 		for _, name := range strings.Split(path, ".") {
 			rel := typ.Rel(name)
 			if rel == nil {
-				return apierror.InvalidInclude(typ.Type, name)
+				return &Error{Problem: InvalidInclude, Type: typ.Type, Field: name}
 			}
 			child := node.Child(name)
 			if child == nil {
 				if nodes++; nodes > MaxIncludeNodes {
-					return apierror.IncludeTooLarge(MaxIncludeNodes)
+					return &Error{Problem: IncludeTooLarge, Max: MaxIncludeNodes}
 				}
 				child = &Include{Rel: rel}
 				node.Children = append(node.Children, child)
@@ -252,7 +251,7 @@ func (p *Params) parseSort(def *models.Resource, value string) error {
 			key = SortKey{Column: item[1:], Desc: true}
 		}
 		if !Sortable(def, key.Column) {
-			return apierror.InvalidSortCriteria(def.Type, key.Column)
+			return &Error{Problem: InvalidSortCriteria, Type: def.Type, Field: key.Column}
 		}
 		p.Sort = append(p.Sort, key)
 	}
@@ -262,11 +261,11 @@ func (p *Params) parseSort(def *models.Resource, value string) error {
 func (p *Params) parsePage(key, value string) error {
 	_, segs, _ := splitKey(key)
 	if len(segs) != 1 || (segs[0] != "number" && segs[0] != "size") {
-		return apierror.ParamNotAllowed(key)
+		return &Error{Problem: ParamNotAllowed, Param: key}
 	}
 	n, err := strconv.Atoi(strings.TrimSpace(value))
 	if err != nil || n < 1 {
-		return apierror.InvalidPageValue(segs[0], value)
+		return &Error{Problem: InvalidPageValue, Param: segs[0], Value: value}
 	}
 	if segs[0] == "number" {
 		// Any page past the end is empty; the cap only keeps the offset from overflowing.
@@ -274,7 +273,7 @@ func (p *Params) parsePage(key, value string) error {
 		return nil
 	}
 	if n > MaxPageSize {
-		return apierror.PageSizeTooLarge(MaxPageSize)
+		return &Error{Problem: PageSizeTooLarge, Max: MaxPageSize}
 	}
 	p.Page.Size = n
 	return nil

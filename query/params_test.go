@@ -51,13 +51,21 @@ func mustParse(t *testing.T, typ, raw string) *query.Params {
 	return p
 }
 
+// wireErrors is what the Provisioning API answers for err: the wire form of a query problem.
+func wireErrors(err error) apierror.List {
+	if e := apierror.FromProblem(err); e != nil {
+		return apierror.List{e}
+	}
+	return nil
+}
+
 // wantAPIError checks that err is exactly one API error with a 400 status and that code and detail.
 func wantAPIError(t *testing.T, err error, want apiErr) {
 	t.Helper()
 	if err == nil {
 		t.Fatalf("no error, want %s", want)
 	}
-	list := apierror.As(err)
+	list := wireErrors(err)
 	if len(list) != 1 {
 		t.Fatalf("error %v (%T) carries %d API errors, want 1", err, err, len(list))
 	}
@@ -743,7 +751,7 @@ func TestSortAndFilterFollowSpecTable(t *testing.T) {
 			for _, name := range candidates {
 				if _, err := query.Parse(reg, def, url.Values{"sort": {name}}, query.Options{}); err == nil {
 					sortable = append(sortable, name)
-				} else if list := apierror.As(err); len(list) != 1 || list[0].Code != "INVALID_SORT_CRITERIA" {
+				} else if list := wireErrors(err); len(list) != 1 || list[0].Code != "INVALID_SORT_CRITERIA" {
 					t.Errorf("sort=%s: %v, want INVALID_SORT_CRITERIA", name, err)
 				}
 				// Foreign keys (organization_id) filter through the relationship, as
@@ -751,7 +759,7 @@ func TestSortAndFilterFollowSpecTable(t *testing.T) {
 				key := "filter[q][" + name + "_present]"
 				if _, err := query.Parse(reg, def, url.Values{key: {"true"}}, query.Options{}); err == nil {
 					filterable = append(filterable, name)
-				} else if list := apierror.As(err); len(list) != 1 || list[0].Code != "FILTER_NOT_ALLOWED" {
+				} else if list := wireErrors(err); len(list) != 1 || list[0].Code != "FILTER_NOT_ALLOWED" {
 					t.Errorf("%s: %v, want FILTER_NOT_ALLOWED", key, err)
 				}
 			}

@@ -17,6 +17,6 @@
 // copy: what fast starts and resets are made of. One connection serves everything;
 // transactions do not go through the prepared-statement cache (see Store.unprepared).
 //
-// The store never imports net/http or echo: errors are ErrNotFound and the values of
-// package apierror that callers pass through.
+// The store knows no HTTP and no wire format: its errors are typed (ErrNotFound,
+// ErrDiskFull, *TooManyValuesError, *SchemaError), and each API family says them its way.
 package store

@@ -1,147 +1,57 @@
 package store
 
 import (
-	"database/sql"
 	"fmt"
 	"strings"
-	"unicode"
-	"unicode/utf8"
 
-	"github.com/mattn/go-sqlite3"
 	"gorm.io/gorm/clause"
 
-	"github.com/commercelayer-mock/provmock/apierror"
 	"github.com/commercelayer-mock/provmock/models"
 	"github.com/commercelayer-mock/provmock/query"
 )
 
-// driverName is the SQLite driver the store opens: mattn's, with foldFunc registered on every
-// connection.
-const driverName = "sqlite3_provmock"
+// filterVarsMargin is how many of the dialect's bind variables the filters of one list leave
+// for the list's own conditions and visibility.
+const filterVarsMargin = 766
 
-// foldFunc is the SQL name of fold.
-const foldFunc = "provmock_fold"
-
-func init() {
-	sql.Register(driverName, &sqlite3.SQLiteDriver{
-		ConnectHook: func(conn *sqlite3.SQLiteConn) error {
-			return conn.RegisterFunc(foldFunc, foldSQL, true)
-		},
-	})
-}
-
-// fold maps every character to one representative of its case-folding orbit (Unicode simple
-// case folding, as unicode.SimpleFold walks it), so that fold(a) == fold(b) exactly when a and
-// b differ only in case: "Café" and "CAFÉ" fold alike. It leaves %, _ and \ alone, so it
-// applies to LIKE patterns as well as to the text they match.
-//
-// The few non-ASCII characters whose orbit holds an ASCII letter (the Kelvin sign K, the long
-// s ſ) stay as they are: SQLite's own LIKE, which serves ASCII patterns, does not equate them
-// with k and s either, and likeSQL relies on fold never mapping non-ASCII to ASCII.
-func fold(s string) string {
-	return strings.Map(func(r rune) rune {
-		rep := r
-		for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
-			if f < rep {
-				rep = f
-			}
-		}
-		if r >= utf8.RuneSelf && rep < utf8.RuneSelf {
-			return r
-		}
-		return rep
-	}, s)
-}
-
-// skeleton turns a LIKE pattern (ESCAPE '\') into a looser one that SQLite's built-in LIKE
-// can test: every non-ASCII character, escaped or not, becomes _ (any one character). Since
-// fold keeps characters single and never maps non-ASCII to ASCII, whatever the folded pattern
-// matches the skeleton matches too: it is a cheap prefilter.
-func skeleton(pattern string) string {
-	var b strings.Builder
-	for i := 0; i < len(pattern); {
-		r, n := utf8.DecodeRuneInString(pattern[i:])
-		if r == '\\' && i+n < len(pattern) {
-			next, m := utf8.DecodeRuneInString(pattern[i+n:])
-			if next >= utf8.RuneSelf {
-				b.WriteByte('_')
-			} else {
-				b.WriteString(pattern[i : i+n+m])
-			}
-			i += n + m
-			continue
-		}
-		if r >= utf8.RuneSelf {
-			b.WriteByte('_')
-		} else {
-			b.WriteString(pattern[i : i+n])
-		}
-		i += n
-	}
-	return b.String()
-}
-
-// foldSQL is fold for SQLite: text is folded, NULL stays NULL, numbers stay as they are.
-func foldSQL(v any) any {
-	switch v := v.(type) {
-	case string:
-		return fold(v)
-	case []byte:
-		if v == nil {
-			return nil // NULL
-		}
-		return fold(string(v))
-	}
-	return v
-}
-
-func isASCII(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] >= utf8.RuneSelf {
-			return false
-		}
-	}
-	return true
-}
-
-// maxFilterVars bounds the values bound by the filters of one query, below SQLite's limit of
-// 32766 variables per statement (the list's own conditions take a few).
-const maxFilterVars = 32000
+// maxFilterVars bounds the values bound by the filters of one query, below the dialect's
+// limit (SQLite: 32766, so 32000).
+func (s *Store) maxFilterVars() int { return s.dialect.maxBindVars() - filterVarsMargin }
 
 // filtersExpr compiles the parsed filters of a list, combined with AND, into SQL on def's
 // table. Column and table names come from the resource descriptions; values are bound
 // parameters. Long lists of conditions are nested as balanced trees, since SQLite refuses
 // expressions more than 1000 levels deep.
-func (s *Store) filtersExpr(def *models.Resource, filters []query.Filter) (clause.Expr, error) {
+func (s *Store) filtersExpr(def *models.Resource, filters []query.Filter, allowed Allowed) (clause.Expr, error) {
 	parts := make([]string, 0, len(filters))
 	var args []any
 	for _, f := range filters {
-		sql, a, err := s.filterSQL(def, f)
+		sql, a, err := s.filterSQL(def, f, allowed)
 		if err != nil {
 			return clause.Expr{}, err
 		}
 		parts = append(parts, sql)
 		args = append(args, a...)
-		if len(args) > maxFilterVars {
-			return clause.Expr{}, apierror.BadRequest(fmt.Sprintf("Filters may hold at most %d values.", maxFilterVars))
+		if max := s.maxFilterVars(); len(args) > max {
+			return clause.Expr{}, &TooManyValuesError{Max: max}
 		}
 	}
 	return clause.Expr{SQL: balanced(parts, " AND "), Vars: args}, nil
 }
 
 // filterSQL compiles one parsed filter: its paths OR'ed.
-func (s *Store) filterSQL(def *models.Resource, f query.Filter) (string, []any, error) {
+func (s *Store) filterSQL(def *models.Resource, f query.Filter, allowed Allowed) (string, []any, error) {
 	var parts []string
 	var args []any
 	for i, path := range f.Paths {
-		sql, a, err := s.pathExpr(def, path, f.Pred, f.ValuesFor(i))
+		sql, a, err := s.pathExpr(def, path, f.Pred, f.ValuesFor(i), allowed)
 		if err != nil {
 			return "", nil, err
 		}
 		parts = append(parts, sql)
 		args = append(args, a...)
-		if len(args) > maxFilterVars {
-			return "", nil, apierror.BadRequest(fmt.Sprintf("Filters may hold at most %d values.", maxFilterVars))
+		if max := s.maxFilterVars(); len(args) > max {
+			return "", nil, &TooManyValuesError{Max: max}
 		}
 	}
 	return balanced(parts, " OR "), args, nil
@@ -165,19 +75,15 @@ func balanced(parts []string, op string) string {
 // service's outer join gives it: it meets the predicates that NULL meets (null, blank, ...).
 // Through a scoped handle only what the user may see matches: a record linked to one of
 // another organization (as a dataset may link them) reads as linked to nothing.
-func (s *Store) pathExpr(def *models.Resource, path query.AttrPath, pred query.Predicate, values []any) (string, []any, error) {
+func (s *Store) pathExpr(def *models.Resource, path query.AttrPath, pred query.Predicate, values []any, allowed Allowed) (string, []any, error) {
 	if len(path.Hops) == 0 {
-		return predicateSQL(quote(def.Type)+"."+quote(path.Column), path.Kind, pred, values)
+		return s.predicateSQL(quote(def.Type)+"."+quote(path.Column), path.Kind, pred, values)
 	}
 	hop := path.Hops[0]
 	target := s.reg.Lookup(hop.Type)
-	var vis string
-	var visArgs []any
-	if s.scope != nil {
-		vis, visArgs = s.visibleSQL(target)
-	}
+	vis, visArgs, _ := visibility(target, allowed)
 	if hop.ToMany {
-		return s.toManyExpr(def, target, path, pred, values, vis, visArgs)
+		return s.toManyExpr(def, target, path, pred, values, vis, visArgs, allowed)
 	}
 	fk := quote(def.Type) + "." + quote(hop.FK)
 	var sql string
@@ -186,7 +92,7 @@ func (s *Store) pathExpr(def *models.Resource, path query.AttrPath, pred query.P
 	if len(path.Hops) == 1 && path.Column == "id" {
 		// The related record's id is the foreign key itself (which always points at a record):
 		// organization_id_eq compares organization_id, and its index serves it directly.
-		sql, args, err = predicateSQL(fk, models.String, pred, values)
+		sql, args, err = s.predicateSQL(fk, models.String, pred, values)
 		if err != nil {
 			return "", nil, err
 		}
@@ -196,7 +102,7 @@ func (s *Store) pathExpr(def *models.Resource, path query.AttrPath, pred query.P
 		}
 	} else {
 		var inner string
-		inner, args, err = s.pathExpr(target, query.AttrPath{Hops: path.Hops[1:], Column: path.Column, Kind: path.Kind}, pred, values)
+		inner, args, err = s.pathExpr(target, query.AttrPath{Hops: path.Hops[1:], Column: path.Column, Kind: path.Kind}, pred, values, allowed)
 		if err != nil {
 			return "", nil, err
 		}
@@ -220,7 +126,7 @@ func (s *Store) pathExpr(def *models.Resource, path query.AttrPath, pred query.P
 // of its related records do: some related record the user may see meets the rest of the path.
 // A record without any (visible) related record has NULL for the related attributes, as the
 // real service's outer join gives it.
-func (s *Store) toManyExpr(def, target *models.Resource, path query.AttrPath, pred query.Predicate, values []any, vis string, visArgs []any) (string, []any, error) {
+func (s *Store) toManyExpr(def, target *models.Resource, path query.AttrPath, pred query.Predicate, values []any, vis string, visArgs []any, allowed Allowed) (string, []any, error) {
 	hop := path.Hops[0]
 	// The related rows of this record: target.FK points back at it (and, for a polymorphic
 	// relationship, target.TypeColumn names its type), and the user may see them.
@@ -234,7 +140,7 @@ func (s *Store) toManyExpr(def, target *models.Resource, path query.AttrPath, pr
 		link += " AND " + vis
 		linkArgs = append(linkArgs, visArgs...)
 	}
-	inner, args, err := s.pathExpr(target, query.AttrPath{Hops: path.Hops[1:], Column: path.Column, Kind: path.Kind}, pred, values)
+	inner, args, err := s.pathExpr(target, query.AttrPath{Hops: path.Hops[1:], Column: path.Column, Kind: path.Kind}, pred, values, allowed)
 	if err != nil {
 		return "", nil, err
 	}
@@ -286,27 +192,8 @@ func likePattern(p query.Pattern, v string) string {
 	return v
 }
 
-// likeSQL is a case-insensitive LIKE (or NOT LIKE), as the real service's ILIKE. SQLite's
-// LIKE ignores case for ASCII letters only; for a pattern with other characters the folded
-// text is compared with the folded pattern, through a Go function that only runs on the rows
-// the pattern's skeleton lets through.
-func likeSQL(col string, not bool, pattern string) (string, []any) {
-	if isASCII(pattern) {
-		op := "LIKE"
-		if not {
-			op = "NOT LIKE"
-		}
-		return fmt.Sprintf(`%s %s ? ESCAPE '\'`, col, op), []any{pattern}
-	}
-	args := []any{skeleton(pattern), fold(pattern)}
-	if not {
-		return fmt.Sprintf(`(%[1]s NOT LIKE ? ESCAPE '\' OR %[2]s(%[1]s) NOT LIKE ? ESCAPE '\')`, col, foldFunc), args
-	}
-	return fmt.Sprintf(`(%[1]s LIKE ? ESCAPE '\' AND %[2]s(%[1]s) LIKE ? ESCAPE '\')`, col, foldFunc), args
-}
-
 // predicateSQL is the condition for one column; = and IN are exact.
-func predicateSQL(col string, kind models.Kind, pred query.Predicate, values []any) (string, []any, error) {
+func (s *Store) predicateSQL(col string, kind models.Kind, pred query.Predicate, values []any) (string, []any, error) {
 	enc := func(v any) any {
 		ev, _ := encodeValue(kind, v)
 		return ev
@@ -357,11 +244,11 @@ func predicateSQL(col string, kind models.Kind, pred query.Predicate, values []a
 		if !ok {
 			return "", nil, fmt.Errorf("store: %s takes a JSON object", pred.Name)
 		}
-		sql, args := jsonContainsSQL(col, obj)
+		sql, args := s.dialect.jsonContains(col, obj)
 		return sql, args, nil
 	case query.OpLike, query.OpNotLike:
 		one = func(v any) (string, []any) {
-			return likeSQL(col, pred.Op == query.OpNotLike, likePattern(pred.Pattern, v.(string)))
+			return s.dialect.foldMatch(col, pred.Op == query.OpNotLike, likePattern(pred.Pattern, v.(string)))
 		}
 	default:
 		cmp, ok := comparisons[pred.Op]

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"testing"
 
+	"github.com/commercelayer-mock/provmock/domain"
 	"github.com/commercelayer-mock/provmock/store"
 )
 
@@ -48,7 +49,7 @@ func TestGenerationMovesOnlyWhenWritesEnd(t *testing.T) {
 		t.Fatal("generation went backwards")
 	}
 	// Handles made from the store share its generation.
-	if st.As(&store.Scope{UserID: "usrDemoOwn"}).Generation() != st.Generation() {
+	if st.As(domain.UserScope("usrDemoOwn")).Generation() != st.Generation() {
 		t.Fatal("a scoped handle has its own generation")
 	}
 }

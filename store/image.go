@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql/driver"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -36,9 +37,20 @@ func NewImage(data []byte) *Image { return &Image{data: data} }
 // the image is open, the file may be removed or replaced without effect on it.
 func ImageFile(path string) *Image { return &Image{file: path} }
 
+// ErrNoImages is what Serialize and RestoreImage return on an engine that cannot take or
+// restore whole-database images: check Images first.
+var ErrNoImages = errors.New("store: this database engine has no images")
+
+// Images reports whether the store's engine can take and restore images (SQLite can). A
+// caller without them keeps snapshots instead (Dump, Restore).
+func (s *Store) Images() bool { return s.dialect.images() }
+
 // Serialize returns the database, schema and records, as the bytes of an SQLite file. It
 // must not be called inside Tx.
 func (s *Store) Serialize(ctx context.Context) ([]byte, error) {
+	if !s.Images() {
+		return nil, ErrNoImages
+	}
 	var data []byte
 	err := s.raw(ctx, func(c *sqlite3.SQLiteConn) error {
 		var err error
@@ -54,6 +66,9 @@ func (s *Store) Serialize(ctx context.Context) ([]byte, error) {
 // RestoreImage replaces the whole database, schema and records, with an image of a store
 // over the same registry; it counts as one write. It must not be called inside Tx.
 func (s *Store) RestoreImage(ctx context.Context, img *Image) error {
+	if !s.Images() {
+		return ErrNoImages
+	}
 	defer s.gen.Add(1) // after the copy, as for a transaction's commit
 	err := img.use(func(src *sqlite3.SQLiteConn) error {
 		if err := s.checkStamp(src); err != nil {

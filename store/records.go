@@ -196,7 +196,7 @@ func (s *Store) GetMany(ctx context.Context, def *models.Resource, column string
 	}
 	rows, err := db.Select(s.selectColumns(def)).
 		Where(clause.IN{Column: clause.Column{Table: def.Type, Name: column}, Values: anySlice(values)}).
-		Order(defaultOrder(def)).Rows()
+		Order(s.defaultOrder(def)).Rows()
 	if err != nil {
 		return nil, err
 	}
@@ -218,10 +218,10 @@ func anySlice(values []string) []any {
 	return out
 }
 
-// defaultOrder is creation order; rowid breaks ties between records created in the same
-// millisecond, so the order is the order of insertion.
-func defaultOrder(def *models.Resource) string {
-	return quote(def.Type) + `."created_at", ` + quote(def.Type) + ".rowid"
+// defaultOrder is creation order; the dialect's tie-break (SQLite's rowid) orders records
+// created in the same millisecond, so the order is the order of insertion.
+func (s *Store) defaultOrder(def *models.Resource) string {
+	return quote(def.Type) + `."created_at", ` + s.dialect.tieBreak(quote(def.Type))
 }
 
 func (s *Store) where(ctx context.Context, def *models.Resource, q ListQuery) (*gorm.DB, error) {
@@ -229,8 +229,12 @@ func (s *Store) where(ctx context.Context, def *models.Resource, q ListQuery) (*
 	for _, c := range q.Where {
 		db = db.Where(clause.Eq{Column: clause.Column{Table: def.Type, Name: c.Column}, Value: c.Value})
 	}
+	allowed, err := s.allowed(ctx)
+	if err != nil {
+		return nil, err
+	}
 	if len(q.Filters) > 0 {
-		expr, err := s.filtersExpr(def, q.Filters)
+		expr, err := s.filtersExpr(def, q.Filters, allowed)
 		if err != nil {
 			return nil, err
 		}
@@ -238,8 +242,8 @@ func (s *Store) where(ctx context.Context, def *models.Resource, q ListQuery) (*
 	}
 	// Visibility last: when it and a filter both constrain one indexed column (organization_id
 	// IN ...), SQLite lets the first drive the index, and a filter is the more selective.
-	if expr, ok := s.visible(def); ok {
-		db = db.Where(expr)
+	if sql, args, ok := visibility(def, allowed); ok {
+		db = db.Where(clause.Expr{SQL: sql, Vars: args})
 	}
 	return db, nil
 }
@@ -267,7 +271,7 @@ func (s *Store) List(ctx context.Context, def *models.Resource, q ListQuery) ([]
 		}
 		order = append(order, quote(def.Type)+"."+quote(k.Column)+dir)
 	}
-	order = append(order, defaultOrder(def))
+	order = append(order, s.defaultOrder(def))
 	db = db.Order(strings.Join(order, ", "))
 	if q.Limit > 0 {
 		db = db.Limit(q.Limit).Offset(q.Offset)
@@ -361,8 +365,8 @@ func (s *Store) PutAll(ctx context.Context, def *models.Resource, recs []Record)
 		quoted[i] = quote(col)
 	}
 	tuple := "(" + strings.TrimSuffix(strings.Repeat("?, ", len(cols)), ", ") + ")"
-	// SQLite binds at most 32766 parameters per statement.
-	perStatement := max(1, 32000/len(cols))
+	// A statement binds at most the dialect's number of values (SQLite: 32766).
+	perStatement := max(1, (s.dialect.maxBindVars()-filterVarsMargin)/len(cols))
 	defer s.wrote()
 	for start := 0; start < len(rows); start += perStatement {
 		batch := rows[start:min(start+perStatement, len(rows))]

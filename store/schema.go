@@ -43,10 +43,10 @@ type indexSchema struct {
 // wantSchema returns the tables reg's descriptions call for, in reg's dependency order: one
 // per type, a column per stored attribute and per to-one relationship, an index per
 // foreign key and per indexed attribute.
-func wantSchema(reg *models.Registry) []tableSchema {
+func wantSchema(reg *models.Registry, dia dialect) []tableSchema {
 	var tables []tableSchema
 	for _, def := range reg.All() {
-		t := tableSchema{Name: def.Type, Columns: []columnSchema{{Name: "id", Type: "TEXT", NotNull: true, PrimaryKey: true}}}
+		t := tableSchema{Name: def.Type, Columns: []columnSchema{{Name: "id", Type: dia.columnType(models.String), NotNull: true, PrimaryKey: true}}}
 		var indexed []string
 		for _, a := range def.Attrs {
 			if !a.Stored() {
@@ -56,7 +56,7 @@ func wantSchema(reg *models.Registry) []tableSchema {
 			if err != nil {
 				panic(fmt.Sprintf("store: default of %s.%s: %v", def.Type, a.Name, err)) // constant descriptions
 			}
-			t.Columns = append(t.Columns, columnSchema{Name: a.Name, Type: sqlType(a.Kind), Fill: fill})
+			t.Columns = append(t.Columns, columnSchema{Name: a.Name, Type: dia.columnType(a.Kind), Fill: fill})
 			if a.Flags.Has(models.Indexed) {
 				indexed = append(indexed, a.Name)
 			}
@@ -65,7 +65,7 @@ func wantSchema(reg *models.Registry) []tableSchema {
 			if rel.ToMany {
 				continue
 			}
-			t.Columns = append(t.Columns, columnSchema{Name: rel.FK, Type: "TEXT", References: rel.Type + "(id)"})
+			t.Columns = append(t.Columns, columnSchema{Name: rel.FK, Type: dia.columnType(models.String), References: rel.Type + "(id)"})
 			indexed = append(indexed, rel.FK)
 		}
 		for _, col := range indexed {

@@ -1,23 +1,53 @@
 package store
 
 import (
-	"gorm.io/gorm/clause"
+	"context"
+	"strings"
+	"sync"
 
 	"github.com/commercelayer-mock/provmock/models"
 )
 
-// Scope limits what a store handle sees to one user's records: the organizations they are
-// an active member of and everything inside them, their identity providers, themselves, and
-// the versions of what they see. Anything else behaves as if it did not exist. It is the
-// account's id, never its email: an email can change hands, an active membership cannot.
+// A Scope limits what a store handle sees: a record is visible when each column of its type's
+// tenancy (models.Tenancy.Columns) holds a value the scope allows in that dimension; anything
+// else behaves as if it did not exist. The store knows no family's tenancy rule: the API
+// family supplies it (the Provisioning API's is domain.UserScope).
 type Scope struct {
-	UserID string
+	// Actor names whom the handle acts for (the Provisioning API: the user's id), for the
+	// rules that check their rights; the store does not read it.
+	Actor string
+	// Allowed computes the values each tenancy dimension may hold, from the database as it
+	// stands, read through all (an unscoped handle on the same transaction). The store calls
+	// it again once a write has landed since, so a write that changes what the actor may see
+	// (a new organization, a membership left) shows at once. nil: nothing is visible.
+	Allowed func(ctx context.Context, all *Store) (Allowed, error)
 }
+
+// Allowed is, per tenancy dimension, the values a record's column may hold to be seen. A
+// dimension absent or empty lets no record of the types in it be seen.
+type Allowed map[string][]string
+
+// scopeCache keeps a handle's Allowed for as long as no write has landed: computing it costs
+// a query.
+type scopeCache struct {
+	mu      sync.Mutex
+	at      writeMark
+	valid   bool
+	allowed Allowed
+}
+
+// writeMark says which writes a computation saw: the store's generation and the writes of
+// the transaction it ran in so far.
+type writeMark struct{ gen, inTx uint64 }
 
 // As returns a handle on the same database that sees only what scope allows.
 func (s *Store) As(scope *Scope) *Store {
 	c := *s
 	c.scope = scope
+	c.scopeCache = nil
+	if scope != nil {
+		c.scopeCache = &scopeCache{}
+	}
 	return &c
 }
 
@@ -28,27 +58,62 @@ func (s *Store) Unscoped() *Store { return s.As(nil) }
 // Scope returns the handle's scope, or nil.
 func (s *Store) Scope() *Scope { return s.scope }
 
-// memberOrgs selects the organizations the scope's user is an active member of: by the
-// membership's account, so that a pending invitation to their email grants nothing.
-const memberOrgs = `SELECT "tenancy_m"."organization_id" FROM "memberships" AS "tenancy_m" WHERE "tenancy_m"."user_id" = ? AND "tenancy_m"."status" = 'active'`
-
-// visible returns the condition a record of def must meet to be seen, if the handle is scoped.
-func (s *Store) visible(def *models.Resource) (clause.Expr, bool) {
-	if s.scope == nil {
-		return clause.Expr{}, false
+func (s *Store) mark() writeMark {
+	m := writeMark{gen: s.gen.Load()}
+	if s.txWrites != nil {
+		m.inTx = s.txWrites.Load()
 	}
-	sql, args := s.visibleSQL(def)
-	return clause.Expr{SQL: sql, Vars: args}, true
+	return m
 }
 
-func (s *Store) visibleSQL(def *models.Resource) (string, []any) {
-	t := def.Tenancy
-	col := func(name string) string { return quote(def.Type) + "." + quote(name) }
-	switch {
-	case t.OrgColumn != "":
-		return col(t.OrgColumn) + " IN (" + memberOrgs + ")", []any{s.scope.UserID}
-	case t.UserColumn != "":
-		return col(t.UserColumn) + " = ?", []any{s.scope.UserID}
+// allowed returns what the handle's scope allows now, computing it again when a write has
+// landed since the last time; nil for an unscoped handle.
+func (s *Store) allowed(ctx context.Context) (Allowed, error) {
+	if s.scope == nil {
+		return nil, nil
 	}
-	return "0", nil // a type without tenancy is seen by nobody through a scoped handle
+	if s.scope.Allowed == nil {
+		return Allowed{}, nil
+	}
+	c := s.scopeCache
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	at := s.mark() // before computing: a write landing meanwhile makes the next call compute again
+	if c.valid && c.at == at {
+		return c.allowed, nil
+	}
+	allowed, err := s.scope.Allowed(ctx, s.Unscoped())
+	if err != nil {
+		return nil, err
+	}
+	if allowed == nil {
+		allowed = Allowed{}
+	}
+	c.at, c.valid, c.allowed = at, true, allowed
+	return allowed, nil
+}
+
+// visibility is the condition a record of def must meet to be seen, with its bound values;
+// ok is false for an unscoped handle (allowed nil).
+func visibility(def *models.Resource, allowed Allowed) (sql string, args []any, ok bool) {
+	if allowed == nil {
+		return "", nil, false
+	}
+	cols := def.Tenancy.Columns()
+	if len(cols) == 0 {
+		return "1 = 0", nil, true // a type without tenancy is seen by nobody through a scoped handle
+	}
+	parts := make([]string, 0, len(cols))
+	for _, tc := range cols {
+		values := allowed[tc.Dimension]
+		if len(values) == 0 {
+			return "1 = 0", nil, true
+		}
+		marks := strings.TrimSuffix(strings.Repeat("?, ", len(values)), ", ")
+		parts = append(parts, quote(def.Type)+"."+quote(tc.Column)+" IN ("+marks+")")
+		for _, v := range values {
+			args = append(args, v)
+		}
+	}
+	return strings.Join(parts, " AND "), args, true
 }

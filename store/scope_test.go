@@ -7,6 +7,7 @@ import (
 	"sort"
 	"testing"
 
+	"github.com/commercelayer-mock/provmock/domain"
 	"github.com/commercelayer-mock/provmock/fixtures"
 	"github.com/commercelayer-mock/provmock/models"
 	"github.com/commercelayer-mock/provmock/store"
@@ -49,9 +50,9 @@ func visibleIDs(t *testing.T, st *store.Store, typ string) []string {
 
 func TestScopeLimitsWhatAUserSees(t *testing.T) {
 	st := mustDemoStore(t)
-	viewer := st.As(&store.Scope{UserID: "usrViewer1"})
-	owner := st.As(&store.Scope{UserID: "usrDemoOwn"})
-	stranger := st.As(&store.Scope{UserID: "nobody"})
+	viewer := st.As(domain.UserScope("usrViewer1"))
+	owner := st.As(domain.UserScope("usrDemoOwn"))
+	stranger := st.As(domain.UserScope("nobody"))
 	cases := []struct {
 		typ                    string
 		viewer, owner, strange []string
@@ -81,7 +82,7 @@ func TestScopeLimitsWhatAUserSees(t *testing.T) {
 func TestScopedWritesMissInvisibleRecords(t *testing.T) {
 	st := mustDemoStore(t)
 	ctx := context.Background()
-	viewer := st.As(&store.Scope{UserID: "usrViewer1"})
+	viewer := st.As(domain.UserScope("usrViewer1"))
 	creds := st.Registry().Lookup("api_credentials")
 	if _, err := viewer.Update(ctx, creds, "apcGGStore", store.Record{"name": "hijacked"}); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("update of an invisible record: %v, want ErrNotFound", err)

@@ -7,12 +7,9 @@ import (
 	"fmt"
 	"hash/crc32"
 	"maps"
-	"strings"
 	"sync/atomic"
 	"time"
 
-	sqlite3 "github.com/mattn/go-sqlite3"
-	"gorm.io/driver/sqlite"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
 
@@ -27,10 +24,28 @@ var ErrNotFound = errors.New("store: record not found")
 // reads go on as before.
 var ErrDiskFull = errors.New("store: database or disk is full")
 
+// TooManyValuesError is a list whose filters bind more values than one statement of the
+// database may hold: the query is refused as it stands (the client's to split), and nothing
+// ran.
+type TooManyValuesError struct {
+	Max int // the most values the filters of one list may bind
+}
+
+func (e *TooManyValuesError) Error() string {
+	return fmt.Sprintf("store: the filters bind more than %d values", e.Max)
+}
+
 // IsDiskFull reports whether err means a write refused for lack of room.
 func IsDiskFull(err error) bool {
-	var se sqlite3.Error
-	return errors.Is(err, ErrDiskFull) || (errors.As(err, &se) && se.Code == sqlite3.ErrFull)
+	if errors.Is(err, ErrDiskFull) {
+		return true
+	}
+	for _, d := range dialects {
+		if d.isDiskFull(err) {
+			return true
+		}
+	}
+	return false
 }
 
 // diskFull marks a write's error as ErrDiskFull when SQLite refused it for lack of room.
@@ -62,7 +77,8 @@ type Options struct {
 
 // Store is the mock's database.
 type Store struct {
-	db *gorm.DB
+	dialect dialect // where SQL engines differ (dialect.go)
+	db      *gorm.DB
 	// unprepared is db without the prepared-statement cache: transactions start from it.
 	// GORM's cache makes a caller wait, holding the cache's lock, for a statement another
 	// caller is preparing; with a single connection, a transaction that waits so for a
@@ -75,33 +91,25 @@ type Store struct {
 	now        func() time.Time
 	newID      func() string
 	scope      *Scope // nil: every record is visible
+	scopeCache *scopeCache
 
 	// gen counts committed writes, shared by every handle on the database: a reader that
 	// saw the same generation before and after its work saw no write land in between, so
 	// what it rendered may be cached until the generation moves.
 	gen  *atomic.Uint64
 	inTx bool // writes of a transaction count once, when it ends
+	// txWrites counts the writes of the transaction so far (nil outside one): a scope's
+	// Allowed is computed again after one.
+	txWrites *atomic.Uint64
 }
-
-var memoryDBs atomic.Int64
 
 // Open opens (creating if needed) the database at path, or an in-memory one for Memory,
 // and creates the schema. A file made by an earlier build is upgraded (see upgradeSchema);
 // one that cannot be is refused with a *SchemaError.
 func Open(path string, reg *models.Registry, opts Options) (*Store, error) {
-	var dsn string
-	inMemory := path == Memory || path == ""
-	if inMemory {
-		// A named shared-cache database, so that every connection of the pool sees the same
-		// data; unique per store so that parallel tests do not share one.
-		dsn = fmt.Sprintf("file:provmock-%d-%d?mode=memory&cache=shared&_foreign_keys=on", time.Now().UnixNano(), memoryDBs.Add(1))
-	} else {
-		// WAL lets readers run beside the writer; busy_timeout makes a writer wait instead of
-		// failing; _txlock=immediate takes the write lock at BEGIN, so a transaction that reads
-		// and then writes cannot fail with SQLITE_BUSY_SNAPSHOT.
-		dsn = "file:" + escapePath(path) + "?_journal_mode=WAL&_busy_timeout=10000&_foreign_keys=on&_txlock=immediate"
-	}
-	db, err := gorm.Open(sqlite.New(sqlite.Config{DriverName: driverName, DSN: dsn}), &gorm.Config{
+	dia := dialectFor(path)
+	dialector, inMemory := dia.open(path)
+	db, err := gorm.Open(dialector, &gorm.Config{
 		Logger:                 logger.Discard,
 		SkipDefaultTransaction: true, // every write is already in an explicit transaction
 		PrepareStmtMaxSize:     512,
@@ -113,16 +121,13 @@ func Open(path string, reg *models.Registry, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	// One connection: SQLite has one writer at a time anyway, and a single connection makes
-	// "database is locked" impossible and keeps an in-memory database alive for the
-	// lifetime of the store.
-	sqlDB.SetMaxOpenConns(1)
-	sqlDB.SetMaxIdleConns(1)
-	sqlDB.SetConnMaxLifetime(0)
-	sqlDB.SetConnMaxIdleTime(0)
-	tables := wantSchema(reg)
+	if err := dia.configure(db, opts); err != nil {
+		sqlDB.Close()
+		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	}
+	tables := wantSchema(reg, dia)
 	schema := schemaScript(tables)
-	s := &Store{db: db, unprepared: db, reg: reg, tables: tables, schema: schema, stamp: schemaStamp(schema),
+	s := &Store{dialect: dia, db: db, unprepared: db, reg: reg, tables: tables, schema: schema, stamp: schemaStamp(schema),
 		now: opts.Now, newID: opts.NewID, gen: new(atomic.Uint64)}
 	if s.now == nil {
 		s.now = time.Now
@@ -133,13 +138,6 @@ func Open(path string, reg *models.Registry, opts Options) (*Store, error) {
 	if opts.NoSchema && !inMemory {
 		sqlDB.Close()
 		return nil, fmt.Errorf("store: open %s: only an in-memory database starts without a schema", path)
-	}
-	if opts.MaxPages > 0 {
-		// A setting of the connection: the store keeps its one connection for its lifetime.
-		if err := db.Exec(fmt.Sprintf("PRAGMA max_page_count = %d", opts.MaxPages)).Error; err != nil {
-			sqlDB.Close()
-			return nil, fmt.Errorf("store: open %s: %w", path, err)
-		}
 	}
 	switch {
 	case inMemory:
@@ -158,12 +156,6 @@ func Open(path string, reg *models.Registry, opts Options) (*Store, error) {
 	// different statements.
 	s.db = db.Session(&gorm.Session{PrepareStmt: true})
 	return s, nil
-}
-
-// escapePath makes a file path part of a file: URI, escaping the characters URIs give a
-// meaning.
-func escapePath(path string) string {
-	return strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(path)
 }
 
 // Close closes the database.
@@ -221,6 +213,7 @@ func (s *Store) Tx(ctx context.Context, fn func(tx *Store) error) error {
 		tx := *s
 		tx.db = g
 		tx.inTx = true
+		tx.txWrites = new(atomic.Uint64)
 		return fn(&tx)
 	}))
 }
@@ -232,17 +225,9 @@ func (s *Store) Generation() uint64 { return s.gen.Load() }
 func (s *Store) wrote() {
 	if !s.inTx {
 		s.gen.Add(1)
+	} else if s.txWrites != nil {
+		s.txWrites.Add(1)
 	}
-}
-
-func sqlType(k models.Kind) string {
-	switch k {
-	case models.Integer, models.Boolean:
-		return "INTEGER"
-	case models.Number:
-		return "REAL"
-	}
-	return "TEXT"
 }
 
 // CreateSchema creates the tables and indexes the descriptions call for, those that do not
@@ -251,7 +236,7 @@ func (s *Store) CreateSchema() error {
 	// One script in one transaction: a fresh database is ready in a single round trip. Not
 	// through the prepared-statement cache: a prepared statement holds only the first
 	// statement of a script.
-	script := "BEGIN;\n" + s.schema + stampStatement(s.stamp) + "COMMIT;"
+	script := "BEGIN;\n" + s.schema + s.dialect.stampStatement(s.stamp) + "COMMIT;"
 	if err := s.unprepared.Exec(script).Error; err != nil {
 		return fmt.Errorf("store: create the schema: %w", err)
 	}
@@ -265,16 +250,16 @@ func (s *Store) CreateSchema() error {
 // is kept. A file that adding cannot make fit is left untouched: a *SchemaError says why.
 func (s *Store) upgradeSchema(path string) error {
 	err := s.unprepared.Transaction(func(tx *gorm.DB) error {
-		stamp, err := readStamp(tx)
+		stamp, err := s.dialect.readStamp(tx)
 		if err != nil || stamp == int64(s.stamp) {
 			return err // made by this schema: nothing to do
 		}
-		have, err := readSchema(tx)
+		have, err := s.dialect.readSchema(tx)
 		if err != nil {
 			return err
 		}
 		if len(have) == 0 {
-			return tx.Exec(s.schema + stampStatement(s.stamp)).Error
+			return tx.Exec(s.schema + s.dialect.stampStatement(s.stamp)).Error
 		}
 		up, problems := planUpgrade(s.tables, have)
 		if len(problems) > 0 {
@@ -290,7 +275,7 @@ func (s *Store) upgradeSchema(path string) error {
 				return err
 			}
 		}
-		return tx.Exec(stampStatement(s.stamp)).Error
+		return tx.Exec(s.dialect.stampStatement(s.stamp)).Error
 	})
 	var schemaErr *SchemaError
 	if err != nil && !errors.As(err, &schemaErr) {
@@ -352,6 +337,7 @@ func (s *Store) read(ctx context.Context, fn func(tx *Store) error) error {
 		tx := *s
 		tx.db = g
 		tx.inTx = true
+		tx.txWrites = new(atomic.Uint64)
 		return fn(&tx)
 	})
 }

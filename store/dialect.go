@@ -1,0 +1,65 @@
+package store
+
+import (
+	"gorm.io/gorm"
+
+	"github.com/commercelayer-mock/provmock/models"
+)
+
+// A dialect is what the store needs to know of one SQL engine; everything else in the
+// package (records.go, filter.go, schema.go, scope.go) writes SQL that any engine reads,
+// and asks the dialect where engines differ. SQLite's is sqlite.go.
+//
+// # How to add a store dialect
+//
+//  1. Write store/<engine>.go with a type implementing dialect: how a path or URL opens
+//     the database (open, with its GORM driver), the column type of each models.Kind
+//     (columnType), the case-insensitive match of a LIKE pattern beyond ASCII (foldMatch:
+//     SQLite uses a registered Go case-fold function; PostgreSQL would use ILIKE or lower()
+//     under a suitable collation), JSON containment (jsonContains; store/json.go notes
+//     PostgreSQL's col::jsonb @> ?::jsonb), the tie-break of the default order (tieBreak:
+//     SQLite's rowid; an engine without one needs an insertion-sequence column, filled for
+//     the rows of an upgraded database in their present order), how many values one
+//     statement may bind (maxBindVars: SQLite 32766, PostgreSQL 65535), schema
+//     introspection and the schema stamp (readSchema, readStamp, stampStatement:
+//     store/sqlite_schema.go is SQLite's), which errors mean "no room" (isDiskFull), and
+//     whether the engine can take and restore whole-database images (images).
+//  2. Choose it in dialectFor (this file) from the path Open is given (a postgres:// URL,
+//     say), and add it to the dialects list so that IsDiskFull knows its errors.
+//  3. Run the store's tests against it: store/*_test.go, then mock/ and control/, which
+//     check Store.Images before using images and fall back to snapshots without them.
+//
+// Package domain and the API families never see the dialect: they use Store, Scope and
+// the typed errors only.
+type dialect interface {
+	// open returns the GORM dialector for the database at path, and whether it lives in
+	// memory (and so starts empty, and may start without a schema).
+	open(path string) (d gorm.Dialector, inMemory bool)
+	// configure sets the connection pool and per-connection settings after opening.
+	configure(db *gorm.DB, opts Options) error
+	// columnType is the declared SQL type of a column holding values of the kind.
+	columnType(k models.Kind) string
+	// tieBreak orders records created in the same millisecond by insertion (table quoted).
+	tieBreak(table string) string
+	// maxBindVars is how many values one statement may bind.
+	maxBindVars() int
+	// foldMatch is col LIKE pattern (ESCAPE '\'), or NOT LIKE, ignoring case in any script.
+	foldMatch(col string, not bool, pattern string) (string, []any)
+	// jsonContains is the condition that the JSON text in col contains obj (jsonb @>).
+	jsonContains(col string, obj map[string]any) (string, []any)
+	// readSchema returns the tables the database holds (see tableSchema).
+	readSchema(db *gorm.DB) (map[string]tableSchema, error)
+	// readStamp and stampStatement read and write the stamp of the schema that made it.
+	readStamp(db *gorm.DB) (int64, error)
+	stampStatement(stamp int32) string
+	// isDiskFull reports whether err is the engine refusing a write for lack of room.
+	isDiskFull(err error) bool
+	// images reports whether Serialize, RestoreImage and Image work on this engine.
+	images() bool
+}
+
+// dialects are every dialect the store knows, for classifying their errors.
+var dialects = []dialect{sqliteDialect{}}
+
+// dialectFor returns the dialect of the database at path: SQLite, for now, for every path.
+func dialectFor(path string) dialect { return sqliteDialect{} }

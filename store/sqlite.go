@@ -1,0 +1,206 @@
+package store
+
+import (
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"sync/atomic"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	sqlite3 "github.com/mattn/go-sqlite3"
+	"gorm.io/driver/sqlite"
+	"gorm.io/gorm"
+
+	"github.com/commercelayer-mock/provmock/models"
+)
+
+// sqliteDialect is SQLite through mattn/go-sqlite3: a file database, or a shared-cache
+// in-memory one per store. Its schema introspection is in sqlite_schema.go, its images in
+// image.go.
+type sqliteDialect struct{}
+
+var memoryDBs atomic.Int64
+
+func (sqliteDialect) open(path string) (gorm.Dialector, bool) {
+	var dsn string
+	inMemory := path == Memory || path == ""
+	if inMemory {
+		// A named shared-cache database, so that every connection of the pool sees the same
+		// data; unique per store so that parallel tests do not share one.
+		dsn = fmt.Sprintf("file:provmock-%d-%d?mode=memory&cache=shared&_foreign_keys=on", time.Now().UnixNano(), memoryDBs.Add(1))
+	} else {
+		// WAL lets readers run beside the writer; busy_timeout makes a writer wait instead of
+		// failing; _txlock=immediate takes the write lock at BEGIN, so a transaction that reads
+		// and then writes cannot fail with SQLITE_BUSY_SNAPSHOT.
+		dsn = "file:" + escapePath(path) + "?_journal_mode=WAL&_busy_timeout=10000&_foreign_keys=on&_txlock=immediate"
+	}
+	return sqlite.New(sqlite.Config{DriverName: driverName, DSN: dsn}), inMemory
+}
+
+// escapePath makes a file path part of a file: URI, escaping the characters URIs give a
+// meaning.
+func escapePath(path string) string {
+	return strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(path)
+}
+
+func (sqliteDialect) configure(db *gorm.DB, opts Options) error {
+	sqlDB, err := db.DB()
+	if err != nil {
+		return err
+	}
+	// One connection: SQLite has one writer at a time anyway, and a single connection makes
+	// "database is locked" impossible and keeps an in-memory database alive for the
+	// lifetime of the store.
+	sqlDB.SetMaxOpenConns(1)
+	sqlDB.SetMaxIdleConns(1)
+	sqlDB.SetConnMaxLifetime(0)
+	sqlDB.SetConnMaxIdleTime(0)
+	if opts.MaxPages > 0 {
+		// A setting of the connection: the store keeps its one connection for its lifetime.
+		return db.Exec(fmt.Sprintf("PRAGMA max_page_count = %d", opts.MaxPages)).Error
+	}
+	return nil
+}
+
+func (sqliteDialect) columnType(k models.Kind) string {
+	switch k {
+	case models.Integer, models.Boolean:
+		return "INTEGER"
+	case models.Number:
+		return "REAL"
+	}
+	return "TEXT"
+}
+
+// tieBreak is SQLite's rowid: the order of insertion, kept by every copy of the file
+// (images, upgrades), as SQLite assigns it increasing while no row was deleted at the end.
+func (sqliteDialect) tieBreak(table string) string { return table + ".rowid" }
+
+// maxBindVars is SQLite's SQLITE_MAX_VARIABLE_NUMBER as mattn/go-sqlite3 builds it.
+func (sqliteDialect) maxBindVars() int { return 32766 }
+
+func (sqliteDialect) jsonContains(col string, obj map[string]any) (string, []any) {
+	return jsonContainsSQL(col, obj)
+}
+
+func (sqliteDialect) readSchema(db *gorm.DB) (map[string]tableSchema, error) { return readSchema(db) }
+func (sqliteDialect) readStamp(db *gorm.DB) (int64, error)                   { return readStamp(db) }
+func (sqliteDialect) stampStatement(stamp int32) string                      { return stampStatement(stamp) }
+
+func (sqliteDialect) isDiskFull(err error) bool {
+	var se sqlite3.Error
+	return errors.As(err, &se) && se.Code == sqlite3.ErrFull
+}
+
+func (sqliteDialect) images() bool { return true }
+
+// driverName is the SQLite driver the store opens: mattn's, with foldFunc registered on every
+// connection.
+const driverName = "sqlite3_provmock"
+
+// foldFunc is the SQL name of fold.
+const foldFunc = "provmock_fold"
+
+func init() {
+	sql.Register(driverName, &sqlite3.SQLiteDriver{
+		ConnectHook: func(conn *sqlite3.SQLiteConn) error {
+			return conn.RegisterFunc(foldFunc, foldSQL, true)
+		},
+	})
+}
+
+// fold maps every character to one representative of its case-folding orbit (Unicode simple
+// case folding, as unicode.SimpleFold walks it), so that fold(a) == fold(b) exactly when a and
+// b differ only in case: "Café" and "CAFÉ" fold alike. It leaves %, _ and \ alone, so it
+// applies to LIKE patterns as well as to the text they match.
+//
+// The few non-ASCII characters whose orbit holds an ASCII letter (the Kelvin sign K, the long
+// s ſ) stay as they are: SQLite's own LIKE, which serves ASCII patterns, does not equate them
+// with k and s either, and foldMatch relies on fold never mapping non-ASCII to ASCII.
+func fold(s string) string {
+	return strings.Map(func(r rune) rune {
+		rep := r
+		for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
+			if f < rep {
+				rep = f
+			}
+		}
+		if r >= utf8.RuneSelf && rep < utf8.RuneSelf {
+			return r
+		}
+		return rep
+	}, s)
+}
+
+// skeleton turns a LIKE pattern (ESCAPE '\') into a looser one that SQLite's built-in LIKE
+// can test: every non-ASCII character, escaped or not, becomes _ (any one character). Since
+// fold keeps characters single and never maps non-ASCII to ASCII, whatever the folded pattern
+// matches the skeleton matches too: it is a cheap prefilter.
+func skeleton(pattern string) string {
+	var b strings.Builder
+	for i := 0; i < len(pattern); {
+		r, n := utf8.DecodeRuneInString(pattern[i:])
+		if r == '\\' && i+n < len(pattern) {
+			next, m := utf8.DecodeRuneInString(pattern[i+n:])
+			if next >= utf8.RuneSelf {
+				b.WriteByte('_')
+			} else {
+				b.WriteString(pattern[i : i+n+m])
+			}
+			i += n + m
+			continue
+		}
+		if r >= utf8.RuneSelf {
+			b.WriteByte('_')
+		} else {
+			b.WriteString(pattern[i : i+n])
+		}
+		i += n
+	}
+	return b.String()
+}
+
+// foldSQL is fold for SQLite: text is folded, NULL stays NULL, numbers stay as they are.
+func foldSQL(v any) any {
+	switch v := v.(type) {
+	case string:
+		return fold(v)
+	case []byte:
+		if v == nil {
+			return nil // NULL
+		}
+		return fold(string(v))
+	}
+	return v
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
+// foldMatch is a case-insensitive LIKE (or NOT LIKE), as the real service's ILIKE. SQLite's
+// LIKE ignores case for ASCII letters only; for a pattern with other characters the folded
+// text is compared with the folded pattern, through a Go function that only runs on the rows
+// the pattern's skeleton lets through.
+func (sqliteDialect) foldMatch(col string, not bool, pattern string) (string, []any) {
+	if isASCII(pattern) {
+		op := "LIKE"
+		if not {
+			op = "NOT LIKE"
+		}
+		return fmt.Sprintf(`%s %s ? ESCAPE '\'`, col, op), []any{pattern}
+	}
+	args := []any{skeleton(pattern), fold(pattern)}
+	if not {
+		return fmt.Sprintf(`(%[1]s NOT LIKE ? ESCAPE '\' OR %[2]s(%[1]s) NOT LIKE ? ESCAPE '\')`, col, foldFunc), args
+	}
+	return fmt.Sprintf(`(%[1]s LIKE ? ESCAPE '\' AND %[2]s(%[1]s) LIKE ? ESCAPE '\')`, col, foldFunc), args
+}
