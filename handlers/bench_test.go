@@ -75,6 +75,9 @@ func mustBenchServer(b *testing.B) *testServer {
 		}
 		return nil
 	})
+	if err == nil {
+		err = s.st.Analyze(ctx) // as the fixtures loader does after its bulk load
+	}
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -56,6 +56,8 @@ type dialect interface {
 	isDiskFull(err error) bool
 	// images reports whether Serialize, RestoreImage and Image work on this engine.
 	images() bool
+	// analyze is the statement that refreshes the planner's statistics of every table.
+	analyze() string
 }
 
 // dialects are every dialect the store knows, for classifying their errors.

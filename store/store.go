@@ -384,3 +384,13 @@ func (s *Store) Restore(ctx context.Context, snap Snapshot) error {
 		return nil
 	})
 }
+
+// Analyze refreshes the planner's statistics: called after bulk loads, so that filtered
+// lists over many records keep choosing the selective index.
+func (s *Store) Analyze(ctx context.Context) error {
+	db := s.unprepared
+	if s.inTx {
+		db = s.db // the transaction holds the connection
+	}
+	return db.WithContext(ctx).Exec(s.dialect.analyze()).Error
+}
