@@ -30,7 +30,7 @@ go-test:
 
 # The official @commercelayer/provisioning-sdk against the built binary (needs Node 20+).
 sdk-test: build
-	cd sdk-test && { [ -d node_modules ] || npm ci --no-audit --no-fund; } && PROVMOCK_BIN=$(CURDIR)/provmock npm test
+	cd sdk-test && { [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund; } && PROVMOCK_BIN=$(CURDIR)/provmock npm test
 
 vet:
 	go vet ./...

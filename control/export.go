@@ -67,7 +67,8 @@ func exportTypes(reg *models.Registry, snap store.Snapshot) exportedDataset {
 		for _, rec := range recs {
 			fields := []field{{name: "id", kind: models.String, value: rec.ID()}}
 			for _, a := range def.Attrs {
-				if a.Stored() {
+				// Derived attributes come back from the others when the file is loaded.
+				if a.Stored() && !a.Flags.Has(models.Derived) {
 					fields = append(fields, field{name: a.Name, kind: a.Kind, value: rec[a.Name], time: a.Kind == models.Time})
 				}
 			}

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/commercelayer-mock/provmock/control"
 	"github.com/commercelayer-mock/provmock/mock"
 )
 
@@ -44,7 +45,7 @@ func TestJournalKeepsTheAnswerAndTheFaultThatFired(t *testing.T) {
 	}
 	decodeInto(t, tok, &issued)
 	if issued.AccessToken == "" || strings.Contains(token.Response, issued.AccessToken) ||
-		!strings.Contains(token.Response, `"access_token":"***"`) {
+		!strings.Contains(token.Response, `"access_token":"`+control.Masked+`"`) {
 		t.Errorf("the token answer is recorded as %s", token.Response)
 	}
 }

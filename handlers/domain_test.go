@@ -976,6 +976,18 @@ func TestDomainRoles(t *testing.T) {
 		}
 	})
 
+	// The docs say only Enterprise organizations may create roles, but no public source shows
+	// the refusal (status, code, detail) or the plan_type Enterprise reports, so none is made up:
+	// a non-Enterprise organization creates one too (see the README's "What it serves").
+	t.Run("CreatedCustomWhateverThePlan", func(t *testing.T) {
+		s := mustServer(t)
+		if plan := domAttrs(domGetOne(t, s, "/api/organizations/orgGreenGr"))["subscription_info"].(jm)["plan_type"]; plan != "starter" {
+			t.Fatalf("orgGreenGr plan_type = %v, want starter (the case this test is about)", plan)
+		}
+		r := mustCreated(t, s, domPost(t, "/api/roles", "roles", jm{"name": "Picker"}, jm{"organization": relTo("organizations", "orgGreenGr")}))
+		mustAttrs(t, r, jm{"name": "Picker", "kind": "custom"})
+	})
+
 	t.Run("ErrKindNotWritable", func(t *testing.T) {
 		s := mustServer(t)
 		mustRefuse(t, s, domPost(t, "/api/roles", "roles", jm{"name": "Boss", "kind": "admin"}, jm{"organization": relTo("organizations", "orgBlueBrd")}),

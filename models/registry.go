@@ -50,6 +50,7 @@ const (
 	Indexed                     // gets an index: lists are often filtered or sorted by it
 	Trigger                     // write-only switch (_disable): accepted in bodies, never stored or rendered
 	Hidden                      // stored and loadable from fixtures, never rendered or accepted in bodies
+	Derived                     // with Hidden: derived from other attributes when loaded, so never written in a dataset
 )
 
 // Has reports whether all of the given flags are set.

@@ -92,7 +92,7 @@ var memberships = &Resource{
 		{Name: "access_scope", Kind: String, Flags: writable | Nullable | Filterable, Default: "live_access", Enum: AccessScopes},
 		// The account an active membership belongs to, which is what grants access; empty
 		// while it is an invitation to user_email. Not in the API's documents.
-		{Name: "user_id", Kind: String, Flags: Hidden | Indexed},
+		{Name: "user_id", Kind: String, Flags: Hidden | Derived | Indexed},
 	},
 	Rels: []Rel{
 		{Name: "organization", Type: "organizations", FK: "organization_id", Flags: Create | Required},

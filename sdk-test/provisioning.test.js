@@ -369,6 +369,30 @@ describe('query parameters', () => {
 // ---------------------------------------------------------------------------------------
 // Errors surface as the SDK's ApiError.
 
+describe('filters the SDK treats specially, and through to-many relationships', () => {
+  it('metadata_jcont: the SDK sends the object JSON-encoded; containment matches', async () => {
+    const fashion = await clp.organizations.list({ filters: { metadata_jcont: { industry: 'fashion' } } })
+    assert.deepEqual(Array.from(fashion, o => o.id), ['orgBlueBrd'])
+    const none = await clp.organizations.list({ filters: { metadata_jcont: { industry: 'fashion', tier: 'silver' } } })
+    assert.equal(none.length, 0)
+  })
+
+  it('_not_in_or_null: the SDK joins the array; records whose value is null match too', async () => {
+    const roles = await clp.roles.list({ filters: { reference_not_in_or_null: ['MKT-EDITOR', 'NOPE'] }, pageSize: 25 })
+    const ids = roles.map(r => r.id)
+    assert.ok(!ids.includes('rolBBMktEd'), `rolBBMktEd (reference MKT-EDITOR) is excluded: ${ids}`)
+    assert.ok(ids.includes('rolBBAdmin') && ids.includes('rolGGAdmin'), `roles with no reference are kept: ${ids}`)
+  })
+
+  it('through to-many relationships: organizations by a member, roles by a permission', async () => {
+    const orgs = await clp.organizations.list({ filters: { memberships_user_email_cont: 'viewer@' } })
+    assert.deepEqual(Array.from(orgs, o => o.id), ['orgBlueBrd'])
+    const roles = await clp.roles.list({ filters: { permissions_subject_eq: 'promotions' } })
+    assert.ok(roles.map(r => r.id).includes('rolBBMktEd'))
+    assert.ok(!roles.map(r => r.id).includes('rolGGReadO'))
+  })
+})
+
 describe('errors', () => {
   it('404 RECORD_NOT_FOUND for an unknown id', async () => {
     await assertApiError(() => clp.roles.retrieve('xxxxxxxxxx'), 404, 'RECORD_NOT_FOUND', (err) => {
