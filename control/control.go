@@ -203,6 +203,7 @@ type problem struct {
 }
 
 func fail(c echo.Context, status int, msg string) error {
+	frontdoor.NoteCode(c, frontdoor.StatusCode(status)) // for the request log
 	return c.JSON(status, problem{msg})
 }
 
@@ -225,8 +226,8 @@ func writeError(c echo.Context, err error) {
 	case errors.As(err, &he):
 		status, msg = he.Code, fmt.Sprint(he.Message)
 	}
-	frontdoor.NoteCode(c, frontdoor.StatusCode(status))
 	if c.Request().Method == http.MethodHead {
+		frontdoor.NoteCode(c, frontdoor.StatusCode(status))
 		_ = c.NoContent(status)
 		return
 	}

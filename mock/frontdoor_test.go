@@ -162,6 +162,7 @@ func TestRequestLogLines(t *testing.T) {
 	serve(t, m.Handler(), "GET", "/api/nope", "")
 	serve(t, m.Handler(), "GET", "/api/user", "")
 	serve(t, m.Handler(), "GET", "/elsewhere", "")
+	serve(t, m.Handler(), "GET", "/_mock/nope", "")
 	serve(t, m.Handler(), "OPTIONS", "/api/roles", "", "Origin", "http://app.example", "Access-Control-Request-Method", "POST")
 	serve(t, m.Handler(), "GET", "/healthz", "")
 
@@ -184,6 +185,7 @@ func TestRequestLogLines(t *testing.T) {
 		{Method: "GET", Path: "/api/nope", API: "provisioning", Code: "RECORD_NOT_FOUND", Status: 404},
 		{Method: "GET", Path: "/api/user", API: "provisioning", Code: "SERVICE_UNAVAILABLE", Fault: "fault-1", Status: 503},
 		{Method: "GET", Path: "/elsewhere", Code: "NOT_FOUND", Status: 404},
+		{Method: "GET", Path: "/_mock/nope", API: "control", Code: "NOT_FOUND", Status: 404},
 		{Method: "OPTIONS", Path: "/api/roles", API: "provisioning", Status: 204, Preflight: true, Origin: "http://app.example"},
 		{Method: "GET", Path: "/healthz", Status: 200},
 	}

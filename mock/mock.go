@@ -53,19 +53,19 @@ type Options struct {
 	AllowHosts  []string
 	Logger      *slog.Logger // server errors; nil discards them
 	RequestLog  *slog.Logger // one line per request; nil logs none
-	JournalSize int          // requests the journal keeps; 0 is 1000
+	JournalSize int          // requests the journal keeps; 0 is control.DefaultJournalSize
 	// JournalBytes bounds the journal in all, JournalBodyBytes what it keeps of each
-	// request's body; 0 is 16 MiB and 64 KiB.
+	// request's body; 0 is control.DefaultJournalBytes and DefaultJournalBodyBytes.
 	JournalBytes, JournalBodyBytes int
-	// FixturesBytes bounds a fixtures document posted to the control API (0 is 32 MiB);
-	// MaxSnapshots and SnapshotBytes the snapshots kept (0 is 32 and 128 MiB); MaxFaults
-	// the fault rules (0 is 100).
+	// FixturesBytes bounds a fixtures document posted to the control API; MaxSnapshots and
+	// SnapshotBytes the snapshots kept; MaxFaults the fault rules. 0 is control's default
+	// (DefaultFixturesBytes, DefaultMaxSnapshots...).
 	FixturesBytes int64
 	MaxSnapshots  int
 	SnapshotBytes int
 	MaxFaults     int
-	MaxBody       int64 // largest request body in bytes; 0 is 1 MiB
-	CacheBytes    int64 // budget of the response cache in bytes; 0 is 64 MiB
+	MaxBody       int64 // largest request body in bytes; 0 is handlers.DefaultMaxBody
+	CacheBytes    int64 // budget of the response cache in bytes; 0 is handlers.DefaultCacheBytes
 	// Now is the mock's clock: timestamps of records, token lifetimes, rate-limit windows and
 	// the journal's times; nil is time.Now. Tests set it to drive time-dependent behaviour.
 	Now func() time.Time
