@@ -61,8 +61,8 @@ type Server struct {
 	cfg      Config
 	log      *slog.Logger
 	families []*Family
-	// cors is the CORS middleware of each family (and, under "", of paths no family owns),
-	// built when the family is mounted, with its headers.
+	// cors is the CORS middleware of each family but the internal ones, built when the
+	// family is mounted, with its headers; none is that of paths no family owns.
 	cors map[*Family]echo.MiddlewareFunc
 	none echo.MiddlewareFunc
 	// observers see every request but the internal families', before CORS.
