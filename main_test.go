@@ -47,6 +47,31 @@ func TestCommand(t *testing.T) {
 		}
 	})
 
+	t.Run("UnknownFlagIsOneLinePointingToHelp", func(t *testing.T) {
+		cmd := exec.Command(bin, "--no-such-flag")
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		_ = cmd.Run()
+		if got, want := stderr.String(), "provmock: flag provided but not defined: -no-such-flag; see --help\n"; got != want {
+			t.Fatalf("stderr %q, want %q", got, want)
+		}
+	})
+
+	t.Run("VersionNamesTheRevision", func(t *testing.T) {
+		out, err := exec.Command(bin, "--version").Output()
+		if err != nil {
+			t.Fatal(err)
+		}
+		head, gitErr := exec.Command("git", "rev-parse", "HEAD").Output()
+		if gitErr != nil || strings.Contains(string(out), "revision unknown") {
+			// GOFLAGS=-buildvcs=false, or no git: app's TestVersionLine covers the format.
+			t.Skipf("the build recorded no VCS revision (%v): %s", gitErr, out)
+		}
+		if want := "revision " + strings.TrimSpace(string(head)); !strings.HasPrefix(string(out), "provmock ") || !strings.Contains(string(out), want) {
+			t.Fatalf("--version printed %q, want it to name %s", out, want)
+		}
+	})
+
 	t.Run("LaterStartsCopyTheCachedImage", func(t *testing.T) {
 		cache := t.TempDir()
 		first := runUntilLoaded(t, bin, cache)

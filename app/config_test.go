@@ -18,8 +18,8 @@ func TestHelpIsNotAFailure(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Run(-h) = %v, want nil", err)
 	}
-	if !strings.Contains(stderr.String(), "-fixtures") {
-		t.Fatalf("usage not printed:\n%s", stderr.String())
+	if !strings.Contains(stdout.String(), "--fixtures") {
+		t.Fatalf("usage not printed on stdout:\n%s", stdout.String())
 	}
 }
 

@@ -12,7 +12,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"path/filepath"
 	"runtime/debug"
 	"slices"
 	"strconv"
@@ -60,152 +59,6 @@ type Config struct {
 	ShutdownTimeout time.Duration
 }
 
-// ParseConfig reads flags, each falling back to an environment variable, then to a default
-// that works with no configuration at all.
-func ParseConfig(args []string, getenv func(string) string, stderr io.Writer) (Config, error) {
-	env := func(key, def string) string {
-		if v := getenv(key); v != "" {
-			return v
-		}
-		return def
-	}
-	var cfg Config
-	fs := flag.NewFlagSet("provmock", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.StringVar(&cfg.Addr, "addr", env("ADDR", "127.0.0.1:8080"), "address to listen on (env ADDR)")
-	fs.StringVar(&cfg.DBPath, "db", env("DB_PATH", store.Memory), "SQLite file, or :memory: (env DB_PATH)")
-	fs.StringVar(&cfg.Fixtures, "fixtures", env("FIXTURES", "demo"), "dataset to load at start: demo, none, or a YAML/JSON file (env FIXTURES)")
-	fs.StringVar(&cfg.BaseURL, "base-url", env("BASE_URL", ""), "base of every link, e.g. https://provisioning.commercelayer.io; default: the address requests come to (env BASE_URL)")
-	fs.StringVar(&cfg.TokenKey, "token-key", env("TOKEN_KEY", ""), "PEM file of the RSA private key that signs access tokens (RS512), so that they outlive a restart; default: a key generated per start (env TOKEN_KEY)")
-	ttl := fs.Int("token-ttl", 0, "lifetime of access tokens in seconds (env TOKEN_TTL, default 7200)")
-	fs.StringVar(&cfg.AdminToken, "admin-token", env("ADMIN_TOKEN", ""), "when set, the control API /_mock needs Authorization: Bearer {token} (env ADMIN_TOKEN)")
-	origins := fs.String("allow-origins", env("ALLOW_ORIGINS", ""), "comma-separated browser origins CORS admits; default any (env ALLOW_ORIGINS)")
-	hosts := fs.String("allow-hosts", env("ALLOW_HOSTS", ""), "comma-separated host names the control API answers besides loopback names, IP addresses and the listen address; .example.test admits its subdomains too (env ALLOW_HOSTS)")
-	fs.StringVar(&cfg.LogFormat, "log-format", env("LOG_FORMAT", "text"), "log lines as text or json (env LOG_FORMAT)")
-	fs.BoolVar(&cfg.RateLimits, "rate-limits", false, "emulate the real service's rate limits from the start (env RATE_LIMITS=1)")
-	fs.BoolVar(&cfg.Quiet, "quiet", false, "no request logs (env QUIET=1)")
-	maxBody := fs.String("max-body", env("MAX_BODY", "1048576"), "largest request body in bytes; larger ones get 413 (env MAX_BODY)")
-	cacheBytes := fs.String("cache-bytes", env("CACHE_BYTES", "67108864"), "most bytes the response cache keeps, URLs included (env CACHE_BYTES)")
-	cacheDir := fs.String("cache-dir", env("CACHE_DIR", defaultCacheDir(getenv)), "directory that keeps a copy of the loaded data between runs, so that later starts are faster; none for no copy (env CACHE_DIR)")
-	fs.BoolVar(&cfg.LenientFilters, "lenient-filters", false, "ignore unknown filter attributes and predicates, as the real filter engine may (env LENIENT_FILTERS=1)")
-	sizes := []struct {
-		flag, env, def, usage string
-		value                 *string
-		set                   func(int64)
-	}{
-		{"journal-size", "JOURNAL_SIZE", "1000", "requests the journal keeps", nil, func(n int64) { cfg.JournalSize = int(n) }},
-		{"journal-bytes", "JOURNAL_BYTES", "16777216", "bytes the journal keeps in all", nil, func(n int64) { cfg.JournalBytes = int(n) }},
-		{"journal-body-bytes", "JOURNAL_BODY_BYTES", "65536", "bytes the journal keeps of a request's body", nil, func(n int64) { cfg.JournalBodyBytes = int(n) }},
-		{"max-snapshots", "MAX_SNAPSHOTS", "32", "snapshots the control API keeps", nil, func(n int64) { cfg.MaxSnapshots = int(n) }},
-		{"snapshot-bytes", "SNAPSHOT_BYTES", "134217728", "bytes all snapshots keep together", nil, func(n int64) { cfg.SnapshotBytes = int(n) }},
-		{"max-faults", "MAX_FAULTS", "100", "fault rules the control API keeps", nil, func(n int64) { cfg.MaxFaults = int(n) }},
-		{"max-fixtures-body", "MAX_FIXTURES_BODY", "33554432", "largest fixtures document POST /_mock/fixtures takes, in bytes", nil, func(n int64) { cfg.FixturesBytes = n }},
-	}
-	for i := range sizes {
-		sz := &sizes[i]
-		sz.value = fs.String(sz.flag, env(sz.env, sz.def), sz.usage+" (env "+sz.env+")")
-	}
-	timeouts := []struct {
-		flag, env, def, usage string
-		dst                   *time.Duration
-		value                 *string
-	}{
-		{"read-header-timeout", "READ_HEADER_TIMEOUT", "10s", "longest wait for a request's header", &cfg.ReadHeaderTimeout, nil},
-		{"read-timeout", "READ_TIMEOUT", "30s", "longest wait for a whole request, body included", &cfg.ReadTimeout, nil},
-		{"write-timeout", "WRITE_TIMEOUT", "30s", "longest time to answer a request, from the end of its header", &cfg.WriteTimeout, nil},
-		{"idle-timeout", "IDLE_TIMEOUT", "120s", "longest time a keep-alive connection stays open between requests", &cfg.IdleTimeout, nil},
-		{"shutdown-timeout", "SHUTDOWN_TIMEOUT", "10s", "longest wait for requests in flight at shutdown", &cfg.ShutdownTimeout, nil},
-	}
-	for i := range timeouts {
-		t := &timeouts[i]
-		t.value = fs.String(t.flag, env(t.env, t.def), t.usage+", such as "+t.def+" (env "+t.env+")")
-	}
-	if err := fs.Parse(args); err != nil {
-		return cfg, err
-	}
-	// Boolean environment fallbacks are read only when the flag is absent, so that a flag
-	// can always override a malformed variable.
-	set := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
-	cfg.TokenTTL = time.Duration(*ttl) * time.Second
-	if !set["token-ttl"] {
-		secs, err := strconv.Atoi(env("TOKEN_TTL", "7200"))
-		if err != nil {
-			return cfg, fmt.Errorf("TOKEN_TTL: %w", err)
-		}
-		cfg.TokenTTL = time.Duration(secs) * time.Second
-	}
-	if cfg.TokenTTL <= 0 {
-		return cfg, fmt.Errorf("token lifetime must be at least one second")
-	}
-	for _, b := range []struct {
-		flag, env string
-		dst       *bool
-	}{{"rate-limits", "RATE_LIMITS", &cfg.RateLimits}, {"quiet", "QUIET", &cfg.Quiet}} {
-		if !set[b.flag] {
-			v, err := envBool(getenv(b.env))
-			if err != nil {
-				return cfg, fmt.Errorf("%s: %w", b.env, err)
-			}
-			*b.dst = v
-		}
-	}
-	var err error
-	if cfg.MaxBody, err = strconv.ParseInt(*maxBody, 10, 64); err != nil || cfg.MaxBody < 1 {
-		return cfg, fmt.Errorf("max body must be a positive number of bytes, not %q", *maxBody)
-	}
-	if cfg.CacheBytes, err = strconv.ParseInt(*cacheBytes, 10, 64); err != nil || cfg.CacheBytes < 1 {
-		return cfg, fmt.Errorf("cache bytes must be a positive number of bytes, not %q", *cacheBytes)
-	}
-	for _, sz := range sizes {
-		n, err := strconv.ParseInt(*sz.value, 10, 64)
-		if err != nil || n < 1 || n > 1<<40 {
-			return cfg, fmt.Errorf("%s must be a positive whole number, not %q", sz.flag, *sz.value)
-		}
-		sz.set(n)
-	}
-	for _, t := range timeouts {
-		d, err := time.ParseDuration(*t.value)
-		if err != nil || d <= 0 {
-			return cfg, fmt.Errorf("%s must be a positive duration such as %s, not %q", strings.ReplaceAll(t.flag, "-", " "), t.def, *t.value)
-		}
-		*t.dst = d
-	}
-	if cfg.LogFormat != "text" && cfg.LogFormat != "json" {
-		return cfg, fmt.Errorf("log format must be text or json, not %q", cfg.LogFormat)
-	}
-	cfg.AllowOrigins = commaList(*origins)
-	cfg.AllowHosts = commaList(*hosts)
-	if !set["lenient-filters"] {
-		lenient, err := envBool(getenv("LENIENT_FILTERS"))
-		if err != nil {
-			return cfg, fmt.Errorf("LENIENT_FILTERS: %w", err)
-		}
-		cfg.LenientFilters = lenient
-	}
-	if fs.NArg() > 0 {
-		return cfg, fmt.Errorf("unexpected argument %q", fs.Arg(0))
-	}
-	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
-	if *cacheDir != "none" {
-		cfg.CacheDir = *cacheDir
-	}
-	return cfg, nil
-}
-
-// defaultCacheDir is provmock's directory in the user's cache directory, found as
-// os.UserCacheDir finds it on Unix ($XDG_CACHE_HOME, else ~/.cache), or "none" when the
-// environment names neither.
-func defaultCacheDir(getenv func(string) string) string {
-	if dir := getenv("XDG_CACHE_HOME"); dir != "" {
-		return filepath.Join(dir, "provmock")
-	}
-	if home := getenv("HOME"); home != "" {
-		return filepath.Join(home, ".cache", "provmock")
-	}
-	return "none"
-}
-
 // commaList splits a comma-separated list, leaving out empty items.
 func commaList(v string) []string {
 	var out []string
@@ -244,8 +97,13 @@ func readFixtures(name string) ([]byte, string, error) {
 // bound address to stdout once the server accepts connections.
 func Run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	cfg, err := ParseConfig(args, getenv, stderr)
-	if errors.Is(err, flag.ErrHelp) {
-		return nil // -h printed the usage: not a failure
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		PrintHelp(stdout, getenv)
+		return nil
+	case errors.Is(err, ErrVersion):
+		fmt.Fprintln(stdout, Version())
+		return nil
 	}
 	if err != nil {
 		return err

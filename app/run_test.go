@@ -485,9 +485,12 @@ func TestParseConfigErrors(t *testing.T) {
 		env     map[string]string
 		wantErr string
 	}{
-		{"unknown flag", []string{"--port", "80"}, nil, "flag provided but not defined: -port"},
-		{"flag without its value", []string{"--addr"}, nil, "flag needs an argument: -addr"},
-		{"bad boolean flag", []string{"--lenient-filters=maybe"}, nil, `invalid boolean value "maybe" for -lenient-filters: parse error`},
+		{"unknown flag", []string{"--port", "80"}, nil, "flag provided but not defined: -port; see --help"},
+		{"flag without its value", []string{"--addr"}, nil, "flag needs an argument: -addr; see --help"},
+		{"bad boolean flag", []string{"--lenient-filters=maybe"}, nil, `invalid boolean value "maybe" for -lenient-filters: parse error; see --help`},
+		{"bad number flag", []string{"--token-ttl=soon"}, nil, `invalid value "soon" for flag -token-ttl: parse error; see --help`},
+		{"bad TOKEN_TTL", nil, map[string]string{"TOKEN_TTL": "soon"}, `TOKEN_TTL: strconv.Atoi: parsing "soon": invalid syntax`},
+		{"zero token lifetime", []string{"--token-ttl", "0"}, nil, "token lifetime must be at least one second"},
 		{"positional argument", []string{"--addr", "127.0.0.1:0", "serve"}, nil, `unexpected argument "serve"`},
 		{"bad LENIENT_FILTERS", nil, map[string]string{"LENIENT_FILTERS": "maybe"}, `LENIENT_FILTERS: strconv.ParseBool: parsing "maybe": invalid syntax`},
 		{"zero timeout", []string{"--read-timeout", "0"}, nil, `read timeout must be a positive duration such as 30s, not "0"`},
@@ -529,7 +532,7 @@ func TestRunFailsBeforeServing(t *testing.T) {
 		inStderr string
 	}{
 		{"bad flag", []string{"--addr", "127.0.0.1:0", "--verbose"}, nil,
-			[]string{"flag provided but not defined: -verbose"}, "Usage of provmock"},
+			[]string{"flag provided but not defined: -verbose; see --help"}, ""},
 		{"positional argument", []string{"--addr", "127.0.0.1:0", "now"}, nil, []string{`unexpected argument "now"`}, ""},
 		{"unreadable fixtures file is named", []string{"--addr", "127.0.0.1:0", "--fixtures", missing}, nil,
 			[]string{missing, "no such file"}, ""},

@@ -19,6 +19,7 @@ import (
 
 	"github.com/commercelayer-mock/provmock/auth"
 	"github.com/commercelayer-mock/provmock/fixtures"
+	"github.com/commercelayer-mock/provmock/frontdoor"
 	"github.com/commercelayer-mock/provmock/store"
 )
 
@@ -90,6 +91,9 @@ type Options struct {
 	// Tokens is the API's token issuer, with which POST /tokens mints tokens; with nil that
 	// endpoint answers 404.
 	Tokens *auth.Issuer
+	// FaultCodes are the error codes a fault rule may name: the ones the mounted APIs'
+	// error writers know.
+	FaultCodes []string
 }
 
 // New returns a controller whose reset goes back to what st holds now.
@@ -133,7 +137,7 @@ func New(st *store.Store, baseline Baseline, opts Options) *Controller {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	faults := NewFaults(opts.MaxFaults)
+	faults := NewFaults(opts.MaxFaults, opts.FaultCodes)
 	if opts.FixturesBytes <= 0 {
 		opts.FixturesBytes = DefaultFixturesBytes
 	}
@@ -154,34 +158,43 @@ func New(st *store.Store, baseline Baseline, opts Options) *Controller {
 	}
 }
 
-// Mount adds the control API and the request-level middleware (journal, faults, rate
-// limits, in that order) to the server.
-func (ctl *Controller) Mount(e *echo.Echo, now func() time.Time) {
+// Mount adds the request-level features (journal, faults, rate limits, in that order) to
+// the front door, for every API family, and the control API as a family of its own.
+func (ctl *Controller) Mount(fd *frontdoor.Server, now func() time.Time) {
 	if now == nil {
 		now = time.Now
 	}
+	fd.Observe(ctl.Journal.Middleware(now))
+	fd.UseOnFamilies(ctl.Faults.Middleware())
+	fd.UseOnFamilies(ctl.Limits.Middleware())
+	fd.Mount(frontdoor.Family{Name: "control", Prefixes: []string{Prefix}, Internal: true, WriteError: writeError, Routes: ctl.routes})
+}
+
+func (ctl *Controller) routes(e *echo.Echo) {
 	// Before routing, so that unknown paths under /_mock are refused the same way.
 	e.Pre(ctl.guard.middleware)
-	e.Use(ctl.Journal.Middleware(now), ctl.Faults.Middleware(), ctl.Limits.Middleware())
-	g := e.Group(Prefix, ctl.requireAdmin)
-	g.GET("", ctl.index)
-	g.POST("/reset", ctl.reset)
-	g.POST("/fixtures", ctl.loadFixtures)
-	g.GET("/fixtures", ctl.exportFixtures)
-	g.GET("/users", ctl.listUsers)
-	g.GET("/snapshots", ctl.listSnapshots)
-	g.POST("/snapshots", ctl.saveSnapshot)
-	g.POST("/snapshots/:name/restore", ctl.restoreSnapshot)
-	g.DELETE("/snapshots/:name", ctl.deleteSnapshot)
-	g.GET("/requests", ctl.listRequests)
-	g.DELETE("/requests", ctl.clearRequests)
-	g.GET("/faults", ctl.listFaults)
-	g.POST("/faults", ctl.addFault)
-	g.DELETE("/faults", ctl.clearFaults)
-	g.DELETE("/faults/:id", ctl.removeFault)
-	g.GET("/rate-limits", ctl.getLimits)
-	g.PUT("/rate-limits", ctl.setLimits)
-	g.POST("/tokens", ctl.mintToken)
+	// The admin token guards each route, not the group: a group's middleware would add a
+	// catch-all route, which answers 404 where the router knows the path and would say 405.
+	// An unknown path answers 404 with no token: it reveals nothing.
+	g := e.Group(Prefix)
+	g.GET("", ctl.index, ctl.requireAdmin)
+	g.POST("/reset", ctl.reset, ctl.requireAdmin)
+	g.POST("/fixtures", ctl.loadFixtures, ctl.requireAdmin)
+	g.GET("/fixtures", ctl.exportFixtures, ctl.requireAdmin)
+	g.GET("/users", ctl.listUsers, ctl.requireAdmin)
+	g.GET("/snapshots", ctl.listSnapshots, ctl.requireAdmin)
+	g.POST("/snapshots", ctl.saveSnapshot, ctl.requireAdmin)
+	g.POST("/snapshots/:name/restore", ctl.restoreSnapshot, ctl.requireAdmin)
+	g.DELETE("/snapshots/:name", ctl.deleteSnapshot, ctl.requireAdmin)
+	g.GET("/requests", ctl.listRequests, ctl.requireAdmin)
+	g.DELETE("/requests", ctl.clearRequests, ctl.requireAdmin)
+	g.GET("/faults", ctl.listFaults, ctl.requireAdmin)
+	g.POST("/faults", ctl.addFault, ctl.requireAdmin)
+	g.DELETE("/faults", ctl.clearFaults, ctl.requireAdmin)
+	g.DELETE("/faults/:id", ctl.removeFault, ctl.requireAdmin)
+	g.GET("/rate-limits", ctl.getLimits, ctl.requireAdmin)
+	g.PUT("/rate-limits", ctl.setLimits, ctl.requireAdmin)
+	g.POST("/tokens", ctl.mintToken, ctl.requireAdmin)
 }
 
 // problem is the control API's error body.
@@ -190,7 +203,35 @@ type problem struct {
 }
 
 func fail(c echo.Context, status int, msg string) error {
+	frontdoor.NoteCode(c, frontdoor.StatusCode(status)) // for the request log
 	return c.JSON(status, problem{msg})
+}
+
+// writeError is the control API's error writer: its own JSON, {"error": "..."}.
+func writeError(c echo.Context, err error) {
+	var (
+		na frontdoor.MethodNotAllowed
+		tl frontdoor.TooLarge
+		he *echo.HTTPError
+	)
+	status, msg := http.StatusInternalServerError, "internal error: "+err.Error()
+	switch {
+	case errors.As(err, new(frontdoor.NotFound)):
+		status, msg = http.StatusNotFound, fmt.Sprintf("the control API has no %s; GET %s lists its endpoints", c.Request().URL.Path, Prefix)
+	case errors.As(err, &na):
+		c.Response().Header().Set(echo.HeaderAllow, strings.Join(na.Allow, ", "))
+		status, msg = http.StatusMethodNotAllowed, fmt.Sprintf("%s is not allowed on %s; allowed: %s", na.Method, c.Request().URL.Path, strings.Join(na.Allow, ", "))
+	case errors.As(err, &tl):
+		status, msg = http.StatusRequestEntityTooLarge, tl.Error()
+	case errors.As(err, &he):
+		status, msg = he.Code, fmt.Sprint(he.Message)
+	}
+	if c.Request().Method == http.MethodHead {
+		frontdoor.NoteCode(c, frontdoor.StatusCode(status))
+		_ = c.NoContent(status)
+		return
+	}
+	_ = fail(c, status, msg)
 }
 
 func (ctl *Controller) requireAdmin(next echo.HandlerFunc) echo.HandlerFunc {

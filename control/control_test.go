@@ -1246,7 +1246,7 @@ func TestRateLimitsTheTokenEndpoint(t *testing.T) {
 		mustStatus(t, e.from(t, "198.51.100.7:4000", token), http.StatusOK)
 	}
 	rec := e.from(t, "198.51.100.7:4000", token)
-	check429(t, rec, "30 token requests per minute", 55)
+	checkToken429(t, rec, "You have exceeded the limit of 30 token requests per minute.", 55)
 	if got, want := quotaOf(t, rec), [3]int{30, 60, 0}; got != want {
 		t.Errorf("quota %v, want %v", got, want)
 	}
@@ -1259,7 +1259,26 @@ func TestRateLimitsTheTokenEndpoint(t *testing.T) {
 	// The limit is one of the settings.
 	mustStatus(t, e.ctl(t, http.MethodPut, "/rate-limits", `{"enabled":true,"token_requests_per_minute":1}`), http.StatusOK)
 	mustStatus(t, e.from(t, "198.51.100.7:4000", token), http.StatusOK)
-	check429(t, e.from(t, "198.51.100.7:4000", token), "1 token requests per minute", 60)
+	checkToken429(t, e.from(t, "198.51.100.7:4000", token), "You have exceeded the limit of 1 token requests per minute.", 60)
+}
+
+// checkToken429 checks a 429 of the token endpoint: its error shape (the OAuth error's name
+// as title, a numeric status), not the API's JSON:API document.
+func checkToken429(tb testing.TB, rec *httptest.ResponseRecorder, wantDetail string, wantRetry int) {
+	tb.Helper()
+	if rec.Code != http.StatusTooManyRequests {
+		tb.Fatalf("status %d, want 429: %s", rec.Code, rec.Body)
+	}
+	if ct := rec.Header().Get("Content-Type"); ct != "application/json" {
+		tb.Errorf("Content-Type %q", ct)
+	}
+	if got := rec.Header().Get("Retry-After"); got != strconv.Itoa(wantRetry) {
+		tb.Errorf("Retry-After %q, want %d", got, wantRetry)
+	}
+	want := `{"errors":[{"title":"too_many_requests","detail":"` + wantDetail + `","code":"TOO_MANY_REQUESTS","status":429}]}`
+	if got := strings.TrimSpace(rec.Body.String()); got != want {
+		tb.Errorf("body\n%s\nwant\n%s", got, want)
+	}
 }
 
 func TestRateLimiterStaysBounded(t *testing.T) {
@@ -1454,9 +1473,17 @@ func TestCORSPreflight(t *testing.T) {
 			t.Errorf("%s: no Access-Control-Max-Age", c.path)
 		}
 	}
-	// A preflight needs no token, and is not a request of the API: it is not journaled.
-	if got := e.entries(t, ""); len(got) != 0 {
-		t.Errorf("preflights journaled: %+v", got)
+	// A preflight needs no token; it is journaled, so that a browser request CORS blocked
+	// leaves a trace.
+	got := e.entries(t, "")
+	if len(got) != 5 {
+		t.Fatalf("journal: %+v, want the 5 preflights", got)
+	}
+	for _, entry := range got {
+		if entry.Method != http.MethodOptions || entry.Status != http.StatusNoContent ||
+			entry.Headers["Origin"] != "http://app.example:5173" || entry.Headers["Access-Control-Request-Method"] == "" {
+			t.Errorf("preflight's entry: %+v", entry)
+		}
 	}
 }
 

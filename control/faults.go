@@ -13,7 +13,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/commercelayer-mock/provmock/apierror"
+	"github.com/commercelayer-mock/provmock/frontdoor"
 )
 
 // Fault is a rule that makes matching requests misbehave: wait, answer an error, or lose
@@ -27,9 +27,11 @@ type Fault struct {
 	// Status answers the request with this status instead of serving it.
 	Status int `json:"status,omitempty"`
 	// Code names an error of the API to answer with (INVALID_TOKEN, UNAUTHORIZED, ...);
-	// Errors, when given, is the error document's errors member, verbatim.
+	// Errors, when given, is the error document's errors member, verbatim; Body, the whole
+	// answer's body, verbatim (for APIs whose errors are not an errors list).
 	Code   string          `json:"code,omitempty"`
 	Errors json.RawMessage `json:"errors,omitempty"`
+	Body   json.RawMessage `json:"body,omitempty"`
 	// Drop closes the connection without an answer.
 	Drop bool `json:"drop,omitempty"`
 	// Times limits the rule to the next N matching requests; 0 is every one.
@@ -49,27 +51,24 @@ type Faults struct {
 	seq   int
 	rand  func() float64
 	max   int
+	codes map[string]bool // the codes a rule may name
 }
 
-// NewFaults returns an empty rule set that holds at most max rules (0: DefaultMaxFaults).
-func NewFaults(max int) *Faults {
+// NewFaults returns an empty rule set that holds at most max rules (0: DefaultMaxFaults),
+// whose rules may name the given error codes.
+func NewFaults(max int, codes []string) *Faults {
 	if max <= 0 {
 		max = DefaultMaxFaults
 	}
-	return &Faults{rand: rand.Float64, max: max}
+	known := map[string]bool{}
+	for _, c := range codes {
+		known[c] = true
+	}
+	return &Faults{rand: rand.Float64, max: max, codes: known}
 }
 
 // errTooManyFaults refuses a rule past the limit.
 var errTooManyFaults = errors.New("too many fault rules")
-
-// knownErrors are the API errors a fault can name by code.
-var knownErrors = map[string]func() *apierror.Error{
-	"INVALID_TOKEN":         apierror.InvalidToken,
-	"UNAUTHORIZED":          apierror.Unauthorized,
-	"RECORD_NOT_FOUND":      apierror.RecordNotFound,
-	"INTERNAL_SERVER_ERROR": apierror.Internal,
-	"TOO_MANY_REQUESTS":     func() *apierror.Error { return apierror.TooManyRequests("Too many requests") },
-}
 
 func globToRegexp(pattern string) (*regexp.Regexp, error) {
 	parts := strings.Split(pattern, "*")
@@ -88,13 +87,17 @@ func (f *Faults) Add(rule Fault) (Fault, error) {
 		return Fault{}, errors.New("a fault needs delay_ms, status, code or drop")
 	case rule.Status != 0 && (rule.Status < 400 || rule.Status > 599):
 		return Fault{}, errors.New("status must be an error status, 400 to 599")
-	case (rule.Status != 0 || rule.Code != "" || len(rule.Errors) > 0) && rule.Drop:
-		return Fault{}, errors.New("drop answers nothing: it excludes status, code and errors")
+	case (rule.Status != 0 || rule.Code != "" || len(rule.Errors) > 0 || len(rule.Body) > 0) && rule.Drop:
+		return Fault{}, errors.New("drop answers nothing: it excludes status, code, errors and body")
+	case len(rule.Errors) > 0 && len(rule.Body) > 0:
+		return Fault{}, errors.New("give errors or body, not both")
+	case len(rule.Body) > 0 && (rule.Status == 0 || !json.Valid(rule.Body)):
+		return Fault{}, errors.New("body needs a status and must be JSON")
 	case rule.DelayMS < 0 || rule.DelayMS > 60000:
 		return Fault{}, errors.New("delay_ms must lie in 0..60000")
 	case rule.Times < 0 || rule.Probability < 0 || rule.Probability > 1:
 		return Fault{}, errors.New("times must be >= 0 and probability in 0..1")
-	case rule.Code != "" && knownErrors[rule.Code] == nil:
+	case rule.Code != "" && !f.codes[rule.Code]:
 		return Fault{}, fmt.Errorf("unknown code %q", rule.Code)
 	}
 	if len(rule.Errors) > 0 {
@@ -178,25 +181,21 @@ func (f *Faults) match(method, path string) (Fault, bool) {
 	return Fault{}, false
 }
 
-// faultKey holds, in the request's context, the id of the fault rule that acted on it.
-const faultKey = "provmock.fault"
-
 // errDropped tells the journal that the connection was dropped on purpose.
 var errDropped = errors.New("control: connection dropped by a fault")
 
-// Middleware applies the rules to the API's requests (never to /_mock or /healthz).
+// Middleware applies the rules to the requests it sees: the front door runs it on the
+// emulated APIs' requests only. The answer it asks for is a frontdoor.Injected problem,
+// which the request's API writes in its own format.
 func (f *Faults) Middleware() echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			r := c.Request()
-			if !affected(r.URL.Path) {
-				return next(c)
-			}
 			rule, ok := f.match(r.Method, r.URL.Path)
 			if !ok {
 				return next(c)
 			}
-			c.Set(faultKey, rule.ID) // for the journal
+			frontdoor.MarkFault(c, rule.ID) // for the journal and the request log
 			if rule.DelayMS > 0 {
 				select {
 				case <-time.After(time.Duration(rule.DelayMS) * time.Millisecond):
@@ -207,31 +206,17 @@ func (f *Faults) Middleware() echo.MiddlewareFunc {
 			switch {
 			case rule.Drop:
 				return drop(c)
+			case len(rule.Body) > 0:
+				return frontdoor.Injected{Status: rule.Status, Code: rule.Code, Body: rule.Body}
 			case len(rule.Errors) > 0:
 				body := append(append([]byte(`{"errors":`), rule.Errors...), '}')
-				return c.Blob(rule.Status, "application/vnd.api+json", body)
-			case rule.Code != "":
-				e := knownErrors[rule.Code]()
-				if rule.Status != 0 {
-					e.HTTPStatus, e.Status = rule.Status, fmt.Sprint(rule.Status)
-				}
-				return e
-			case rule.Status != 0:
-				return genericError(rule.Status)
+				return frontdoor.Injected{Status: rule.Status, Code: rule.Code, Body: body}
+			case rule.Code != "" || rule.Status != 0:
+				return frontdoor.Injected{Status: rule.Status, Code: rule.Code}
 			}
 			return next(c)
 		}
 	}
-}
-
-// genericError is an error document for a status the API has no named error for.
-func genericError(status int) *apierror.Error {
-	text := http.StatusText(status)
-	if text == "" {
-		text = "Error"
-	}
-	return &apierror.Error{Title: text, Detail: text, Code: strings.ToUpper(strings.ReplaceAll(text, " ", "_")),
-		Status: fmt.Sprint(status), HTTPStatus: status}
 }
 
 // drop closes the client's connection without a response.
@@ -248,10 +233,4 @@ func drop(c echo.Context) error {
 	// a response starts with.
 	c.Response().Committed, c.Response().Status = true, 0
 	return conn.Close()
-}
-
-// affected reports whether a path is the emulated service's: faults and rate limits apply
-// to it, never to the mock's own endpoints.
-func affected(path string) bool {
-	return strings.HasPrefix(path, "/api") || strings.HasPrefix(path, "/oauth")
 }

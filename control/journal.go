@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
+
+	"github.com/commercelayer-mock/provmock/frontdoor"
 )
 
 // Entry is one request the mock answered.
@@ -207,9 +209,6 @@ func (j *Journal) Middleware(now func() time.Time) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			r := c.Request()
-			if underControl(r.URL.Path) {
-				return next(c)
-			}
 			start := now()
 			var body []byte
 			truncated := false
@@ -234,7 +233,7 @@ func (j *Journal) Middleware(now func() time.Time) echo.MiddlewareFunc {
 					return
 				}
 				entry.Status, entry.DurationMS = c.Response().Status, float64(now().Sub(start).Microseconds())/1000
-				entry.Fault, _ = c.Get(faultKey).(string)
+				entry.Fault = frontdoor.FaultOf(c)
 				id = j.add(entry)
 			}
 			// Added just before the answer's header is written, so that a client that got its

@@ -10,7 +10,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/commercelayer-mock/provmock/apierror"
+	"github.com/commercelayer-mock/provmock/frontdoor"
 )
 
 // Limits are the real service's rate limits: reads (GET) and writes (POST, PATCH, DELETE),
@@ -164,7 +164,7 @@ func (r *RateLimiter) sweep(now time.Time) {
 // count counts a request of the client to the endpoint (a route, or the token endpoint).
 // It returns the quota the answer reports (the window with the fewest requests left, or
 // the one that refused) and, when a limit is enforced and exceeded, the error to answer.
-func (r *RateLimiter) count(client, method, endpoint string) (quota, *apierror.Error) {
+func (r *RateLimiter) count(client, method, endpoint string) (quota, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	now := r.now()
@@ -199,14 +199,14 @@ func (r *RateLimiter) count(client, method, endpoint string) (quota, *apierror.E
 // tokenEndpoint is the path of the token endpoint, which has its own limit.
 const tokenEndpoint = "/oauth/token"
 
-func tooMany(detail string, wait time.Duration) *apierror.Error {
-	e := apierror.TooManyRequests(detail)
-	secs := int((wait + time.Second - 1) / time.Second)
-	e.Header = map[string]string{"Retry-After": strconv.Itoa(max(secs, 1))}
-	return e
+// tooMany is the problem of a request past a limit, which the request's API writes in its
+// own format, Retry-After included.
+func tooMany(detail string, wait time.Duration) error {
+	return frontdoor.TooManyRequests{RetryAfter: wait, Detail: detail}
 }
 
-// Middleware counts the requests to the API and the token endpoint, reports the client's
+// Middleware counts the requests it sees (the front door runs it on the emulated APIs'
+// requests only), reports the client's
 // quota in X-Ratelimit-Limit, X-Ratelimit-Interval (seconds) and X-Ratelimit-Remaining, and,
 // when the limits are enforced, refuses requests past them with 429 TOO_MANY_REQUESTS and
 // Retry-After. An endpoint is a route (GET /api/roles/:id), so every id shares one counter.
@@ -214,7 +214,7 @@ func (r *RateLimiter) Middleware() echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			req := c.Request()
-			if !affected(req.URL.Path) || req.Method == http.MethodOptions {
+			if req.Method == http.MethodOptions {
 				return next(c)
 			}
 			q, refused := r.count(r.clientOf(req), req.Method, routeOf(c))

@@ -753,7 +753,6 @@ func TestRoutingBeforeAuthentication(t *testing.T) {
 		{http.MethodGet, "/api/nope", 404},
 		{http.MethodGet, "/api", 404},
 		{http.MethodGet, "/api/roles/rolBBAdmin/nope", 404},
-		{http.MethodGet, "/nope", 404},
 		{http.MethodDelete, "/api/organizations/orgBlueBrd", 405},
 		{http.MethodDelete, "/api/organizations/zzzzzzzzzz", 405},
 		{http.MethodPut, "/api/roles/rolBBAdmin", 405},

@@ -13,6 +13,7 @@ import (
 	"github.com/commercelayer-mock/provmock/apierror"
 	"github.com/commercelayer-mock/provmock/auth"
 	"github.com/commercelayer-mock/provmock/domain"
+	"github.com/commercelayer-mock/provmock/frontdoor"
 	"github.com/commercelayer-mock/provmock/store"
 )
 
@@ -70,6 +71,7 @@ func writeOAuth(c echo.Context, status int, body any) error {
 }
 
 func writeOAuthError(c echo.Context, e oauthError) error {
+	frontdoor.NoteCode(c, e.Code)
 	return writeOAuth(c, e.Status, oauthErrors{[]oauthError{e}})
 }
 

@@ -2,15 +2,11 @@ package handlers
 
 import (
 	"net/http"
-	"sort"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/commercelayer-mock/provmock/models"
 )
-
-// methods a route can be asked for; the ones a path does not offer answer 405.
-var methods = []string{http.MethodGet, http.MethodPost, http.MethodPatch, http.MethodPut, http.MethodDelete}
 
 // addRoutes registers the whole API surface. For every resource type of the registry:
 //
@@ -26,14 +22,14 @@ var methods = []string{http.MethodGet, http.MethodPost, http.MethodPatch, http.M
 //	GET|PATCH  /api/user                        the singleton user
 //	GET    /api/public/resources                the self-description (no token needed)
 //
-// plus GET /healthz and, as auth.commercelayer.io serves them, POST /oauth/token,
-// POST /oauth/revoke and GET /.well-known/jwks.json.
-// Any other method on these paths is a 405 with an Allow header; any other path is a 404
-// RECORD_NOT_FOUND. Both are routing outcomes, decided before any header is looked at (the
-// real service's router answers before its controllers authenticate and check Content-Type
-// and Accept), so only the offered operations go through the guard.
+// plus, as auth.commercelayer.io serves them, POST /oauth/token, POST /oauth/revoke and
+// GET /.well-known/jwks.json.
+// Any other method on these paths is a 405 whose Allow header the router computes; any
+// other path under /api is a 404 RECORD_NOT_FOUND. Both are routing outcomes, decided
+// before any header is looked at (the real service's router answers before its
+// controllers authenticate and check Content-Type and Accept), so only the offered
+// operations go through the guard; the front door hands them to handleError.
 func addRoutes(e *echo.Echo, a *api) {
-	e.GET("/healthz", a.healthz)
 	e.POST("/oauth/token", a.token)
 	e.POST("/oauth/revoke", a.revoke)
 	e.GET("/.well-known/jwks.json", a.jwks)
@@ -90,26 +86,16 @@ type router struct {
 	guard []echo.MiddlewareFunc
 }
 
-// route registers the handlers of one path and a 405 for every other method.
+// route registers the handlers of one path; the router answers the other methods 405,
+// with the methods registered here in Allow.
 func (g *router) route(path string, hs opHandlers) {
-	var allow []string
 	for m, h := range hs {
 		if h != nil {
-			allow = append(allow, m)
-		}
-	}
-	sort.Strings(allow)
-	for _, m := range methods {
-		if h := hs[m]; h != nil {
 			g.group.Add(m, path, h, g.guard...)
-		} else {
-			g.group.Add(m, path, methodNotAllowed(allow))
 		}
 	}
 	// HEAD is GET without the body (net/http drops it), as in the real service's router.
 	if h := hs[http.MethodGet]; h != nil {
 		g.group.Add(http.MethodHead, path, h, g.guard...)
-	} else {
-		g.group.Add(http.MethodHead, path, methodNotAllowed(allow))
 	}
 }

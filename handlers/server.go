@@ -2,14 +2,11 @@ package handlers
 
 import (
 	"log/slog"
-	"net/http"
-	"strings"
-	"time"
 
 	"github.com/labstack/echo/v4"
-	"github.com/labstack/echo/v4/middleware"
 
 	"github.com/commercelayer-mock/provmock/auth"
+	"github.com/commercelayer-mock/provmock/frontdoor"
 	"github.com/commercelayer-mock/provmock/models"
 	"github.com/commercelayer-mock/provmock/query"
 	"github.com/commercelayer-mock/provmock/store"
@@ -32,16 +29,9 @@ type Config struct {
 	// Tokens signs and verifies access tokens; nil means a key generated on first use and
 	// the default lifetime.
 	Tokens *auth.Issuer
-	// AllowOrigins are the browser origins CORS admits; empty means any.
-	AllowOrigins []string
-	// RequestLog, when set, gets one line per request.
-	RequestLog *slog.Logger
 	// CacheBytes bounds the response cache: the documents it keeps, keys included, add up to
 	// at most this many bytes; 0 means DefaultCacheBytes.
 	CacheBytes int64
-	// NoCORS are path prefixes served without CORS headers, preflights included: the control
-	// API's, which browser pages of other origins must not reach.
-	NoCORS []string
 }
 
 // api holds every dependency of the handlers; nothing else is reachable from them.
@@ -57,15 +47,35 @@ type api struct {
 	bodyOptional map[string]bool
 }
 
-// NewServer returns the mock's HTTP handler, serving the store's data.
+// Prefixes are the paths the Provisioning family owns: the API, and the token endpoints
+// auth.commercelayer.io serves.
+var Prefixes = []string{"/api", "/oauth"}
+
+// NewServer returns a front door serving the Provisioning family alone, over the store's
+// data (no CORS origins set, no request log): what the handlers' tests exercise. The mock
+// mounts Family on its own front door instead.
 func NewServer(st *store.Store, cfg Config) *echo.Echo {
 	e, _ := newServer(st, cfg)
 	return e
 }
 
 func newServer(st *store.Store, cfg Config) (*echo.Echo, *api) {
+	a, f := newFamily(st, cfg)
+	fd := frontdoor.New(frontdoor.Config{Logger: cfg.Logger})
+	fd.Mount(f)
+	return fd.Echo(), a
+}
+
+// Family returns the Provisioning family, serving the store's data, for the front door
+// to mount.
+func Family(st *store.Store, cfg Config) frontdoor.Family {
+	_, f := newFamily(st, cfg)
+	return f
+}
+
+func newFamily(st *store.Store, cfg Config) (*api, frontdoor.Family) {
 	if cfg.MaxBody <= 0 {
-		cfg.MaxBody = 1 << 20
+		cfg.MaxBody = DefaultMaxBody
 	}
 	log := cfg.Logger
 	if log == nil {
@@ -79,64 +89,13 @@ func newServer(st *store.Store, cfg Config) (*echo.Echo, *api) {
 		tokens = auth.NewIssuer(auth.Options{})
 	}
 	a := &api{st: st, tokens: tokens, reg: st.Registry(), cfg: cfg, log: log, bodyOptional: map[string]bool{}, cache: newResponseCache(cfg.CacheBytes)}
-	e := echo.New()
-	e.HideBanner = true
-	e.HidePort = true
-	e.HTTPErrorHandler = a.handleError
-	// First, so that it sees the answer of every route and of every other middleware.
-	e.Pre(drainUnreadBodies)
-	// The real service answers /api/roles/ as /api/roles.
-	e.Pre(middleware.RemoveTrailingSlash())
-	// CORS runs before routing, so that preflights and every answer, errors included, carry
-	// its headers.
-	e.Pre(middleware.CORSWithConfig(corsConfig(cfg.AllowOrigins, cfg.NoCORS)))
-	if cfg.RequestLog != nil {
-		e.Use(logRequests(cfg.RequestLog))
-	}
-	addRoutes(e, a)
-	return e, a
-}
-
-func (a *api) healthz(c echo.Context) error {
-	return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
-}
-
-// corsConfig admits browser apps: the headers the API's clients send, the methods it
-// offers, and the headers a client may need to read back.
-func corsConfig(origins, noCORS []string) middleware.CORSConfig {
-	if len(origins) == 0 {
-		origins = []string{"*"}
-	}
-	return middleware.CORSConfig{
-		Skipper: func(c echo.Context) bool {
-			path := c.Request().URL.Path
-			for _, p := range noCORS {
-				if path == p || strings.HasPrefix(path, p+"/") {
-					return true
-				}
-			}
-			return false
-		},
-		AllowOrigins:  origins,
-		AllowMethods:  []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPatch, http.MethodPut, http.MethodDelete},
-		AllowHeaders:  []string{"Authorization", "Content-Type", "Accept", "Accept-Version", "X-Requested-With"},
-		ExposeHeaders: []string{"ETag", "Location", "Retry-After", "Allow", "X-Ratelimit-Limit", "X-Ratelimit-Interval", "X-Ratelimit-Remaining"},
-		MaxAge:        86400,
+	return a, frontdoor.Family{
+		Name:       "provisioning",
+		Prefixes:   Prefixes,
+		WriteError: a.handleError,
+		Routes:     func(e *echo.Echo) { addRoutes(e, a) },
 	}
 }
 
-// logRequests writes one log line per request, after its answer.
-func logRequests(log *slog.Logger) echo.MiddlewareFunc {
-	return func(next echo.HandlerFunc) echo.HandlerFunc {
-		return func(c echo.Context) error {
-			start := time.Now()
-			if err := next(c); err != nil {
-				c.Error(err) // answer now, so that the logged status is the one sent
-			}
-			r := c.Request()
-			log.Info("request", "method", r.Method, "path", r.URL.Path, "query", r.URL.RawQuery,
-				"status", c.Response().Status, "duration_ms", float64(time.Since(start).Microseconds())/1000)
-			return nil
-		}
-	}
-}
+// DefaultMaxBody is the largest request body accepted when the configuration says none.
+const DefaultMaxBody = 1 << 20

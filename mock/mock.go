@@ -19,6 +19,7 @@ import (
 	"github.com/commercelayer-mock/provmock/control"
 	"github.com/commercelayer-mock/provmock/domain"
 	"github.com/commercelayer-mock/provmock/fixtures"
+	"github.com/commercelayer-mock/provmock/frontdoor"
 	"github.com/commercelayer-mock/provmock/handlers"
 	"github.com/commercelayer-mock/provmock/imagecache"
 	"github.com/commercelayer-mock/provmock/models"
@@ -52,19 +53,19 @@ type Options struct {
 	AllowHosts  []string
 	Logger      *slog.Logger // server errors; nil discards them
 	RequestLog  *slog.Logger // one line per request; nil logs none
-	JournalSize int          // requests the journal keeps; 0 is 1000
+	JournalSize int          // requests the journal keeps; 0 is control.DefaultJournalSize
 	// JournalBytes bounds the journal in all, JournalBodyBytes what it keeps of each
-	// request's body; 0 is 16 MiB and 64 KiB.
+	// request's body; 0 is control.DefaultJournalBytes and DefaultJournalBodyBytes.
 	JournalBytes, JournalBodyBytes int
-	// FixturesBytes bounds a fixtures document posted to the control API (0 is 32 MiB);
-	// MaxSnapshots and SnapshotBytes the snapshots kept (0 is 32 and 128 MiB); MaxFaults
-	// the fault rules (0 is 100).
+	// FixturesBytes bounds a fixtures document posted to the control API; MaxSnapshots and
+	// SnapshotBytes the snapshots kept; MaxFaults the fault rules. 0 is control's default
+	// (DefaultFixturesBytes, DefaultMaxSnapshots...).
 	FixturesBytes int64
 	MaxSnapshots  int
 	SnapshotBytes int
 	MaxFaults     int
-	MaxBody       int64 // largest request body in bytes; 0 is 1 MiB
-	CacheBytes    int64 // budget of the response cache in bytes; 0 is 64 MiB
+	MaxBody       int64 // largest request body in bytes; 0 is handlers.DefaultMaxBody
+	CacheBytes    int64 // budget of the response cache in bytes; 0 is handlers.DefaultCacheBytes
 	// Now is the mock's clock: timestamps of records, token lifetimes, rate-limit windows and
 	// the journal's times; nil is time.Now. Tests set it to drive time-dependent behaviour.
 	Now func() time.Time
@@ -80,10 +81,10 @@ var NoFixtures = []byte{}
 
 // Mock is a running mock's state: its handler serves the API and the control API.
 type Mock struct {
-	st      *store.Store
-	handler *echo.Echo
-	ctl     *control.Controller
-	tokens  *auth.Issuer
+	st     *store.Store
+	front  *frontdoor.Server
+	ctl    *control.Controller
+	tokens *auth.Issuer
 	// Loaded is how many records of each type were loaded at start, counted in the tables
 	// (types without records left out) whether the fixtures or their image filled them; nil
 	// when a file database kept its records.
@@ -261,23 +262,23 @@ func load(ctx context.Context, st *store.Store, dataset *fixtures.Dataset, inMem
 	return control.ImageBaseline{Image: store.NewImage(data), Records: loaded}, loaded, nil
 }
 
-// buildServer makes the token issuer and the API's server around the store.
+// buildServer makes the token issuer, the front door and the Provisioning family around
+// the store.
 func (m *Mock) buildServer(opts Options) {
 	m.tokens = auth.NewIssuer(auth.Options{Key: opts.TokenKey, TTL: opts.TokenTTL, Now: opts.Now})
-	m.handler = handlers.NewServer(m.st, handlers.Config{
-		BaseURL:      opts.BaseURL,
-		Query:        query.Options{LenientFilters: opts.LenientFilters},
-		Logger:       opts.Logger,
-		Tokens:       m.tokens,
-		AllowOrigins: opts.AllowOrigins,
-		RequestLog:   opts.RequestLog,
-		MaxBody:      opts.MaxBody,
-		CacheBytes:   opts.CacheBytes,
-		NoCORS:       []string{control.Prefix},
-	})
+	m.front = frontdoor.New(frontdoor.Config{AllowOrigins: opts.AllowOrigins, RequestLog: opts.RequestLog, Logger: opts.Logger})
+	m.front.Mount(handlers.Family(m.st, handlers.Config{
+		BaseURL:    opts.BaseURL,
+		Query:      query.Options{LenientFilters: opts.LenientFilters},
+		Logger:     opts.Logger,
+		Tokens:     m.tokens,
+		MaxBody:    opts.MaxBody,
+		CacheBytes: opts.CacheBytes,
+	}))
 }
 
-// mountControl adds the control API, whose reset goes back to baseline.
+// mountControl adds the request-level features, the control API (whose reset goes back to
+// baseline) and the console.
 func (m *Mock) mountControl(baseline control.Baseline, opts Options) {
 	m.ctl = control.New(m.st, baseline, control.Options{
 		AdminToken: opts.AdminToken, RateLimits: opts.RateLimits, JournalSize: opts.JournalSize,
@@ -285,10 +286,12 @@ func (m *Mock) mountControl(baseline control.Baseline, opts Options) {
 		FixturesBytes: opts.FixturesBytes, MaxSnapshots: opts.MaxSnapshots, SnapshotBytes: opts.SnapshotBytes,
 		MaxFaults: opts.MaxFaults,
 		Now:       opts.Now, Rand: opts.Rand, ListenAddr: opts.ListenAddr, AllowHosts: opts.AllowHosts,
-		ClientOf: rateLimitClient(m.tokens), Tokens: m.tokens,
+		ClientOf: rateLimitClient(m.tokens), Tokens: m.tokens, FaultCodes: handlers.FaultCodes(),
 	})
-	m.ctl.Mount(m.handler, opts.Now)
-	console.Mount(m.handler, console.Config{Registry: m.st.Registry(), BaseURL: opts.BaseURL, Credentials: m.demoCredentials(opts)})
+	m.ctl.Mount(m.front, opts.Now)
+	consoleCfg := console.Config{Registry: m.st.Registry(), BaseURL: opts.BaseURL, Credentials: m.demoCredentials(opts)}
+	// Neither an API nor the mock's own: its pages only, with plain JSON errors.
+	m.front.Mount(frontdoor.Family{Name: "console", Routes: func(e *echo.Echo) { console.Mount(e, consoleCfg) }})
 }
 
 // rateLimitClient names the client a request counts against, as the real service counts:
@@ -330,7 +333,7 @@ func (m *Mock) demoCredentials(opts Options) func(context.Context) ([]console.Cr
 
 // Handler serves the API (/api, /oauth/token), the control API (/_mock), /healthz, the
 // landing page (/) and the console (/console).
-func (m *Mock) Handler() http.Handler { return m.handler }
+func (m *Mock) Handler() http.Handler { return m.front.Echo() }
 
 // Reset puts the data back to the fixtures loaded at start.
 func (m *Mock) Reset(ctx context.Context) error { return m.ctl.Reset(ctx) }
