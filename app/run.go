@@ -30,6 +30,7 @@ type Config struct {
 	Addr           string
 	DBPath         string
 	Fixtures       string // "demo" (the embedded dataset), "none", or a file path
+	ControlFile    string // JSON file of the fault rules and rate limits to start with; "" for none
 	BaseURL        string
 	LenientFilters bool
 	TokenKey       string        // PEM file of the RSA key that signs access tokens; empty: generated per start
@@ -75,6 +76,7 @@ func ParseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 	fs.StringVar(&cfg.Addr, "addr", env("ADDR", "127.0.0.1:8080"), "address to listen on (env ADDR)")
 	fs.StringVar(&cfg.DBPath, "db", env("DB_PATH", store.Memory), "SQLite file, or :memory: (env DB_PATH)")
 	fs.StringVar(&cfg.Fixtures, "fixtures", env("FIXTURES", "demo"), "dataset to load at start: demo, none, or a YAML/JSON file (env FIXTURES)")
+	fs.StringVar(&cfg.ControlFile, "control-file", env("CONTROL_FILE", ""), `JSON file of the fault rules and rate limits to start with (and reset to), as the control API takes them: {"faults": [...], "rate_limits": {...}} (env CONTROL_FILE)`)
 	fs.StringVar(&cfg.BaseURL, "base-url", env("BASE_URL", ""), "base of every link, e.g. https://provisioning.commercelayer.io; default: the address requests come to (env BASE_URL)")
 	fs.StringVar(&cfg.TokenKey, "token-key", env("TOKEN_KEY", ""), "PEM file of the RSA private key that signs access tokens (RS512), so that they outlive a restart; default: a key generated per start (env TOKEN_KEY)")
 	ttl := fs.Int("token-ttl", 0, "lifetime of access tokens in seconds (env TOKEN_TTL, default 7200)")
@@ -260,6 +262,12 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
+	var control []byte
+	if cfg.ControlFile != "" {
+		if control, err = os.ReadFile(cfg.ControlFile); err != nil {
+			return fmt.Errorf("control file: %w", err)
+		}
+	}
 	var tokenKey *rsa.PrivateKey
 	if cfg.TokenKey != "" {
 		if tokenKey, err = auth.LoadKey(cfg.TokenKey); err != nil {
@@ -275,6 +283,7 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		MaxSnapshots: cfg.MaxSnapshots, SnapshotBytes: cfg.SnapshotBytes, MaxFaults: cfg.MaxFaults,
 		FixturesBytes: cfg.FixturesBytes,
 		Logger:        logger, MaxBody: cfg.MaxBody, CacheBytes: cfg.CacheBytes, ImageCache: cfg.CacheDir,
+		Control: control, ControlName: cfg.ControlFile,
 	}
 	if !cfg.Quiet {
 		opts.RequestLog = logger

@@ -49,6 +49,9 @@ type Controller struct {
 	fixturesBytes               int64
 	maxSnapshots, snapshotBytes int
 
+	start       *Start // the control file's faults and rate limits, if any
+	startLimits Limits // the rate limits as configured at start
+
 	mu            sync.Mutex
 	baseline      Baseline // what reset goes back to
 	snapshots     map[string]savedSnapshot
@@ -87,12 +90,14 @@ type Options struct {
 	MaxSnapshots  int
 	SnapshotBytes int
 	MaxFaults     int
+	// Start holds the fault rules and rate limits of a control file, which the mock starts
+	// with and reset goes back to; nil is none and the real limits.
+	Start *Start
 	// Tokens is the API's token issuer, with which POST /tokens mints tokens; with nil that
 	// endpoint answers 404.
 	Tokens *auth.Issuer
 }
 
-// New returns a controller whose reset goes back to what st holds now.
 // Baseline is what reset goes back to: the dataset loaded at start (or by a replace), or a
 // snapshot of the records a file database already held.
 type Baseline interface {
@@ -129,6 +134,8 @@ func (b ImageBaseline) Counts() map[string]int { return maps.Clone(b.Records) }
 // Close releases the image.
 func (b ImageBaseline) Close() error { return b.Image.Close() }
 
+// New returns a controller whose reset goes back to baseline and to the start state of
+// opts.Start.
 func New(st *store.Store, baseline Baseline, opts Options) *Controller {
 	if opts.Now == nil {
 		opts.Now = time.Now
@@ -146,12 +153,20 @@ func New(st *store.Store, baseline Baseline, opts Options) *Controller {
 	if opts.Rand != nil {
 		faults.rand = opts.Rand
 	}
-	return &Controller{
+	limits := limitsAtStart(opts.RateLimits, opts.Start)
+	ctl := &Controller{
 		st: st, adminToken: opts.AdminToken, tokens: opts.Tokens, baseline: baseline, snapshots: map[string]savedSnapshot{},
 		fixturesBytes: opts.FixturesBytes, maxSnapshots: opts.MaxSnapshots, snapshotBytes: opts.SnapshotBytes,
-		Journal: NewJournal(opts.JournalSize, opts.JournalBytes, opts.JournalBodyBytes), Faults: faults, Limits: NewRateLimiter(opts.RateLimits, opts.Now, opts.ClientOf),
+		Journal: NewJournal(opts.JournalSize, opts.JournalBytes, opts.JournalBodyBytes), Faults: faults, Limits: NewRateLimiter(limits.Enabled, opts.Now, opts.ClientOf),
 		guard: newHostGuard(opts.ListenAddr, opts.AllowHosts),
+		start: opts.Start, startLimits: limits,
 	}
+	ctl.Limits.Set(limits)
+	if opts.Start != nil {
+		// Checked by ParseStart and, against the limit, by CheckStart.
+		_ = faults.restoreStart(opts.Start.Faults)
+	}
+	return ctl
 }
 
 // Mount adds the control API and the request-level middleware (journal, faults, rate
@@ -208,7 +223,7 @@ func (ctl *Controller) requireAdmin(next echo.HandlerFunc) echo.HandlerFunc {
 
 func (ctl *Controller) index(c echo.Context) error {
 	return c.JSON(http.StatusOK, map[string]any{"endpoints": []string{
-		"POST " + Prefix + "/reset",
+		"POST " + Prefix + "/reset[?keep=data,faults,journal,rate-limits]",
 		"POST " + Prefix + "/fixtures[?replace=true]", "GET " + Prefix + "/fixtures[?format=json]",
 		"GET " + Prefix + "/users",
 		"GET|POST " + Prefix + "/snapshots", "POST " + Prefix + "/snapshots/{name}/restore", "DELETE " + Prefix + "/snapshots/{name}",
@@ -227,15 +242,6 @@ func counts(snap store.Snapshot) map[string]int {
 	return out
 }
 
-// Reset puts the data back to the baseline: the fixtures loaded at start, or the last
-// ones loaded with replace.
-func (ctl *Controller) Reset(ctx context.Context) error {
-	// Under the lock, so that a replace cannot release the baseline while it is copied.
-	ctl.mu.Lock()
-	defer ctl.mu.Unlock()
-	return ctl.baseline.Restore(ctx, ctl.st)
-}
-
 // Close releases what the baseline holds, if anything.
 func (ctl *Controller) Close() error {
 	ctl.mu.Lock()
@@ -248,15 +254,6 @@ func closeBaseline(b Baseline) error {
 		return c.Close()
 	}
 	return nil
-}
-
-func (ctl *Controller) reset(c echo.Context) error {
-	if err := ctl.Reset(c.Request().Context()); err != nil {
-		return err
-	}
-	ctl.mu.Lock()
-	defer ctl.mu.Unlock()
-	return c.JSON(http.StatusOK, map[string]any{"reset": true, "records": ctl.baseline.Counts()})
 }
 
 // loadFixtures loads a dataset in the hand-written format into the running mock, with the

@@ -70,9 +70,16 @@ type Options struct {
 	Now func() time.Time
 	// Rand draws the chance of faults given a probability, in [0, 1); nil is math/rand.
 	Rand func() float64
+	// Control is a control file: {"faults": [...], "rate_limits": {...}} in the control
+	// API's JSON, the fault rules and rate limits the mock starts with and reset goes back
+	// to; nil is none. ControlName names it in errors.
+	Control     []byte
+	ControlName string
 	// ImageCache is a directory where images of loaded datasets are kept for later runs of
 	// the same binary (see New); "" keeps them in this process only.
 	ImageCache string
+
+	start *control.Start // the parsed Control
 }
 
 // NoFixtures starts a mock with no records at all.
@@ -97,6 +104,11 @@ type Mock struct {
 // and copied by later ones, which is several times faster; its reset copies the image
 // back.
 func New(ctx context.Context, opts Options) (*Mock, error) {
+	start, err := parseControl(opts)
+	if err != nil {
+		return nil, err
+	}
+	opts.start = start
 	reg := models.Provisioning()
 	data, name := opts.Fixtures, opts.FixturesName
 	if data == nil {
@@ -274,6 +286,23 @@ func (m *Mock) buildServer(opts Options) {
 	})
 }
 
+// parseControl reads the control file of the options, if any, and checks it against the
+// fault limit.
+func parseControl(opts Options) (*control.Start, error) {
+	if opts.Control == nil {
+		return nil, nil
+	}
+	name := opts.ControlName
+	if name == "" {
+		name = "control file"
+	}
+	start, err := control.ParseStart(name, opts.Control)
+	if err == nil {
+		err = control.CheckStart(start, opts.MaxFaults)
+	}
+	return start, err
+}
+
 // mountControl adds the control API, whose reset goes back to baseline.
 func (m *Mock) mountControl(baseline control.Baseline, opts Options) {
 	m.ctl = control.New(m.st, baseline, control.Options{
@@ -282,7 +311,7 @@ func (m *Mock) mountControl(baseline control.Baseline, opts Options) {
 		FixturesBytes: opts.FixturesBytes, MaxSnapshots: opts.MaxSnapshots, SnapshotBytes: opts.SnapshotBytes,
 		MaxFaults: opts.MaxFaults,
 		Now:       opts.Now, Rand: opts.Rand, ListenAddr: opts.ListenAddr, AllowHosts: opts.AllowHosts,
-		ClientOf: rateLimitClient(m.tokens), Tokens: m.tokens,
+		ClientOf: rateLimitClient(m.tokens), Tokens: m.tokens, Start: opts.start,
 	})
 	m.ctl.Mount(m.handler, opts.Now)
 	console.Mount(m.handler, console.Config{Registry: m.st.Registry(), BaseURL: opts.BaseURL, Credentials: m.demoCredentials(opts)})
@@ -326,7 +355,9 @@ func (m *Mock) demoCredentials(opts Options) func(context.Context) ([]console.Cr
 // landing page (/) and the console (/console).
 func (m *Mock) Handler() http.Handler { return m.handler }
 
-// Reset puts the data back to the fixtures loaded at start.
+// Reset returns the mock to its start state: the data to the fixtures loaded at start (or
+// the last replace), the fault rules to the control file's, the journal emptied, the rate
+// limits as configured at start with their counters at zero.
 func (m *Mock) Reset(ctx context.Context) error { return m.ctl.Reset(ctx) }
 
 // Journal returns the requests the mock received, newest first.
