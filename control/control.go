@@ -1,6 +1,7 @@
 package control
 
 import (
+	"bytes"
 	"context"
 	"crypto/subtle"
 	"encoding/json"
@@ -267,6 +268,11 @@ func (ctl *Controller) loadFixtures(c echo.Context) error {
 				"a fixtures document is at most %d bytes (--max-fixtures-body)", ctl.fixturesBytes))
 		}
 		return fail(c, http.StatusBadRequest, "reading the fixtures document: "+err.Error())
+	}
+	if len(bytes.TrimSpace(body)) == 0 {
+		// Most likely a client that lost its body (curl -d @missing-file sends none); an
+		// empty dataset is written {}.
+		return fail(c, http.StatusBadRequest, "the body is empty: send a fixtures document (YAML or JSON; an empty dataset is {})")
 	}
 	replace, _ := strconv.ParseBool(c.QueryParam("replace"))
 	ds, err := fixtures.Parse("request body", body, ctl.st.Registry())
