@@ -19,7 +19,7 @@ type User struct {
 	ClientSecret string `json:"client_secret"`
 }
 
-// listUsers answers the users with their credentials, oldest first. It is under /_mock,
+// listUsers answers the users that have credentials, with them, oldest first. It is under /_mock,
 // behind the control API's protections, because the credentials are the data's secrets.
 func (ctl *Controller) listUsers(c echo.Context) error {
 	recs, _, err := ctl.st.Unscoped().List(c.Request().Context(), ctl.st.Registry().Lookup("users"), store.ListQuery{})
@@ -28,6 +28,9 @@ func (ctl *Controller) listUsers(c echo.Context) error {
 	}
 	out := make([]User, 0, len(recs))
 	for _, r := range recs {
+		if r.String("client_id") == "" {
+			continue // an account that cannot sign in: nothing to browse as
+		}
 		out = append(out, User{ID: r.ID(), Email: r.String("email"), FirstName: r.String("first_name"),
 			LastName: r.String("last_name"), ClientID: r.String("client_id"), ClientSecret: r.String("client_secret")})
 	}

@@ -345,6 +345,9 @@ func (m *Mock) demoCredentials(opts Options) func(context.Context) ([]console.Cr
 		users, err := m.Users(ctx)
 		out := make([]console.Credentials, 0, len(users))
 		for _, u := range users {
+			if u.String("client_id") == "" {
+				continue // an account that cannot sign in
+			}
 			out = append(out, console.Credentials{Email: u.String("email"), ClientID: u.String("client_id"), ClientSecret: u.String("client_secret")})
 		}
 		return out, err
