@@ -181,6 +181,7 @@ func (ctl *Controller) Mount(e *echo.Echo, now func() time.Time) {
 	e.Use(ctl.Journal.Middleware(now), ctl.Faults.Middleware(), ctl.Limits.Middleware())
 	g := e.Group(Prefix, ctl.requireAdmin)
 	g.GET("", ctl.index)
+	g.GET("/openapi.json", ctl.openAPI)
 	g.POST("/reset", ctl.reset)
 	g.POST("/fixtures", ctl.loadFixtures)
 	g.GET("/fixtures", ctl.exportFixtures)
@@ -224,6 +225,7 @@ func (ctl *Controller) requireAdmin(next echo.HandlerFunc) echo.HandlerFunc {
 
 func (ctl *Controller) index(c echo.Context) error {
 	return c.JSON(http.StatusOK, map[string]any{"endpoints": []string{
+		"GET " + Prefix + "/openapi.json",
 		"POST " + Prefix + "/reset[?keep=data,faults,journal,rate-limits]",
 		"POST " + Prefix + "/fixtures[?replace=true]", "GET " + Prefix + "/fixtures[?format=json]",
 		"GET " + Prefix + "/users",
