@@ -30,6 +30,7 @@ type Config struct {
 	Addr           string
 	DBPath         string
 	Fixtures       string // "demo" (the embedded dataset), "none", or a file path
+	Watch          bool   // reload the fixtures file when it changes
 	ControlFile    string // JSON file of the fault rules and rate limits to start with; "" for none
 	BaseURL        string
 	LenientFilters bool
@@ -86,6 +87,7 @@ func ParseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 	fs.StringVar(&cfg.LogFormat, "log-format", env("LOG_FORMAT", "text"), "log lines as text or json (env LOG_FORMAT)")
 	fs.BoolVar(&cfg.RateLimits, "rate-limits", false, "emulate the real service's rate limits from the start (env RATE_LIMITS=1)")
 	fs.BoolVar(&cfg.Quiet, "quiet", false, "no request logs (env QUIET=1)")
+	fs.BoolVar(&cfg.Watch, "watch", false, "reload the --fixtures file when it changes (env WATCH=1)")
 	maxBody := fs.String("max-body", env("MAX_BODY", "1048576"), "largest request body in bytes; larger ones get 413 (env MAX_BODY)")
 	cacheBytes := fs.String("cache-bytes", env("CACHE_BYTES", "67108864"), "most bytes the response cache keeps, URLs included (env CACHE_BYTES)")
 	cacheDir := fs.String("cache-dir", env("CACHE_DIR", defaultCacheDir(getenv)), "directory that keeps a copy of the loaded data between runs, so that later starts are faster; none for no copy (env CACHE_DIR)")
@@ -143,7 +145,7 @@ func ParseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 	for _, b := range []struct {
 		flag, env string
 		dst       *bool
-	}{{"rate-limits", "RATE_LIMITS", &cfg.RateLimits}, {"quiet", "QUIET", &cfg.Quiet}} {
+	}{{"rate-limits", "RATE_LIMITS", &cfg.RateLimits}, {"quiet", "QUIET", &cfg.Quiet}, {"watch", "WATCH", &cfg.Watch}} {
 		if !set[b.flag] {
 			v, err := envBool(getenv(b.env))
 			if err != nil {
@@ -184,6 +186,9 @@ func ParseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 			return cfg, fmt.Errorf("LENIENT_FILTERS: %w", err)
 		}
 		cfg.LenientFilters = lenient
+	}
+	if cfg.Watch && (cfg.Fixtures == "demo" || cfg.Fixtures == "none" || cfg.Fixtures == "") {
+		return cfg, fmt.Errorf("--watch reloads a fixtures file: name one with --fixtures")
 	}
 	if fs.NArg() > 0 {
 		return cfg, fmt.Errorf("unexpected argument %q", fs.Arg(0))
@@ -318,6 +323,13 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	banner(stdout, ln.Addr().String(), cfg, m.Loaded, users)
 	restoreGC()
+	if cfg.Watch {
+		// Stopped, and waited for, before the mock is closed on every way out.
+		watchCtx, stopWatching := context.WithCancel(ctx)
+		watching := make(chan struct{})
+		go func() { defer close(watching); watchFixtures(watchCtx, cfg.Fixtures, m, logger) }()
+		defer func() { stopWatching(); <-watching }()
+	}
 
 	select {
 	case err := <-errc:

@@ -277,11 +277,32 @@ func (ctl *Controller) loadFixtures(c echo.Context) error {
 		return fail(c, http.StatusBadRequest, "the body is empty: send a fixtures document (YAML or JSON; an empty dataset is {})")
 	}
 	replace, _ := strconv.ParseBool(c.QueryParam("replace"))
-	ds, err := fixtures.Parse("request body", body, ctl.st.Registry())
+	loaded, err := ctl.LoadFixtures(c.Request().Context(), "request body", body, replace)
+	if _, conflict := errors.AsType[*loadConflict](err); conflict {
+		return fail(c, http.StatusConflict, err.Error())
+	}
 	if err != nil {
 		return fail(c, http.StatusBadRequest, err.Error())
 	}
-	ctx := c.Request().Context()
+	return c.JSON(http.StatusOK, map[string]any{"loaded": loaded, "replace": replace})
+}
+
+// loadConflict is a valid dataset that does not fit beside the records already there (an
+// id used twice, a reference to a record the dataset lacks).
+type loadConflict struct{ err error }
+
+func (e *loadConflict) Error() string { return e.err.Error() }
+func (e *loadConflict) Unwrap() error { return e.err }
+
+// LoadFixtures loads a dataset in the hand-written format (name names it in errors) into
+// the running mock, in one transaction: on any error nothing changes. With replace the
+// data is emptied first and the dataset becomes what reset goes back to. It returns how
+// many records of each type it loaded.
+func (ctl *Controller) LoadFixtures(ctx context.Context, name string, data []byte, replace bool) (map[string]int, error) {
+	ds, err := fixtures.Parse(name, data, ctl.st.Registry())
+	if err != nil {
+		return nil, err
+	}
 	err = ctl.st.Tx(ctx, func(tx *store.Store) error {
 		if replace {
 			if err := tx.DeleteAll(ctx); err != nil {
@@ -291,9 +312,7 @@ func (ctl *Controller) loadFixtures(c echo.Context) error {
 		return ds.Load(ctx, tx)
 	})
 	if err != nil {
-		// The dataset was valid on its own; what failed is fitting it beside the records
-		// already there (an id used twice, a reference to a record the dataset lacks).
-		return fail(c, http.StatusConflict, err.Error())
+		return nil, &loadConflict{err}
 	}
 	if replace {
 		ctl.mu.Lock()
@@ -301,7 +320,7 @@ func (ctl *Controller) loadFixtures(c echo.Context) error {
 		ctl.baseline = ds
 		ctl.mu.Unlock()
 	}
-	return c.JSON(http.StatusOK, map[string]any{"loaded": ds.Counts(), "replace": replace})
+	return ds.Counts(), nil
 }
 
 type snapshotInfo struct {

@@ -363,6 +363,13 @@ func (m *Mock) Handler() http.Handler { return m.handler }
 // limits as configured at start with their counters at zero.
 func (m *Mock) Reset(ctx context.Context) error { return m.ctl.Reset(ctx) }
 
+// ReplaceFixtures empties the data and loads the dataset (name names it in errors), which
+// becomes what reset goes back to, as POST /_mock/fixtures?replace=true does; on an error
+// the data stays as it was. It returns how many records of each type it loaded.
+func (m *Mock) ReplaceFixtures(ctx context.Context, name string, data []byte) (map[string]int, error) {
+	return m.ctl.LoadFixtures(ctx, name, data, true)
+}
+
 // Journal returns the requests the mock received, newest first.
 func (m *Mock) Journal() []control.Entry { return m.ctl.Journal.List(control.Filter{}) }
 
