@@ -23,14 +23,23 @@ build:
 	go build $(STATIC) -o provmock .
 
 # Every test: formatting, vet, the Go tests (race detector on), and the official SDK's test.
+# Each suite prints a short summary and the details of what failed; VERBOSE=1 prints all.
 test: fmt-check vet go-test sdk-test
 
+# The details only of what failed, then a line per package and "go: N passed, N failed, N
+# skipped in Ts" (internal/testsummary reads go test -json; VERBOSE=1 shows go test's own).
 go-test:
+ifdef VERBOSE
 	go test -race -count=1 ./...
+else
+	go build -o .testsummary ./internal/testsummary
+	@echo 'go test -race -count=1 -json ./... | .testsummary'
+	@bash -o pipefail -c 'go test -race -count=1 -json ./... | ./.testsummary'
+endif
 
 # The official @commercelayer/provisioning-sdk against the built binary (needs Node 20+).
 sdk-test: build
-	cd sdk-test && { [ -d node_modules ] || npm ci --no-audit --no-fund; } && PROVMOCK_BIN=$(CURDIR)/provmock npm test
+	cd sdk-test && { [ -d node_modules ] || npm ci --no-audit --no-fund; } && PROVMOCK_BIN=$(CURDIR)/provmock npm run --silent $(if $(VERBOSE),test,test:summary)
 
 vet:
 	go vet ./...
