@@ -13,14 +13,27 @@ ifeq ($(shell uname -s),Linux)
 STATIC := -tags=osusergo,netgo,sqlite_omit_load_extension -ldflags=-extldflags=-static
 endif
 
-.PHONY: run build test go-test sdk-test vet fmt-check fuzz bench load
+.PHONY: run build first-build-note image test go-test sdk-test vet fmt-check fuzz bench load
 
 # Starts the mock with the demo data; ADDR, DB_PATH, FIXTURES, BASE_URL... come from the environment.
-run:
+run: first-build-note
 	go run $(STATIC) .
 
-build:
+build: first-build-note
 	go build $(STATIC) -o provmock .
+
+# Says so before a build that compiles SQLite's C code (the first, or after go clean -cache),
+# which takes about a minute with nothing printed.
+first-build-note:
+	@if [ "$$(go list $(STATIC) -f '{{.Stale}}' github.com/mattn/go-sqlite3 2>/dev/null)" = true ]; then \
+		echo "first build: compiling SQLite (cgo), about a minute; later builds take seconds"; fi
+
+# The container image (see Containerfile): the static binary in an empty image. CONTAINER
+# picks the tool, podman by default, else docker.
+CONTAINER ?= $(shell command -v podman >/dev/null 2>&1 && echo podman || echo docker)
+IMAGE ?= provmock:latest
+image: build
+	$(CONTAINER) build -f Containerfile -t $(IMAGE) .
 
 # Every test: formatting, vet, the Go tests (race detector on), and the official SDK's test.
 # Each suite prints a short summary and the details of what failed; VERBOSE=1 prints all.
