@@ -10,6 +10,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"gopkg.in/yaml.v3"
 
+	"github.com/commercelayer-mock/provmock/fixtures"
 	"github.com/commercelayer-mock/provmock/models"
 	"github.com/commercelayer-mock/provmock/store"
 )
@@ -67,7 +68,7 @@ func exportTypes(reg *models.Registry, snap store.Snapshot) exportedDataset {
 		for _, rec := range recs {
 			fields := []field{{name: "id", kind: models.String, value: rec.ID()}}
 			for _, a := range def.Attrs {
-				if a.Stored() {
+				if a.Stored() && !fixtures.Derived(def.Type, a.Name) {
 					fields = append(fields, field{name: a.Name, kind: a.Kind, value: rec[a.Name], time: a.Kind == models.Time})
 				}
 			}

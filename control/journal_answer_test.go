@@ -44,7 +44,7 @@ func TestJournalKeepsTheAnswerAndTheFaultThatFired(t *testing.T) {
 	}
 	decodeInto(t, tok, &issued)
 	if issued.AccessToken == "" || strings.Contains(token.Response, issued.AccessToken) ||
-		!strings.Contains(token.Response, `"access_token":"***"`) {
+		!strings.Contains(token.Response, `"access_token":"[masked]"`) {
 		t.Errorf("the token answer is recorded as %s", token.Response)
 	}
 }
