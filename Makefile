@@ -13,24 +13,46 @@ ifeq ($(shell uname -s),Linux)
 STATIC := -tags=osusergo,netgo,sqlite_omit_load_extension -ldflags=-extldflags=-static
 endif
 
-.PHONY: run build test go-test sdk-test vet fmt-check fuzz bench load
+.PHONY: run build first-build-note image test go-test sdk-test vet fmt-check fuzz bench load
 
 # Starts the mock with the demo data; ADDR, DB_PATH, FIXTURES, BASE_URL... come from the environment.
-run:
+run: first-build-note
 	go run $(STATIC) .
 
-build:
+build: first-build-note
 	go build $(STATIC) -o provmock .
 
+# Says so before a build that compiles SQLite's C code (the first, or after go clean -cache),
+# which takes about a minute with nothing printed.
+first-build-note:
+	@if [ "$$(go list $(STATIC) -f '{{.Stale}}' github.com/mattn/go-sqlite3 2>/dev/null)" = true ]; then \
+		echo "first build: compiling SQLite (cgo), about a minute; later builds take seconds"; fi
+
+# The container image (see Containerfile): the static binary in an empty image. CONTAINER
+# picks the tool, podman by default, else docker.
+CONTAINER ?= $(shell command -v podman >/dev/null 2>&1 && echo podman || echo docker)
+IMAGE ?= provmock:latest
+image: build
+	$(CONTAINER) build -f Containerfile -t $(IMAGE) .
+
 # Every test: formatting, vet, the Go tests (race detector on), and the official SDK's test.
+# Each suite prints a short summary and the details of what failed; VERBOSE=1 prints all.
 test: fmt-check vet go-test sdk-test
 
+# The details only of what failed, then a line per package and "go: N passed, N failed, N
+# skipped in Ts" (internal/testsummary reads go test -json; VERBOSE=1 shows go test's own).
 go-test:
+ifdef VERBOSE
 	go test -race -count=1 ./...
+else
+	go build -o .testsummary ./internal/testsummary
+	@echo 'go test -race -count=1 -json ./... | .testsummary'
+	@bash -o pipefail -c 'go test -race -count=1 -json ./... | ./.testsummary'
+endif
 
 # The official @commercelayer/provisioning-sdk against the built binary (needs Node 20+).
 sdk-test: build
-	cd sdk-test && { [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund; } && PROVMOCK_BIN=$(CURDIR)/provmock npm test
+	cd sdk-test && { [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund; } && PROVMOCK_BIN=$(CURDIR)/provmock npm run --silent $(if $(VERBOSE),test,test:summary)
 
 vet:
 	go vet ./...

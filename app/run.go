@@ -29,6 +29,8 @@ type Config struct {
 	Addr           string
 	DBPath         string
 	Fixtures       string // "demo" (the embedded dataset), "none", or a file path
+	Watch          bool   // reload the fixtures file when it changes
+	ControlFile    string // JSON file of the fault rules and rate limits to start with; "" for none
 	BaseURL        string
 	LenientFilters bool
 	TokenKey       string        // PEM file of the RSA key that signs access tokens; empty: generated per start
@@ -118,6 +120,12 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
+	var control []byte
+	if cfg.ControlFile != "" {
+		if control, err = os.ReadFile(cfg.ControlFile); err != nil {
+			return fmt.Errorf("control file: %w", err)
+		}
+	}
 	var tokenKey *rsa.PrivateKey
 	if cfg.TokenKey != "" {
 		if tokenKey, err = auth.LoadKey(cfg.TokenKey); err != nil {
@@ -133,6 +141,7 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		MaxSnapshots: cfg.MaxSnapshots, SnapshotBytes: cfg.SnapshotBytes, MaxFaults: cfg.MaxFaults,
 		FixturesBytes: cfg.FixturesBytes,
 		Logger:        logger, MaxBody: cfg.MaxBody, CacheBytes: cfg.CacheBytes, ImageCache: cfg.CacheDir,
+		Control: control, ControlName: cfg.ControlFile,
 	}
 	if !cfg.Quiet {
 		opts.RequestLog = logger
@@ -167,6 +176,13 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	banner(stdout, ln.Addr().String(), cfg, m.Loaded, users)
 	restoreGC()
+	if cfg.Watch {
+		// Stopped, and waited for, before the mock is closed on every way out.
+		watchCtx, stopWatching := context.WithCancel(ctx)
+		watching := make(chan struct{})
+		go func() { defer close(watching); watchFixtures(watchCtx, cfg.Fixtures, m, logger) }()
+		defer func() { stopWatching(); <-watching }()
+	}
 
 	select {
 	case err := <-errc:

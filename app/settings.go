@@ -77,6 +77,7 @@ var settings = []setting{
 			}
 			return nil
 		}},
+	boolSetting("watch", "WATCH", "data", "reload the --fixtures file when it changes", func(c *Config) *bool { return &c.Watch }),
 	boolSetting("lenient-filters", "LENIENT_FILTERS", "data", "ignore unknown filter attributes and predicates, as the real filter engine may", func(c *Config) *bool { return &c.LenientFilters }),
 
 	{flag: "token-key", env: "TOKEN_KEY", group: "auth", usage: "PEM file of the RSA private key that signs access tokens (RS512), so that they outlive a restart; default: a key generated per start",
@@ -95,6 +96,8 @@ var settings = []setting{
 			return nil
 		}},
 
+	{flag: "control-file", env: "CONTROL_FILE", group: "control", usage: `JSON file of the fault rules and rate limits to start with (and reset to), as the control API takes them: {"faults": [...], "rate_limits": {...}}`,
+		apply: func(c *Config, v string) error { c.ControlFile = v; return nil }},
 	{flag: "admin-token", env: "ADMIN_TOKEN", group: "control", usage: "when set, the control API needs Authorization: Bearer {token}",
 		apply: func(c *Config, v string) error { c.AdminToken = v; return nil }},
 	{flag: "allow-hosts", env: "ALLOW_HOSTS", group: "control", usage: "comma-separated host names the control API answers besides loopback names, IP addresses and the listen address; .example.test admits its subdomains too",
@@ -228,6 +231,9 @@ func ParseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 			}
 			return cfg, err
 		}
+	}
+	if cfg.Watch && (cfg.Fixtures == "demo" || cfg.Fixtures == "none" || cfg.Fixtures == "") {
+		return cfg, fmt.Errorf("--watch reloads a fixtures file: name one with --fixtures")
 	}
 	return cfg, nil
 }

@@ -219,6 +219,7 @@ func (c *console) landing(ctx echo.Context) error {
 		Links: []link{
 			{"Console", base + Path},
 			{"Control API reference", base + "/_mock"},
+			{"Control API description (OpenAPI 3)", base + "/_mock/openapi.json"},
 			{"README", readmeURL},
 		},
 	}

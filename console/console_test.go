@@ -33,7 +33,7 @@ func TestLandingPageAsJSON(t *testing.T) {
 	want := `{"name":"provmock","about":"A stateful mock of the Commerce Layer Provisioning API, for tests and local development.",` +
 		`"apis":[{"name":"Provisioning API","base_url":"http://mock.test/api"},{"name":"Token endpoint (OAuth 2.0 client credentials)","base_url":"http://mock.test/oauth/token"}],` +
 		`"credentials":[{"email":"demo@example.com","client_id":"demo-client-id","client_secret":"demo-client-secret"},{"email":"viewer@example.com","client_id":"viewer-client-id","client_secret":"viewer-client-secret"}],` +
-		`"links":[{"name":"Console","url":"http://mock.test/console"},{"name":"Control API reference","url":"http://mock.test/_mock"},{"name":"README","url":"https://github.com/commercelayer-mock/provmock#readme"}]}`
+		`"links":[{"name":"Console","url":"http://mock.test/console"},{"name":"Control API reference","url":"http://mock.test/_mock"},{"name":"Control API description (OpenAPI 3)","url":"http://mock.test/_mock/openapi.json"},{"name":"README","url":"https://github.com/commercelayer-mock/provmock#readme"}]}`
 	if strings.TrimSpace(body) != want {
 		t.Errorf("GET /:\n%s\nwant\n%s", body, want)
 	}

@@ -1,6 +1,7 @@
 package control
 
 import (
+	"bytes"
 	"context"
 	"crypto/subtle"
 	"encoding/json"
@@ -50,6 +51,9 @@ type Controller struct {
 	fixturesBytes               int64
 	maxSnapshots, snapshotBytes int
 
+	start       *Start // the control file's faults and rate limits, if any
+	startLimits Limits // the rate limits as configured at start
+
 	mu            sync.Mutex
 	baseline      Baseline // what reset goes back to
 	snapshots     map[string]savedSnapshot
@@ -88,6 +92,9 @@ type Options struct {
 	MaxSnapshots  int
 	SnapshotBytes int
 	MaxFaults     int
+	// Start holds the fault rules and rate limits of a control file, which the mock starts
+	// with and reset goes back to; nil is none and the real limits.
+	Start *Start
 	// Tokens is the API's token issuer, with which POST /tokens mints tokens; with nil that
 	// endpoint answers 404.
 	Tokens *auth.Issuer
@@ -96,7 +103,6 @@ type Options struct {
 	FaultCodes []string
 }
 
-// New returns a controller whose reset goes back to what st holds now.
 // Baseline is what reset goes back to: the dataset loaded at start (or by a replace), or a
 // snapshot of the records a file database already held.
 type Baseline interface {
@@ -133,6 +139,8 @@ func (b ImageBaseline) Counts() map[string]int { return maps.Clone(b.Records) }
 // Close releases the image.
 func (b ImageBaseline) Close() error { return b.Image.Close() }
 
+// New returns a controller whose reset goes back to baseline and to the start state of
+// opts.Start.
 func New(st *store.Store, baseline Baseline, opts Options) *Controller {
 	if opts.Now == nil {
 		opts.Now = time.Now
@@ -150,12 +158,20 @@ func New(st *store.Store, baseline Baseline, opts Options) *Controller {
 	if opts.Rand != nil {
 		faults.rand = opts.Rand
 	}
-	return &Controller{
+	limits := limitsAtStart(opts.RateLimits, opts.Start)
+	ctl := &Controller{
 		st: st, adminToken: opts.AdminToken, tokens: opts.Tokens, baseline: baseline, snapshots: map[string]savedSnapshot{},
 		fixturesBytes: opts.FixturesBytes, maxSnapshots: opts.MaxSnapshots, snapshotBytes: opts.SnapshotBytes,
-		Journal: NewJournal(opts.JournalSize, opts.JournalBytes, opts.JournalBodyBytes), Faults: faults, Limits: NewRateLimiter(opts.RateLimits, opts.Now, opts.ClientOf),
+		Journal: NewJournal(opts.JournalSize, opts.JournalBytes, opts.JournalBodyBytes), Faults: faults, Limits: NewRateLimiter(limits.Enabled, opts.Now, opts.ClientOf),
 		guard: newHostGuard(opts.ListenAddr, opts.AllowHosts),
+		start: opts.Start, startLimits: limits,
 	}
+	ctl.Limits.Set(limits)
+	if opts.Start != nil {
+		// Checked by ParseStart and, against the limit, by CheckStart.
+		_ = faults.restoreStart(opts.Start.Faults)
+	}
+	return ctl
 }
 
 // Mount adds the request-level features (journal, faults, rate limits, in that order) to
@@ -178,6 +194,7 @@ func (ctl *Controller) routes(e *echo.Echo) {
 	// An unknown path answers 404 with no token: it reveals nothing.
 	g := e.Group(Prefix)
 	g.GET("", ctl.index, ctl.requireAdmin)
+	g.GET("/openapi.json", ctl.openAPI, ctl.requireAdmin)
 	g.POST("/reset", ctl.reset, ctl.requireAdmin)
 	g.POST("/fixtures", ctl.loadFixtures, ctl.requireAdmin)
 	g.GET("/fixtures", ctl.exportFixtures, ctl.requireAdmin)
@@ -249,7 +266,8 @@ func (ctl *Controller) requireAdmin(next echo.HandlerFunc) echo.HandlerFunc {
 
 func (ctl *Controller) index(c echo.Context) error {
 	return c.JSON(http.StatusOK, map[string]any{"endpoints": []string{
-		"POST " + Prefix + "/reset",
+		"GET " + Prefix + "/openapi.json",
+		"POST " + Prefix + "/reset[?keep=data,faults,journal,rate-limits]",
 		"POST " + Prefix + "/fixtures[?replace=true]", "GET " + Prefix + "/fixtures[?format=json]",
 		"GET " + Prefix + "/users",
 		"GET|POST " + Prefix + "/snapshots", "POST " + Prefix + "/snapshots/{name}/restore", "DELETE " + Prefix + "/snapshots/{name}",
@@ -268,15 +286,6 @@ func counts(snap store.Snapshot) map[string]int {
 	return out
 }
 
-// Reset puts the data back to the baseline: the fixtures loaded at start, or the last
-// ones loaded with replace.
-func (ctl *Controller) Reset(ctx context.Context) error {
-	// Under the lock, so that a replace cannot release the baseline while it is copied.
-	ctl.mu.Lock()
-	defer ctl.mu.Unlock()
-	return ctl.baseline.Restore(ctx, ctl.st)
-}
-
 // Close releases what the baseline holds, if anything.
 func (ctl *Controller) Close() error {
 	ctl.mu.Lock()
@@ -291,15 +300,6 @@ func closeBaseline(b Baseline) error {
 	return nil
 }
 
-func (ctl *Controller) reset(c echo.Context) error {
-	if err := ctl.Reset(c.Request().Context()); err != nil {
-		return err
-	}
-	ctl.mu.Lock()
-	defer ctl.mu.Unlock()
-	return c.JSON(http.StatusOK, map[string]any{"reset": true, "records": ctl.baseline.Counts()})
-}
-
 // loadFixtures loads a dataset in the hand-written format into the running mock, with the
 // same checks and messages as at start-up. With replace=true the data is emptied first and
 // the dataset becomes what reset goes back to.
@@ -312,12 +312,38 @@ func (ctl *Controller) loadFixtures(c echo.Context) error {
 		}
 		return fail(c, http.StatusBadRequest, "reading the fixtures document: "+err.Error())
 	}
+	if len(bytes.TrimSpace(body)) == 0 {
+		// Most likely a client that lost its body (curl -d @missing-file sends none); an
+		// empty dataset is written {}.
+		return fail(c, http.StatusBadRequest, "the body is empty: send a fixtures document (YAML or JSON; an empty dataset is {})")
+	}
 	replace, _ := strconv.ParseBool(c.QueryParam("replace"))
-	ds, err := fixtures.Parse("request body", body, ctl.st.Registry())
+	loaded, err := ctl.LoadFixtures(c.Request().Context(), "request body", body, replace)
+	if _, conflict := errors.AsType[*loadConflict](err); conflict {
+		return fail(c, http.StatusConflict, err.Error())
+	}
 	if err != nil {
 		return fail(c, http.StatusBadRequest, err.Error())
 	}
-	ctx := c.Request().Context()
+	return c.JSON(http.StatusOK, map[string]any{"loaded": loaded, "replace": replace})
+}
+
+// loadConflict is a valid dataset that does not fit beside the records already there (an
+// id used twice, a reference to a record the dataset lacks).
+type loadConflict struct{ err error }
+
+func (e *loadConflict) Error() string { return e.err.Error() }
+func (e *loadConflict) Unwrap() error { return e.err }
+
+// LoadFixtures loads a dataset in the hand-written format (name names it in errors) into
+// the running mock, in one transaction: on any error nothing changes. With replace the
+// data is emptied first and the dataset becomes what reset goes back to. It returns how
+// many records of each type it loaded.
+func (ctl *Controller) LoadFixtures(ctx context.Context, name string, data []byte, replace bool) (map[string]int, error) {
+	ds, err := fixtures.Parse(name, data, ctl.st.Registry())
+	if err != nil {
+		return nil, err
+	}
 	err = ctl.st.Tx(ctx, func(tx *store.Store) error {
 		if replace {
 			if err := tx.DeleteAll(ctx); err != nil {
@@ -327,9 +353,7 @@ func (ctl *Controller) loadFixtures(c echo.Context) error {
 		return ds.Load(ctx, tx)
 	})
 	if err != nil {
-		// The dataset was valid on its own; what failed is fitting it beside the records
-		// already there (an id used twice, a reference to a record the dataset lacks).
-		return fail(c, http.StatusConflict, err.Error())
+		return nil, &loadConflict{err}
 	}
 	if replace {
 		ctl.mu.Lock()
@@ -337,7 +361,7 @@ func (ctl *Controller) loadFixtures(c echo.Context) error {
 		ctl.baseline = ds
 		ctl.mu.Unlock()
 	}
-	return c.JSON(http.StatusOK, map[string]any{"loaded": ds.Counts(), "replace": replace})
+	return ds.Counts(), nil
 }
 
 type snapshotInfo struct {

@@ -30,7 +30,7 @@ func (ctl *Controller) listUsers(c echo.Context) error {
 	out := make([]User, 0, len(recs))
 	for _, r := range recs {
 		if r.String("client_id") == "" {
-			continue
+			continue // an account that cannot sign in: nothing to browse as
 		}
 		out = append(out, User{ID: r.ID(), Email: r.String("email"), FirstName: r.String("first_name"),
 			LastName: r.String("last_name"), ClientID: r.String("client_id"), ClientSecret: r.String("client_secret")})

@@ -2,7 +2,9 @@ package handlers_test
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
 	"net/http"
 	"net/url"
 	"os"
@@ -385,6 +387,9 @@ func TestDomainOrganizations(t *testing.T) {
 			t.Skip("PROVISIONING_OPENAPI is not set")
 		}
 		raw, err := os.ReadFile(path)
+		if errors.Is(err, fs.ErrNotExist) {
+			t.Skipf(specMissing, path)
+		}
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -5,5 +5,5 @@
 //	srv := mock.NewTestServer(t, mock.Options{})          // demo data, closed at the end of t
 //	token, _ := srv.Token("demo-client-id", "demo-client-secret")
 //	... point the code under test at srv.URL ...
-//	srv.Reset(ctx)                                        // back to the fixtures
+//	srv.Reset(ctx)                                        // a clean slate: data, faults, journal, rate limits
 package mock

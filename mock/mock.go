@@ -71,9 +71,16 @@ type Options struct {
 	Now func() time.Time
 	// Rand draws the chance of faults given a probability, in [0, 1); nil is math/rand.
 	Rand func() float64
+	// Control is a control file: {"faults": [...], "rate_limits": {...}} in the control
+	// API's JSON, the fault rules and rate limits the mock starts with and reset goes back
+	// to; nil is none. ControlName names it in errors.
+	Control     []byte
+	ControlName string
 	// ImageCache is a directory where images of loaded datasets are kept for later runs of
 	// the same binary (see New); "" keeps them in this process only.
 	ImageCache string
+
+	start *control.Start // the parsed Control
 }
 
 // NoFixtures starts a mock with no records at all.
@@ -98,6 +105,11 @@ type Mock struct {
 // and copied by later ones, which is several times faster; its reset copies the image
 // back.
 func New(ctx context.Context, opts Options) (*Mock, error) {
+	start, err := parseControl(opts)
+	if err != nil {
+		return nil, err
+	}
+	opts.start = start
 	reg := models.Provisioning()
 	data, name := opts.Fixtures, opts.FixturesName
 	if data == nil {
@@ -277,6 +289,23 @@ func (m *Mock) buildServer(opts Options) {
 	}))
 }
 
+// parseControl reads the control file of the options, if any, and checks it against the
+// fault limit.
+func parseControl(opts Options) (*control.Start, error) {
+	if opts.Control == nil {
+		return nil, nil
+	}
+	name := opts.ControlName
+	if name == "" {
+		name = "control file"
+	}
+	start, err := control.ParseStart(name, opts.Control, handlers.FaultCodes())
+	if err == nil {
+		err = control.CheckStart(start, opts.MaxFaults)
+	}
+	return start, err
+}
+
 // mountControl adds the request-level features, the control API (whose reset goes back to
 // baseline) and the console.
 func (m *Mock) mountControl(baseline control.Baseline, opts Options) {
@@ -286,7 +315,7 @@ func (m *Mock) mountControl(baseline control.Baseline, opts Options) {
 		FixturesBytes: opts.FixturesBytes, MaxSnapshots: opts.MaxSnapshots, SnapshotBytes: opts.SnapshotBytes,
 		MaxFaults: opts.MaxFaults,
 		Now:       opts.Now, Rand: opts.Rand, ListenAddr: opts.ListenAddr, AllowHosts: opts.AllowHosts,
-		ClientOf: rateLimitClient(m.tokens), Tokens: m.tokens, FaultCodes: handlers.FaultCodes(),
+		ClientOf: rateLimitClient(m.tokens), Tokens: m.tokens, FaultCodes: handlers.FaultCodes(), Start: opts.start,
 	})
 	m.ctl.Mount(m.front, opts.Now)
 	consoleCfg := console.Config{Registry: m.st.Registry(), BaseURL: opts.BaseURL, Credentials: m.demoCredentials(opts)}
@@ -323,7 +352,7 @@ func (m *Mock) demoCredentials(opts Options) func(context.Context) ([]console.Cr
 		out := make([]console.Credentials, 0, len(users))
 		for _, u := range users {
 			if u.String("client_id") == "" {
-				continue // cannot sign in
+				continue // an account that cannot sign in
 			}
 			out = append(out, console.Credentials{Email: u.String("email"), ClientID: u.String("client_id"), ClientSecret: u.String("client_secret")})
 		}
@@ -335,8 +364,17 @@ func (m *Mock) demoCredentials(opts Options) func(context.Context) ([]console.Cr
 // landing page (/) and the console (/console).
 func (m *Mock) Handler() http.Handler { return m.front.Echo() }
 
-// Reset puts the data back to the fixtures loaded at start.
+// Reset returns the mock to its start state: the data to the fixtures loaded at start (or
+// the last replace), the fault rules to the control file's, the journal emptied, the rate
+// limits as configured at start with their counters at zero.
 func (m *Mock) Reset(ctx context.Context) error { return m.ctl.Reset(ctx) }
+
+// ReplaceFixtures empties the data and loads the dataset (name names it in errors), which
+// becomes what reset goes back to, as POST /_mock/fixtures?replace=true does; on an error
+// the data stays as it was. It returns how many records of each type it loaded.
+func (m *Mock) ReplaceFixtures(ctx context.Context, name string, data []byte) (map[string]int, error) {
+	return m.ctl.LoadFixtures(ctx, name, data, true)
+}
 
 // Journal returns the requests the mock received, newest first.
 func (m *Mock) Journal() []control.Entry { return m.ctl.Journal.List(control.Filter{}) }
