@@ -319,3 +319,22 @@ func TestPullRefusesBadCredentials(t *testing.T) {
 		t.Errorf("no credentials: %v", err)
 	}
 }
+
+// TestPullLeavesOutVersionsOfGoneRecords: a version about a destroyed record is left out
+// with a note (the API does not say its organization, so the loaded mock could not show
+// it), and the rest loads.
+func TestPullLeavesOutVersionsOfGoneRecords(t *testing.T) {
+	a := newServer(t, nil)
+	owner := token(t, a, "demo-client-id", "demo-client-secret")
+	if status, body := call(t, a, owner, http.MethodDelete, "/api/memberships/memGGTomIn", ""); status != http.StatusNoContent {
+		t.Fatalf("delete: %d %s", status, body)
+	}
+	out, stderr := runPull(t, a, "demo-client-id", "demo-client-secret")
+	if !strings.Contains(stderr, "\nversions: 6\n") || !strings.Contains(stderr, "\n  note: versions: 1 left out: about records that are gone, whose organization the API does not say\n") {
+		t.Errorf("stderr:\n%s", stderr)
+	}
+	b := newServer(t, []byte(out))
+	if b.Loaded["versions"] != 5 || strings.Contains(out, "resource_id: memGGTomIn") {
+		t.Errorf("loaded %d versions, want the 5 about records still there", b.Loaded["versions"])
+	}
+}
