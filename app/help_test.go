@@ -11,7 +11,7 @@ import (
 )
 
 // TestHelp: --help prints, to stdout, a one-line summary, every flag in its group with its
-// environment variable, and three examples; it is no failure.
+// environment variable, the pull command's usage, and four examples; it is no failure.
 func TestHelp(t *testing.T) {
 	for _, arg := range []string{"--help", "-h"} {
 		var stdout, stderr bytes.Buffer
@@ -57,8 +57,11 @@ func TestHelp(t *testing.T) {
 			rest = rest[at+1:]
 		}
 		examples := strings.Split(strings.TrimSpace(rest[strings.Index(rest, "\n")+1:]), "\n")
-		if len(examples) != 3 {
-			t.Errorf("%s: examples %q, want three", arg, examples)
+		if len(examples) != 4 || !strings.HasPrefix(examples[3], "  provmock pull --client-id ID --client-secret SECRET --out mine.yaml") {
+			t.Errorf("%s: examples %q, want four, the last one of provmock pull", arg, examples)
+		}
+		if !strings.Contains(out, "\n       provmock pull --client-id ID --client-secret SECRET") {
+			t.Errorf("%s: the usage does not name provmock pull:\n%s", arg, out)
 		}
 	}
 }

@@ -21,6 +21,7 @@ import (
 
 	"github.com/commercelayer-mock/provmock/auth"
 	"github.com/commercelayer-mock/provmock/mock"
+	"github.com/commercelayer-mock/provmock/pull"
 	"github.com/commercelayer-mock/provmock/store"
 )
 
@@ -96,8 +97,12 @@ func readFixtures(name string) ([]byte, string, error) {
 }
 
 // Run starts the mock and serves until ctx ends, then shuts down gracefully. It prints the
-// bound address to stdout once the server accepts connections.
+// bound address to stdout once the server accepts connections. "provmock pull ..." runs the
+// pull command instead (package pull).
 func Run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "pull" {
+		return pull.Run(ctx, args[1:], getenv, stdout, stderr)
+	}
 	cfg, err := ParseConfig(args, getenv, stderr)
 	switch {
 	case errors.Is(err, flag.ErrHelp):

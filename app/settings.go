@@ -251,6 +251,7 @@ func PrintHelp(w io.Writer, getenv func(string) string) {
 	fmt.Fprintln(w, "provmock: a stateful mock of the Commerce Layer Provisioning API, with a control API to drive it.")
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "Usage: provmock [flags]   (each flag falls back to its environment variable)")
+	fmt.Fprintln(w, "       provmock pull --client-id ID --client-secret SECRET [--out data.yaml]   (your organizations as a dataset; see provmock pull --help)")
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	for _, g := range groups {
 		fmt.Fprintf(tw, "\n%s:\n", g.title)
@@ -276,6 +277,7 @@ Examples:
   provmock                                      # the demo data in memory, on 127.0.0.1:8080
   provmock --db mock.db --fixtures data.yaml    # your data, kept in a file between runs
   ADMIN_TOKEN=s3cret RATE_LIMITS=1 provmock --addr 0.0.0.0:8080 --base-url https://provisioning.commercelayer.io
+  provmock pull --client-id ID --client-secret SECRET --out mine.yaml && provmock --fixtures mine.yaml
 `)
 }
 
