@@ -224,7 +224,8 @@ function journalEntry(e) {
     el("span", {class: "path", text: e.path + (e.query ? "?" + e.query : "")}), " ",
     el("span", {class: "st st" + String(e.status).charAt(0), text: status}), " ",
     el("span", {class: "ms", text: e.duration_ms.toFixed(1) + " ms"}),
-    e.fault ? el("span", {class: "fault", text: "fault " + e.fault}) : "");
+    // Always there, of a fixed width, so that a fault's badge moves no other column.
+    el("span", {class: "fault-cell"}, e.fault ? el("span", {class: "fault", text: "fault " + e.fault}) : ""));
   const headers = Object.entries(e.headers || {}).sort().map(([k, v]) => k + ": " + v).join("\n");
   return el("li", {"data-id": String(e.id)}, el("details", {}, summary,
     el("h3", {text: "Request"}), el("pre", {text: e.method + " " + e.path + (e.query ? "?" + e.query : "") + "\n" + headers + (e.body ? "\n\n" + e.body : "")}),
