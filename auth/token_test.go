@@ -8,11 +8,12 @@ import (
 	"encoding/json"
 	"encoding/pem"
 	"errors"
+	"maps"
 	"math/big"
 	"os"
 	"path/filepath"
 	"reflect"
-	"sort"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -55,15 +56,6 @@ func part(t *testing.T, token string, i int) map[string]any {
 	return m
 }
 
-func keys(m map[string]any) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
-}
-
 func TestIssueAndVerify(t *testing.T) {
 	now := time.Date(2025, 1, 1, 12, 0, 0, 0, time.UTC)
 	clock := func() time.Time { return now }
@@ -82,7 +74,7 @@ func TestIssueAndVerify(t *testing.T) {
 	}
 	// The real payload, member for member: no sub, no jti.
 	payload := part(t, tok.AccessToken, 1)
-	if got, want := keys(payload), []string{"application", "exp", "iat", "iss", "rand", "scope", "test", "user"}; !reflect.DeepEqual(got, want) {
+	if got, want := slices.Sorted(maps.Keys(payload)), []string{"application", "exp", "iat", "iss", "rand", "scope", "test", "user"}; !reflect.DeepEqual(got, want) {
 		t.Fatalf("payload members = %v, want %v", got, want)
 	}
 	r, _ := payload["rand"].(float64)
@@ -213,12 +205,12 @@ func TestJWKSVerifiesTokens(t *testing.T) {
 		t.Fatalf("JWKS %s: %v", doc, err)
 	}
 	k := jwks.Keys[0]
-	if got := keys(map[string]any{"kty": 0, "n": 0, "e": 0, "kid": 0, "alg": 0, "use": 0}); !reflect.DeepEqual(got, func() []string {
+	if got := slices.Sorted(maps.Keys(map[string]any{"kty": 0, "n": 0, "e": 0, "kid": 0, "alg": 0, "use": 0})); !reflect.DeepEqual(got, func() []string {
 		m := map[string]any{}
 		for key := range k {
 			m[key] = 0
 		}
-		return keys(m)
+		return slices.Sorted(maps.Keys(m))
 	}()) {
 		t.Fatalf("JWK members = %v", k)
 	}

@@ -7,12 +7,13 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"encoding/pem"
+	"maps"
 	"mime"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"reflect"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -178,15 +179,6 @@ func jwtPart(tb testing.TB, token string, i int) map[string]any {
 	return m
 }
 
-func keysOf(m map[string]any) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
-}
-
 // checkTokenResponse checks a successful token response: headers, the exact set of members,
 // and the token's payload; it returns the access token.
 func checkTokenResponse(tb testing.TB, rec *httptest.ResponseRecorder, wantUser string, ttl time.Duration, now time.Time) string {
@@ -199,7 +191,7 @@ func checkTokenResponse(tb testing.TB, rec *httptest.ResponseRecorder, wantUser 
 		tb.Errorf("Cache-Control = %q, want no-store", got)
 	}
 	body := decode(tb, rec)
-	if got, want := keysOf(body), []string{"access_token", "created_at", "expires_in", "scope", "token_type"}; !reflect.DeepEqual(got, want) {
+	if got, want := slices.Sorted(maps.Keys(body)), []string{"access_token", "created_at", "expires_in", "scope", "token_type"}; !reflect.DeepEqual(got, want) {
 		tb.Errorf("token response members = %v, want %v; body: %s", got, want, rec.Body.String())
 	}
 	tok, _ := body["access_token"].(string)
