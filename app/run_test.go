@@ -382,7 +382,7 @@ func TestRunFlagsOverrideEnvironment(t *testing.T) {
 }
 
 func TestParseConfig(t *testing.T) {
-	defaults := app.Config{Addr: "127.0.0.1:8080", DBPath: ":memory:", Fixtures: "demo", TokenTTL: 7200 * time.Second}
+	defaults := app.Config{Addr: "127.0.0.1:8080", DBPath: ":memory:", Fixtures: "demo", TokenTTL: 7200 * time.Second, IMSTokenTTL: 24 * time.Hour}
 	fullEnv := map[string]string{
 		"ADDR": "0.0.0.0:9000", "DB_PATH": "/tmp/x.db", "FIXTURES": "none",
 		"BASE_URL": "https://provisioning.commercelayer.io/", "LENIENT_FILTERS": "1",
