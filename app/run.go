@@ -234,7 +234,7 @@ func banner(w io.Writer, addr string, cfg Config, loaded map[string]int, users, 
 	}
 	if len(integrations) > 0 {
 		in := integrations[0]
-		fmt.Fprintf(w, "  adobe:    http://%s/data/core/activation/authoring/credentials  (IMS: POST http://%s/ims/token/v3)\n", addr, addr)
+		fmt.Fprintf(w, "  adobe:    http://%s/data/core/activation/authoring/credentials  (IMS tokens: POST http://%s/ims/token/v3; lifetime %ds)\n", addr, addr, int(cfg.IMSTokenTTL/time.Second))
 		fmt.Fprintf(w, "  adobe:    client_id=%s client_secret=%s org=%s\n", in.String("client_id"), in.String("client_secret"), in.String("ims_org"))
 	}
 	if loaded == nil {
