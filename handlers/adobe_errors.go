@@ -235,9 +235,17 @@ func (a *adobeAPI) errorBody(c echo.Context, err error) (int, string, any) {
 	}
 	return status, code, problemDoc{
 		Type: "https://ns.adobe.com/aep/errors/" + cmp.Or(serviceCodes[status], code), Status: status,
-		Title: cmp.Or(http.StatusText(status), "Error"), Detail: detail,
+		Title: problemTitle(status), Detail: detail,
 		Report: problemReport{Errors: violations, TenantInfo: a.tenantInfo(c)},
 	}
+}
+
+// problemTitle is a status's reason phrase as RFC 9110 words it (413 is Payload Too Large).
+func problemTitle(status int) string {
+	if status == http.StatusRequestEntityTooLarge {
+		return "Payload Too Large"
+	}
+	return cmp.Or(http.StatusText(status), "Error")
 }
 
 // statusOfServiceCode reads the status of a DSDK code ("DSDK-0404-404"), or 0.
