@@ -26,7 +26,9 @@ func AdobeScope(clientID, org, sandbox string) *store.Scope {
 // as a 400's report.errors lists them.
 type CredentialViolations []string
 
-func (v CredentialViolations) Error() string { return fmt.Sprintf("invalid credential: %v", []string(v)) }
+func (v CredentialViolations) Error() string {
+	return fmt.Sprintf("invalid credential: %v", []string(v))
+}
 
 // ErrNotOneObject is the sentence of a body that is not one JSON object.
 const ErrNotOneObject = "the body must be one JSON object"
