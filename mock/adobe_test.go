@@ -1,7 +1,6 @@
 package mock_test
 
 import (
-	"context"
 	"errors"
 	"net/http"
 	"strings"
@@ -13,16 +12,11 @@ import (
 
 const imsForm = "grant_type=client_credentials&client_id=demo-adobe-client-id&client_secret=demo-adobe-client-secret&scope=openid,AdobeID"
 
-// TestIMSTokenHelper: Mock.IMSToken signs a token the credentials API accepts, and refuses
+// TestIMSTokenHelper: Server.IMSToken signs a token the credentials API accepts, and refuses
 // wrong client credentials as the endpoint does.
 func TestIMSTokenHelper(t *testing.T) {
-	srv, err := mock.Start(context.Background(), mock.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
-	defer srv.Mock.Close()
-	tok, err := srv.IMSToken(context.Background(), "demo-adobe-client-id", "demo-adobe-client-secret")
+	srv := mock.NewTestServer(t, mock.Options{})
+	tok, err := srv.IMSToken("demo-adobe-client-id", "demo-adobe-client-secret")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -38,7 +32,7 @@ func TestIMSTokenHelper(t *testing.T) {
 	if res.StatusCode != 200 {
 		t.Errorf("credentials with IMSToken's token: %d", res.StatusCode)
 	}
-	if _, err := srv.IMSToken(context.Background(), "demo-adobe-client-id", "guess"); !errors.Is(err, domain.ErrBadIMSSecret) {
+	if _, err := srv.IMSToken("demo-adobe-client-id", "guess"); !errors.Is(err, domain.ErrBadIMSSecret) {
 		t.Errorf("wrong secret: %v", err)
 	}
 }

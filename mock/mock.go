@@ -462,6 +462,12 @@ func (s *Server) Token(clientID, clientSecret string) (string, error) {
 	return s.Mock.Token(context.Background(), clientID, clientSecret)
 }
 
+// IMSToken signs an Adobe IMS access token for the integration with those client
+// credentials, as POST /ims/token/v3 would.
+func (s *Server) IMSToken(clientID, clientSecret string) (string, error) {
+	return s.Mock.IMSToken(context.Background(), clientID, clientSecret)
+}
+
 // NewTestServer starts a mock for one test and stops it when the test ends; it fails the
 // test if the mock cannot start.
 func NewTestServer(tb testing.TB, opts Options) *Server {
