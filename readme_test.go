@@ -99,7 +99,8 @@ func TestReadmeGoSnippetsCompileAndPass(t *testing.T) {
 
 // expectedErrors are the README's requests that answer an error on purpose, with the
 // status they show.
-var expectedErrors = map[string]int{"/api/api_credentials?sort=name": 400}
+var expectedErrors = map[string]int{"/api/api_credentials?sort=name": 400,
+	"/data/core/activation/authoring/credentials?no-api-key": 403}
 
 // TestReadmeShellSnippetsRun runs every sh block not marked to skip with bash against a
 // live mock, the README's address replaced by the mock's, each curl failing on an HTTP

@@ -36,6 +36,7 @@ type Config struct {
 	LenientFilters bool
 	TokenKey       string        // PEM file of the RSA key that signs access tokens; empty: generated per start
 	TokenTTL       time.Duration // lifetime of access tokens
+	IMSTokenTTL    time.Duration // lifetime of Adobe IMS access tokens
 	AdminToken     string        // protects the control API when set
 	RateLimits     bool          // the real service's rate limits from the start
 	AllowOrigins   []string      // CORS origins; empty: any
@@ -139,7 +140,7 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	opts := mock.Options{
 		Fixtures: data, FixturesName: name, DBPath: cfg.DBPath, BaseURL: cfg.BaseURL,
-		LenientFilters: cfg.LenientFilters, TokenKey: tokenKey, TokenTTL: cfg.TokenTTL,
+		LenientFilters: cfg.LenientFilters, TokenKey: tokenKey, TokenTTL: cfg.TokenTTL, IMSTokenTTL: cfg.IMSTokenTTL,
 		AdminToken: cfg.AdminToken, RateLimits: cfg.RateLimits, AllowOrigins: cfg.AllowOrigins,
 		ListenAddr: cfg.Addr, AllowHosts: cfg.AllowHosts,
 		JournalSize: cfg.JournalSize, JournalBytes: cfg.JournalBytes, JournalBodyBytes: cfg.JournalBodyBytes,
@@ -179,7 +180,11 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
-	banner(stdout, ln.Addr().String(), cfg, m.Loaded, users)
+	integrations, err := m.Integrations(context.WithoutCancel(ctx))
+	if err != nil {
+		return err
+	}
+	banner(stdout, ln.Addr().String(), cfg, m.Loaded, users, integrations)
 	restoreGC()
 	if cfg.Watch {
 		// Stopped, and waited for, before the mock is closed on every way out.
@@ -219,7 +224,7 @@ func newLogger(w io.Writer, format string) *slog.Logger {
 // banner tells a person, below the address line, what the mock serves; loaded is nil when a
 // file database kept the records it already had. Its last line is "  loaded: ..." or
 // "  data: ...", whatever the data.
-func banner(w io.Writer, addr string, cfg Config, loaded map[string]int, users []store.Record) {
+func banner(w io.Writer, addr string, cfg Config, loaded map[string]int, users, integrations []store.Record) {
 	fmt.Fprintf(w, "  API:      http://%s/api  (database %s, fixtures %s)\n", addr, cfg.DBPath, cfg.Fixtures)
 	fmt.Fprintf(w, "  tokens:   POST http://%s/oauth/token  (client_credentials; lifetime %ds)\n", addr, int(cfg.TokenTTL/time.Second))
 	fmt.Fprintf(w, "  control:  http://%s/_mock  (reset, fixtures, snapshots, requests, faults, rate-limits, tokens)\n", addr)
@@ -231,6 +236,11 @@ func banner(w io.Writer, addr string, cfg Config, loaded map[string]int, users [
 		if u.String("client_id") != "" {
 			fmt.Fprintf(w, "  user:     %s  client_id=%s client_secret=%s\n", u.String("email"), u.String("client_id"), u.String("client_secret"))
 		}
+	}
+	if len(integrations) > 0 {
+		in := integrations[0]
+		fmt.Fprintf(w, "  adobe:    http://%s/data/core/activation/authoring/credentials  (IMS tokens: POST http://%s/ims/token/v3; lifetime %ds)\n", addr, addr, int(cfg.IMSTokenTTL/time.Second))
+		fmt.Fprintf(w, "  adobe:    client_id=%s client_secret=%s org=%s\n", in.String("client_id"), in.String("client_secret"), in.String("ims_org"))
 	}
 	if loaded == nil {
 		fmt.Fprintf(w, "  data:     kept the records already in %s (fixtures not loaded)\n", cfg.DBPath)

@@ -281,7 +281,9 @@ func TestRunServesDemoDataAndShutsDownGracefully(t *testing.T) {
 		"  control:  http://%[1]s/_mock  (reset, fixtures, snapshots, requests, faults, rate-limits, tokens)\n"+
 		"  user:     demo@example.com  client_id=demo-client-id client_secret=demo-client-secret\n"+
 		"  user:     viewer@example.com  client_id=viewer-client-id client_secret=viewer-client-secret\n"+
-		"  loaded:   api_credentials 6, application_memberships 1, identity_providers 2, membership_profiles 2, "+
+		"  adobe:    http://%[1]s/data/core/activation/authoring/credentials  (IMS tokens: POST http://%[1]s/ims/token/v3; lifetime 86400s)\n"+
+		"  adobe:    client_id=demo-adobe-client-id client_secret=demo-adobe-client-secret org=DEMO1234567890ABCDEF0123@AdobeOrg\n"+
+		"  loaded:   adobe_credentials 4, adobe_integrations 2, api_credentials 6, application_memberships 1, identity_providers 2, membership_profiles 2, "+
 		"memberships 6, organizations 2, permissions 8, roles 5, users 3, versions 5\n", in.addr)
 	if got := in.stdout.String(); got != wantBanner {
 		t.Errorf("banner =\n%s\nwant\n%s", got, wantBanner)
@@ -382,7 +384,7 @@ func TestRunFlagsOverrideEnvironment(t *testing.T) {
 }
 
 func TestParseConfig(t *testing.T) {
-	defaults := app.Config{Addr: "127.0.0.1:8080", DBPath: ":memory:", Fixtures: "demo", TokenTTL: 7200 * time.Second}
+	defaults := app.Config{Addr: "127.0.0.1:8080", DBPath: ":memory:", Fixtures: "demo", TokenTTL: 7200 * time.Second, IMSTokenTTL: 24 * time.Hour}
 	fullEnv := map[string]string{
 		"ADDR": "0.0.0.0:9000", "DB_PATH": "/tmp/x.db", "FIXTURES": "none",
 		"BASE_URL": "https://provisioning.commercelayer.io/", "LENIENT_FILTERS": "1",
@@ -422,6 +424,10 @@ func TestParseConfig(t *testing.T) {
 		{"--cache-dir overrides CACHE_DIR", []string{"--cache-dir", "/tmp/images"}, map[string]string{"CACHE_DIR": "none"}, app.Config{
 			Addr: "127.0.0.1:8080", DBPath: ":memory:", Fixtures: "demo", TokenTTL: 7200 * time.Second,
 			CacheDir: "/tmp/images"}},
+		{"IMS token lifetime from the environment", nil, map[string]string{"IMS_TOKEN_TTL": "60"}, app.Config{
+			Addr: "127.0.0.1:8080", DBPath: ":memory:", Fixtures: "demo", TokenTTL: 7200 * time.Second, IMSTokenTTL: time.Minute}},
+		{"--ims-token-ttl overrides IMS_TOKEN_TTL", []string{"--ims-token-ttl", "5"}, map[string]string{"IMS_TOKEN_TTL": "60"}, app.Config{
+			Addr: "127.0.0.1:8080", DBPath: ":memory:", Fixtures: "demo", TokenTTL: 7200 * time.Second, IMSTokenTTL: 5 * time.Second}},
 		{"cache bytes from the environment", nil, map[string]string{"CACHE_BYTES": "1048576"}, app.Config{
 			Addr: "127.0.0.1:8080", DBPath: ":memory:", Fixtures: "demo", TokenTTL: 7200 * time.Second, CacheBytes: 1 << 20}},
 		{"--cache-bytes overrides CACHE_BYTES", []string{"--cache-bytes", "4096"}, map[string]string{"CACHE_BYTES": "bogus"}, app.Config{
@@ -460,6 +466,9 @@ func TestParseConfig(t *testing.T) {
 			}
 			if tc.want.FixturesBytes == 0 {
 				tc.want.FixturesBytes = 32 << 20
+			}
+			if tc.want.IMSTokenTTL == 0 {
+				tc.want.IMSTokenTTL = 24 * time.Hour
 			}
 			for _, d := range []struct {
 				dst *time.Duration

@@ -96,6 +96,20 @@ var settings = []setting{
 			return nil
 		}},
 
+	{flag: "ims-token-ttl", env: "IMS_TOKEN_TTL", group: "auth", def: strconv.Itoa(int(auth.DefaultIMSTTL / time.Second)), usage: "lifetime of Adobe IMS access tokens in seconds",
+		check: func(v string) error { _, err := strconv.Atoi(v); return err },
+		apply: func(c *Config, v string) error {
+			secs, err := strconv.Atoi(v)
+			if err != nil {
+				return err
+			}
+			if secs <= 0 {
+				return fmt.Errorf("IMS token lifetime must be at least one second")
+			}
+			c.IMSTokenTTL = time.Duration(secs) * time.Second
+			return nil
+		}},
+
 	{flag: "control-file", env: "CONTROL_FILE", group: "control", usage: `JSON file of the fault rules and rate limits to start with (and reset to), as the control API takes them: {"faults": [...], "rate_limits": {...}}`,
 		apply: func(c *Config, v string) error { c.ControlFile = v; return nil }},
 	{flag: "admin-token", env: "ADMIN_TOKEN", group: "control", usage: "when set, the control API needs Authorization: Bearer {token}",

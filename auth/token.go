@@ -57,6 +57,8 @@ type Claims struct {
 	// Rand is a random number below one; it also tells apart two tokens of one client
 	// issued in the same second, so that revoking one leaves the other alone.
 	Rand float64 `json:"rand"`
+	// Family is never set on these tokens: an IMS token carries it, and is refused.
+	Family string `json:"family,omitempty"`
 	jwt.RegisteredClaims
 }
 
@@ -98,6 +100,8 @@ type Issuer struct {
 	mu       sync.Mutex
 	verified map[string]verifiedToken
 	revoked  map[string]time.Time
+	// imsVerified is verified's counterpart for IMS tokens.
+	imsVerified map[string]*IMSClaims
 }
 
 type verifiedToken struct {
@@ -371,7 +375,7 @@ func (i *Issuer) parse(token string, allowExpired bool) (*Claims, error) {
 	case err != nil:
 		return nil, ErrInvalid
 	}
-	if claims.User.ID == "" {
+	if claims.User.ID == "" || claims.Family != "" {
 		return nil, ErrInvalid
 	}
 	return &claims, nil

@@ -107,7 +107,7 @@ const mainColumns = 4
 
 func describe(reg *models.Registry) []typeInfo {
 	var out []typeInfo
-	for _, def := range reg.All() {
+	for _, def := range reg.Of(models.ProvisioningFamily) {
 		t := typeInfo{Type: def.Type, Path: def.Path, Singleton: def.Singleton, Listable: def.Offers(models.OpList)}
 		for _, a := range def.Attrs {
 			if !a.Rendered() {

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"cmp"
 	"container/list"
 	"encoding/binary"
 	"encoding/hex"
@@ -34,6 +35,8 @@ const entryOverhead = 128
 type cachedDoc struct {
 	body []byte
 	etag string
+	// mediaType is the document's Content-Type; empty is JSON:API's.
+	mediaType string
 }
 
 // generational is a bounded map whose entries are forgotten as soon as the store's
@@ -181,7 +184,7 @@ func serveDoc(c echo.Context, status int, d cachedDoc) error {
 			return c.NoContent(http.StatusNotModified)
 		}
 	}
-	return c.Blob(status, MediaType, d.body)
+	return c.Blob(status, cmp.Or(d.mediaType, MediaType), d.body)
 }
 
 // etagMatches implements If-None-Match's weak comparison.

@@ -123,8 +123,8 @@ func describeResource(def *models.Resource) resourceDescription {
 // publicResources serves GET /api/public/resources; it needs no token.
 func (a *api) publicResources(c echo.Context) error {
 	self := a.baseURL(c) + "/api/public/resources"
-	data := make([]resourceDescription, 0, len(a.reg.All()))
-	for _, def := range a.reg.All() {
+	data := make([]resourceDescription, 0, len(a.reg.Of(models.ProvisioningFamily)))
+	for _, def := range a.reg.Of(models.ProvisioningFamily) {
 		data = append(data, describeResource(def))
 	}
 	return writeDoc(c, http.StatusOK, map[string]any{

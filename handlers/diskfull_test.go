@@ -20,7 +20,7 @@ import (
 // a few pages only: SQLite answers a larger write as on a full disk (SQLITE_FULL).
 func fullServer(t *testing.T) *testServer {
 	t.Helper()
-	reg := models.Provisioning()
+	reg := models.All()
 	path := filepath.Join(t.TempDir(), "full.db")
 	st, err := store.Open(path, reg, store.Options{})
 	if err != nil {

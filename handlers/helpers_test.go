@@ -59,7 +59,7 @@ func mustServer(tb testing.TB) *testServer {
 
 func mustServerWith(tb testing.TB, dataset []byte, cfg handlers.Config) *testServer {
 	tb.Helper()
-	reg := models.Provisioning()
+	reg := models.All()
 	var tick, ids atomic.Int64
 	start := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
 	st, err := store.Open(store.Memory, reg, store.Options{

@@ -36,7 +36,7 @@ func addRoutes(e *echo.Echo, a *api) {
 	g := &router{group: e.Group("/api"), guard: []echo.MiddlewareFunc{a.authenticate, a.negotiate, a.cached}}
 	public := &router{group: g.group, guard: []echo.MiddlewareFunc{a.negotiate}}
 	public.route("/public/resources", opHandlers{http.MethodGet: a.publicResources})
-	for _, def := range a.reg.All() {
+	for _, def := range a.reg.Of(models.ProvisioningFamily) {
 		if def.Singleton {
 			g.route("/"+def.Path, opHandlers{
 				http.MethodGet:   a.showSingleton(def),

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"log/slog"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -32,6 +33,9 @@ type Config struct {
 	// CacheBytes bounds the response cache: the documents it keeps, keys included, add up to
 	// at most this many bytes; 0 means DefaultCacheBytes.
 	CacheBytes int64
+	// IMSTokenTTL is the lifetime of the Adobe family's IMS tokens; 0 means
+	// auth.DefaultIMSTTL.
+	IMSTokenTTL time.Duration
 }
 
 // api holds every dependency of the handlers; nothing else is reachable from them.

@@ -56,25 +56,46 @@ retrieve=/api/organizations/orgBlueBrd
 list='/api/api_credentials?include=organization,role&page%5Bsize%5D=25'
 curl -fs -H "$auth" -H "$accept" "http://$MOCK_ADDR$retrieve" >"$tmp/retrieve.json"
 curl -fs -H "$auth" -H "$accept" "http://$MOCK_ADDR$list" >"$tmp/list.json"
-"$tmp/static" -addr "$STATIC_ADDR" "$retrieve=$tmp/retrieve.json" "/api/api_credentials=$tmp/list.json" >/dev/null 2>&1 &
+
+# The Adobe family: an IMS token of the demo integration, and 23 more credentials in its
+# org's prod sandbox beside the demo's 2, so that the list holds 25.
+ims=$(curl -fs "http://$MOCK_ADDR/ims/token/v3" -d grant_type=client_credentials \
+  -d client_id=demo-adobe-client-id -d client_secret=demo-adobe-client-secret |
+  sed -E 's/.*"access_token":"([^"]+)".*/\1/')
+gateway=(-H "Authorization: Bearer $ims" -H "x-api-key: demo-adobe-client-id" -H "x-gw-ims-org-id: DEMO1234567890ABCDEF0123@AdobeOrg")
+adobe_list=/data/core/activation/authoring/credentials
+adobe_retrieve=$adobe_list/3f1c2d7e-9b4a-4c3e-8d2f-6a5b4c3d2e1f
+for i in $(seq 23); do
+  curl -fs -o /dev/null "http://$MOCK_ADDR$adobe_list" "${gateway[@]}" -H 'Content-Type: application/json' \
+    -d "{\"name\":\"Load destination $i\",\"oauth2ClientAuthentication\":{\"url\":\"https://auth.example/token\",\"clientId\":\"c$i\",\"clientSecret\":\"s$i\"}}"
+done
+curl -fs "${gateway[@]}" "http://$MOCK_ADDR$adobe_retrieve" >"$tmp/adobe-retrieve.json"
+curl -fs "${gateway[@]}" "http://$MOCK_ADDR$adobe_list" >"$tmp/adobe-list.json"
+"$tmp/static" -addr "$STATIC_ADDR" "$retrieve=$tmp/retrieve.json" "/api/api_credentials=$tmp/list.json" \
+  "$adobe_retrieve=$tmp/adobe-retrieve.json" "$adobe_list=$tmp/adobe-list.json" >/dev/null 2>&1 &
 pids+=($!)
 for _ in $(seq 100); do curl -fs "http://$STATIC_ADDR$retrieve" >/dev/null 2>&1 && break; sleep 0.05; done
 
-rate() { # url -> requests per second
-  wrk -t2 -c"$CONNECTIONS" -d"$DURATION" -H "$auth" -H "$accept" "$1" | awk '/Requests\/sec/ {print $2}'
+rate() { # url [header flags...] -> requests per second
+  local url=$1
+  shift
+  wrk -t2 -c"$CONNECTIONS" -d"$DURATION" "$@" "$url" | awk '/Requests\/sec/ {print $2}'
 }
-compare() { # name path target%
-  local mock static
-  mock=$(rate "http://$MOCK_ADDR$2")
-  static=$(rate "http://$STATIC_ADDR$2")
-  awk -v n="$1" -v m="$mock" -v s="$static" -v t="$3" 'BEGIN {
+compare() { # name path target% [header flags...]
+  local mock static name=$1 path=$2 target=$3
+  shift 3
+  mock=$(rate "http://$MOCK_ADDR$path" "$@")
+  static=$(rate "http://$STATIC_ADDR$path" "$@")
+  awk -v n="$name" -v m="$mock" -v s="$static" -v t="$target" 'BEGIN {
     r = 100 * m / s
     printf "%-28s mock %9.0f req/s   static %9.0f req/s   ratio %5.1f%%  (target >= %d%%: %s)\n", n, m, s, r, t, (r >= t ? "met" : "NOT met")
   }'
 }
 echo "== throughput (wrk -t2 -c$CONNECTIONS -d$DURATION, load generator on the same cores)"
-compare "retrieve (bearer token)" "$retrieve" 60
-compare "list of 25, include" "$list" 40
+compare "retrieve (bearer token)" "$retrieve" 60 -H "$auth" -H "$accept"
+compare "list of 25, include" "$list" 40 -H "$auth" -H "$accept"
+compare "Adobe retrieve (IMS token)" "$adobe_retrieve" 60 "${gateway[@]}"
+compare "Adobe list of 25" "$adobe_list" 40 "${gateway[@]}"
 
 echo "== memory after ${SOAK}s of load"
 wrk -t2 -c"$CONNECTIONS" -d"${SOAK}s" -H "$auth" -H "$accept" "http://$MOCK_ADDR$list" >/dev/null &

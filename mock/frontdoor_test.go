@@ -68,7 +68,21 @@ const (
 	apiNotFound   = `{"errors":[{"title":"Record not found","detail":"The requested resource was not found. Please double-check the resource id.","code":"RECORD_NOT_FOUND","status":"404"}]}`
 	oauthNotFound = `{"errors":[{"title":"record_not_found","detail":"The requested resource was not found. Please double-check the resource id.","code":"RECORD_NOT_FOUND","status":404}]}`
 	plainNotFound = `{"error":"not found","code":"NOT_FOUND"}`
+	// The Adobe family's answers: the Destination SDK's problem for the demo org in prod.
+	adobeTenant = `"report":{"tenantInfo":{"imsOrgId":"DEMO1234567890ABCDEF0123@AdobeOrg","sandboxName":"prod"}}`
+	credentials = "/data/core/activation/authoring/credentials"
 )
+
+// adobeHeaders are the gateway headers of a request of the demo integration, with a fresh
+// IMS token.
+func adobeHeaders(t *testing.T, m *mock.Mock) []string {
+	t.Helper()
+	tok, err := m.IMSToken(context.Background(), "demo-adobe-client-id", "demo-adobe-client-secret")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return []string{"Authorization", "Bearer " + tok, "x-api-key", "demo-adobe-client-id", "x-gw-ims-org-id", "DEMO1234567890ABCDEF0123@AdobeOrg"}
+}
 
 // TestRoutingMissesPerFamily: a path no route serves, or a method a path is not served
 // with, answers in the format of the family whose prefix the path lies under (the
@@ -80,28 +94,40 @@ func TestRoutingMissesPerFamily(t *testing.T) {
 	for _, c := range []struct {
 		method, path string
 		want         answer
+		adobe        bool // sends the demo integration's gateway headers
 	}{
-		{"GET", "/api/nope", answer{404, jsonAPI, "", apiNotFound}},
-		{"GET", "/api", answer{404, jsonAPI, "", apiNotFound}},
-		{"GET", "/api/roles/rolBBAdmin/nope/", answer{404, jsonAPI, "", apiNotFound}},
-		{"GET", "/oauth/nope", answer{404, plainJSON, "", oauthNotFound}},
-		{"GET", "/_mock/nope", answer{404, plainJSON, "", `{"error":"the control API has no /_mock/nope; GET /_mock lists its endpoints"}`}},
-		{"GET", "/data/x", answer{404, plainJSON, "", plainNotFound}},
-		{"GET", "/authoring/credentials", answer{404, plainJSON, "", plainNotFound}},
-		{"GET", "/elsewhere", answer{404, plainJSON, "", plainNotFound}},
-		{"GET", "/apix", answer{404, plainJSON, "", plainNotFound}}, // a prefix is a whole segment
+		{"GET", "/api/nope", answer{404, jsonAPI, "", apiNotFound}, false},
+		{"GET", "/api", answer{404, jsonAPI, "", apiNotFound}, false},
+		{"GET", "/api/roles/rolBBAdmin/nope/", answer{404, jsonAPI, "", apiNotFound}, false},
+		{"GET", "/oauth/nope", answer{404, plainJSON, "", oauthNotFound}, false},
+		{"GET", "/_mock/nope", answer{404, plainJSON, "", `{"error":"the control API has no /_mock/nope; GET /_mock lists its endpoints"}`}, false},
+		// Under /data the gateway's checks come first, then the router's 404 and 405.
+		{"GET", "/data/x", answer{403, plainJSON, "", `{"error_code":"403010","message":"Oauth token is missing."}`}, false},
+		{"GET", "/data/x", answer{404, plainJSON, "", `{"type":"https://ns.adobe.com/aep/errors/DSDK-0404-404","status":404,"title":"Not Found","detail":"No resource was found at /data/x.",` + adobeTenant + `}`}, true},
+		{"PATCH", credentials, answer{405, plainJSON, "GET, POST", `{"type":"https://ns.adobe.com/aep/errors/DSDK-0405-405","status":405,"title":"Method Not Allowed","detail":"Method PATCH is not allowed; allowed: GET, POST.",` + adobeTenant + `}`}, true},
+		{"GET", "/ims/x", answer{404, plainJSON, "", `{"error":"not_found","error_description":"No resource was found at /ims/x."}`}, false},
+		{"GET", "/ims/token/v3", answer{405, plainJSON, "POST", `{"error":"method_not_allowed","error_description":"Method GET is not allowed; allowed: POST."}`}, false},
+		{"GET", "/authoring/credentials", answer{404, plainJSON, "", plainNotFound}, false},
+		{"GET", "/elsewhere", answer{404, plainJSON, "", plainNotFound}, false},
+		{"GET", "/apix", answer{404, plainJSON, "", plainNotFound}, false}, // a prefix is a whole segment
 		{"GET", "/oauth/token", answer{405, plainJSON, "POST",
-			`{"errors":[{"title":"method_not_allowed","detail":"GET is not allowed on this resource. Allowed methods: POST.","code":"METHOD_NOT_ALLOWED","status":405}]}`}},
+			`{"errors":[{"title":"method_not_allowed","detail":"GET is not allowed on this resource. Allowed methods: POST.","code":"METHOD_NOT_ALLOWED","status":405}]}`}, false},
 		{"DELETE", "/oauth/revoke", answer{405, plainJSON, "POST",
-			`{"errors":[{"title":"method_not_allowed","detail":"DELETE is not allowed on this resource. Allowed methods: POST.","code":"METHOD_NOT_ALLOWED","status":405}]}`}},
+			`{"errors":[{"title":"method_not_allowed","detail":"DELETE is not allowed on this resource. Allowed methods: POST.","code":"METHOD_NOT_ALLOWED","status":405}]}`}, false},
 		{"DELETE", "/api/organizations/orgBlueBrd", answer{405, jsonAPI, "GET, PATCH",
-			`{"errors":[{"title":"Method not allowed","detail":"DELETE is not allowed on this resource. Allowed methods: GET, PATCH.","code":"METHOD_NOT_ALLOWED","status":"405"}]}`}},
-		{"HEAD", "/api/memberships/memBBJamie/resend", answer{405, "", "POST", ""}},
-		{"POST", "/_mock/users", answer{405, plainJSON, "GET", `{"error":"POST is not allowed on /_mock/users; allowed: GET"}`}},
-		{"DELETE", "/healthz", answer{405, plainJSON, "GET", `{"error":"DELETE is not allowed here; allowed: GET","code":"METHOD_NOT_ALLOWED"}`}},
+			`{"errors":[{"title":"Method not allowed","detail":"DELETE is not allowed on this resource. Allowed methods: GET, PATCH.","code":"METHOD_NOT_ALLOWED","status":"405"}]}`}, false},
+		{"HEAD", "/api/memberships/memBBJamie/resend", answer{405, "", "POST", ""}, false},
+		{"POST", "/_mock/users", answer{405, plainJSON, "GET", `{"error":"POST is not allowed on /_mock/users; allowed: GET"}`}, false},
+		{"DELETE", "/healthz", answer{405, plainJSON, "GET", `{"error":"DELETE is not allowed here; allowed: GET","code":"METHOD_NOT_ALLOWED"}`}, false},
 	} {
-		t.Run(c.method+" "+c.path, func(t *testing.T) {
-			checkAnswer(t, serve(t, m.Handler(), c.method, c.path, ""), c.want)
+		name := c.method + " " + c.path
+		var headers []string
+		if c.adobe {
+			name += " with the gateway's headers"
+			headers = adobeHeaders(t, m)
+		}
+		t.Run(name, func(t *testing.T) {
+			checkAnswer(t, serve(t, m.Handler(), c.method, c.path, "", headers...), c.want)
 		})
 	}
 }
@@ -119,27 +145,48 @@ func addFault(t *testing.T, m *mock.Mock, rule string) {
 // JSON:API document on /api. A fault's own body goes out verbatim.
 func TestFaultsSpeakTheMatchedFamily(t *testing.T) {
 	token := `{"grant_type":"client_credentials","client_id":"demo-client-id","client_secret":"demo-client-secret"}`
+	ims := "grant_type=client_credentials&client_id=demo-adobe-client-id&client_secret=demo-adobe-client-secret"
 	for _, c := range []struct {
 		name, rule, method, path, body string
 		want                           answer
+		adobe                          bool // sends the demo integration's gateway headers
 	}{
 		{"status on the token endpoint", `{"path":"/oauth/token","status":503}`, "POST", "/oauth/token", token,
-			answer{503, plainJSON, "", `{"errors":[{"title":"temporarily_unavailable","detail":"Service Unavailable","code":"SERVICE_UNAVAILABLE","status":503}]}`}},
+			answer{503, plainJSON, "", `{"errors":[{"title":"temporarily_unavailable","detail":"Service Unavailable","code":"SERVICE_UNAVAILABLE","status":503}]}`}, false},
 		{"code on the token endpoint", `{"path":"/oauth/token","code":"UNAUTHORIZED"}`, "POST", "/oauth/token", token,
-			answer{401, plainJSON, "", `{"errors":[{"title":"invalid_client","detail":"You are not authorized to perform this action on the requested resource.","code":"UNAUTHORIZED","status":401}]}`}},
+			answer{401, plainJSON, "", `{"errors":[{"title":"invalid_client","detail":"You are not authorized to perform this action on the requested resource.","code":"UNAUTHORIZED","status":401}]}`}, false},
 		{"body on the token endpoint", `{"path":"/oauth/token","status":400,"body":{"error":"invalid_grant"}}`, "POST", "/oauth/token", token,
-			answer{400, plainJSON, "", `{"error":"invalid_grant"}`}},
+			answer{400, plainJSON, "", `{"error":"invalid_grant"}`}, false},
 		{"status on the API", `{"path":"/api/user","status":503}`, "GET", "/api/user", "",
-			answer{503, jsonAPI, "", `{"errors":[{"title":"Service Unavailable","detail":"Service Unavailable","code":"SERVICE_UNAVAILABLE","status":"503"}]}`}},
+			answer{503, jsonAPI, "", `{"errors":[{"title":"Service Unavailable","detail":"Service Unavailable","code":"SERVICE_UNAVAILABLE","status":"503"}]}`}, false},
 		{"code and status on the API", `{"path":"/api/*","code":"INVALID_TOKEN","status":419}`, "GET", "/api/roles", "",
-			answer{419, jsonAPI, "", `{"errors":[{"title":"Invalid token","detail":"The access token you provided has expired.","code":"INVALID_TOKEN","status":"419"}]}`}},
+			answer{419, jsonAPI, "", `{"errors":[{"title":"Invalid token","detail":"The access token you provided has expired.","code":"INVALID_TOKEN","status":"419"}]}`}, false},
 		{"errors on the API", `{"path":"/api/user","status":422,"errors":[{"title":"x"}]}`, "GET", "/api/user", "",
-			answer{422, jsonAPI, "", `{"errors":[{"title":"x"}]}`}},
+			answer{422, jsonAPI, "", `{"errors":[{"title":"x"}]}`}, false},
+		{"gateway code on the Destination SDK", `{"path":"/data/*","code":"401013"}`, "GET", credentials, "",
+			answer{401, plainJSON, "", `{"error_code":"401013","message":"Oauth token is not valid"}`}, true},
+		{"service code on the Destination SDK", `{"path":"/data/*","code":"DSDK-0500-500"}`, "GET", credentials, "",
+			answer{500, plainJSON, "", `{"type":"https://ns.adobe.com/aep/errors/DSDK-0500-500","status":500,"title":"Internal Server Error","detail":"Internal Server Error (injected fault).",` + adobeTenant + `}`}, true},
+		{"status on the Destination SDK", `{"path":"/data/*","status":503}`, "GET", credentials, "",
+			answer{503, plainJSON, "", `{"type":"https://ns.adobe.com/aep/errors/DSDK-0503-503","status":503,"title":"Service Unavailable","detail":"Service Unavailable (injected fault).",` + adobeTenant + `}`}, true},
+		{"body on the Destination SDK", `{"path":"/data/*","status":502,"body":{"error_code":"502000","message":"Bad gateway"}}`, "GET", credentials, "",
+			answer{502, plainJSON, "", `{"error_code":"502000","message":"Bad gateway"}`}, true},
+		{"status on IMS", `{"path":"/ims/token/v3","status":503}`, "POST", "/ims/token/v3", ims,
+			answer{503, plainJSON, "", `{"error":"temporarily_unavailable","error_description":"Service Unavailable (injected fault)."}`}, false},
+		{"code on IMS", `{"path":"/ims/token/v3","code":"invalid_client"}`, "POST", "/ims/token/v3", ims,
+			answer{400, plainJSON, "", `{"error":"invalid_client","error_description":"invalid client_id parameter"}`}, false},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			m := newMock(t, mock.Options{})
 			addFault(t, m, c.rule)
-			checkAnswer(t, serve(t, m.Handler(), c.method, c.path, c.body, "Content-Type", "application/json"), c.want)
+			headers := []string{"Content-Type", "application/json"}
+			if c.path == "/ims/token/v3" {
+				headers = []string{"Content-Type", "application/x-www-form-urlencoded"}
+			}
+			if c.adobe {
+				headers = append(headers, adobeHeaders(t, m)...)
+			}
+			checkAnswer(t, serve(t, m.Handler(), c.method, c.path, c.body, headers...), c.want)
 		})
 	}
 	t.Run("never on the control API or paths no family owns", func(t *testing.T) {

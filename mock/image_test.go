@@ -214,7 +214,7 @@ func serveJSON(t *testing.T, m *mock.Mock, method, path, body string) (int, stri
 func plantedImage(t *testing.T) []byte {
 	t.Helper()
 	ctx := context.Background()
-	reg := models.Provisioning()
+	reg := models.All()
 	st, err := store.Open(store.Memory, reg, store.Options{})
 	if err != nil {
 		t.Fatal(err)

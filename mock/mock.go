@@ -1,6 +1,7 @@
 package mock
 
 import (
+	"cmp"
 	"context"
 	"crypto/rsa"
 	"errors"
@@ -43,6 +44,7 @@ type Options struct {
 	// the mock. Mocks given the same key accept each other's tokens.
 	TokenKey     *rsa.PrivateKey
 	TokenTTL     time.Duration // 0 is two hours
+	IMSTokenTTL  time.Duration // lifetime of the Adobe family's IMS tokens; 0 is auth.DefaultIMSTTL (24 hours)
 	AdminToken   string        // protects /_mock when set
 	RateLimits   bool          // the real service's rate limits, on from the start
 	AllowOrigins []string      // CORS of the API; empty admits any origin. Never the control API's
@@ -92,6 +94,7 @@ type Mock struct {
 	front  *frontdoor.Server
 	ctl    *control.Controller
 	tokens *auth.Issuer
+	imsTTL time.Duration
 	// Loaded is how many records of each type were loaded at start, counted in the tables
 	// (types without records left out) whether the fixtures or their image filled them; nil
 	// when a file database kept its records.
@@ -110,7 +113,7 @@ func New(ctx context.Context, opts Options) (*Mock, error) {
 		return nil, err
 	}
 	opts.start = start
-	reg := models.Provisioning()
+	reg := models.All()
 	data, name := opts.Fixtures, opts.FixturesName
 	if data == nil {
 		data, name = fixtures.Demo(), fixtures.DemoName
@@ -278,6 +281,7 @@ func load(ctx context.Context, st *store.Store, dataset *fixtures.Dataset, inMem
 // the store.
 func (m *Mock) buildServer(opts Options) {
 	m.tokens = auth.NewIssuer(auth.Options{Key: opts.TokenKey, TTL: opts.TokenTTL, Now: opts.Now})
+	m.imsTTL = opts.IMSTokenTTL
 	m.front = frontdoor.New(frontdoor.Config{AllowOrigins: opts.AllowOrigins, RequestLog: opts.RequestLog, Logger: opts.Logger})
 	m.front.Mount(handlers.Family(m.st, handlers.Config{
 		BaseURL:    opts.BaseURL,
@@ -287,7 +291,13 @@ func (m *Mock) buildServer(opts Options) {
 		MaxBody:    opts.MaxBody,
 		CacheBytes: opts.CacheBytes,
 	}))
+	m.front.Mount(handlers.AdobeFamily(m.st, handlers.Config{
+		Logger: opts.Logger, Tokens: m.tokens, MaxBody: opts.MaxBody, CacheBytes: opts.CacheBytes, IMSTokenTTL: opts.IMSTokenTTL,
+	}))
 }
+
+// faultCodes are the codes a fault rule may name, on the paths of every family mounted.
+func faultCodes() []string { return append(handlers.FaultCodes(), handlers.AdobeFaultCodes()...) }
 
 // parseControl reads the control file of the options, if any, and checks it against the
 // fault limit.
@@ -299,7 +309,7 @@ func parseControl(opts Options) (*control.Start, error) {
 	if name == "" {
 		name = "control file"
 	}
-	start, err := control.ParseStart(name, opts.Control, handlers.FaultCodes())
+	start, err := control.ParseStart(name, opts.Control, faultCodes())
 	if err == nil {
 		err = control.CheckStart(start, opts.MaxFaults)
 	}
@@ -315,7 +325,7 @@ func (m *Mock) mountControl(baseline control.Baseline, opts Options) {
 		FixturesBytes: opts.FixturesBytes, MaxSnapshots: opts.MaxSnapshots, SnapshotBytes: opts.SnapshotBytes,
 		MaxFaults: opts.MaxFaults,
 		Now:       opts.Now, Rand: opts.Rand, ListenAddr: opts.ListenAddr, AllowHosts: opts.AllowHosts,
-		ClientOf: rateLimitClient(m.tokens), Tokens: m.tokens, FaultCodes: handlers.FaultCodes(), Start: opts.start,
+		ClientOf: rateLimitClient(m.tokens), Tokens: m.tokens, FaultCodes: faultCodes(), Start: opts.start,
 	})
 	m.ctl.Mount(m.front, opts.Now)
 	consoleCfg := console.Config{Registry: m.st.Registry(), BaseURL: opts.BaseURL, Credentials: m.demoCredentials(opts)}
@@ -332,6 +342,9 @@ func rateLimitClient(tokens *auth.Issuer) func(*http.Request) string {
 		if strings.EqualFold(scheme, "Bearer") {
 			if app, err := tokens.Application(strings.TrimSpace(token)); err == nil && app != "" {
 				return "application " + app
+			}
+			if ims, err := tokens.VerifyIMS(strings.TrimSpace(token)); err == nil {
+				return "IMS client " + ims.ClientID
 			}
 		}
 		return control.RemoteAddress(r)
@@ -396,6 +409,24 @@ func (m *Mock) Token(ctx context.Context, clientID, clientSecret string) (string
 	return tok.AccessToken, err
 }
 
+// Integrations returns the Adobe integrations of the data, with their credentials, oldest
+// first.
+func (m *Mock) Integrations(ctx context.Context) ([]store.Record, error) {
+	recs, _, err := m.st.List(ctx, m.st.Registry().Lookup("adobe_integrations"), store.ListQuery{})
+	return recs, err
+}
+
+// IMSToken signs an IMS access token for the Adobe integration with those client
+// credentials, as POST /ims/token/v3 would; its lifetime is the mock's IMS token lifetime.
+func (m *Mock) IMSToken(ctx context.Context, clientID, clientSecret string) (string, error) {
+	in, err := domain.IntegrationByCredentials(ctx, m.st, clientID, clientSecret)
+	if err != nil {
+		return "", err
+	}
+	tok, err := m.tokens.IssueIMS(clientID, in.String("technical_account_id"), in.String("ims_org"), "openid,AdobeID", cmp.Or(m.imsTTL, auth.DefaultIMSTTL))
+	return tok.AccessToken, err
+}
+
 // PrepareTokens starts generating the token signing key in the background, when the mock
 // was given none, so that the first token request does not wait for it.
 func (m *Mock) PrepareTokens() { m.tokens.Prepare() }
@@ -429,6 +460,12 @@ func (s *Server) Close() {
 // Token signs an access token for the client credentials.
 func (s *Server) Token(clientID, clientSecret string) (string, error) {
 	return s.Mock.Token(context.Background(), clientID, clientSecret)
+}
+
+// IMSToken signs an Adobe IMS access token for the integration with those client
+// credentials, as POST /ims/token/v3 would.
+func (s *Server) IMSToken(clientID, clientSecret string) (string, error) {
+	return s.Mock.IMSToken(context.Background(), clientID, clientSecret)
 }
 
 // NewTestServer starts a mock for one test and stops it when the test ends; it fails the

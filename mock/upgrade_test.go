@@ -33,7 +33,7 @@ func demoFile(t *testing.T) (string, store.Snapshot) {
 // dumpFile returns every record of a file database made by this build.
 func dumpFile(t *testing.T, path string) store.Snapshot {
 	t.Helper()
-	st, err := store.Open(path, models.Provisioning(), store.Options{})
+	st, err := store.Open(path, models.All(), store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

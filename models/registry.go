@@ -131,6 +131,9 @@ type Action struct {
 type Tenancy struct {
 	OrgColumn  string // column holding the organization id ("id" for organizations)
 	UserColumn string // column holding the owning user's id ("id" for users)
+	// Dimensions are the tenancy columns of another family (the Adobe family's IMS org and
+	// sandbox), after the Provisioning API's.
+	Dimensions []TenancyColumn
 	// AboutPrefix names the {prefix}_type/{prefix}_id columns of a row about another
 	// record (versions: resource_type, resource_id); such a row belongs to that record's
 	// organization, which a dataset may leave for the loader to derive.
@@ -161,12 +164,38 @@ func (t Tenancy) Columns() []TenancyColumn {
 	if t.UserColumn != "" {
 		out = append(out, TenancyColumn{UserDimension, t.UserColumn})
 	}
-	return out
+	return append(out, t.Dimensions...)
 }
 
-// Resource describes one JSON:API resource type.
+// Family is what the resource types of one API family share.
+type Family struct {
+	Name   string // "provisioning", "adobe"
+	Prefix string // the path its types are served under
+	// TimeFormat is how its Time values are written, so that text order is time order;
+	// Precision is what they keep of a time, in nanoseconds.
+	TimeFormat string
+	Precision  int64
+	// NewID makes the id of a new record; nil is the store's generator.
+	NewID func() string
+	// CommonAttrs are added to every type of the family.
+	CommonAttrs []Attr
+}
+
+// ProvisioningFamily is the Provisioning API's: millisecond times, the store's ids and the
+// attributes every JSON:API type of the API has.
+var ProvisioningFamily = &Family{
+	Name:        "provisioning",
+	Prefix:      "/api",
+	TimeFormat:  "2006-01-02T15:04:05.000Z",
+	Precision:   1e6,
+	CommonAttrs: commonAttrs,
+}
+
+// Resource describes one resource type.
 type Resource struct {
-	Type string // JSON:API type and table name
+	// Family is the API family the type belongs to; nil is the Provisioning API.
+	Family *Family
+	Type   string // JSON:API type and table name
 	// Path is the URL segment under /api: the type, except for the user singleton.
 	Path      string
 	Singleton bool // served at /api/{Path} without an id (the token's own user)
@@ -203,6 +232,17 @@ func (r *Resource) IsField(name string) bool {
 	return r.rels[name] != nil
 }
 
+// Of returns the types of one family, in the order of All.
+func (g *Registry) Of(f *Family) []*Resource {
+	var out []*Resource
+	for _, d := range g.all {
+		if d.Family == f {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
 // Registry holds every resource type by name.
 type Registry struct {
 	byType map[string]*Resource
@@ -216,7 +256,7 @@ func (g *Registry) Lookup(typ string) *Resource { return g.byType[typ] }
 // its to-one relationships point to, so that rows can be inserted and tables created in it.
 func (g *Registry) All() []*Resource { return g.all }
 
-// commonAttrs exist on every type of the API.
+// commonAttrs exist on every type of the Provisioning API.
 var commonAttrs = []Attr{
 	{Name: "created_at", Kind: Time, Flags: Sortable | Filterable | Indexed},
 	{Name: "updated_at", Kind: Time, Flags: Sortable | Filterable},
@@ -236,7 +276,10 @@ func NewRegistry(defs []*Resource) (*Registry, error) {
 		if d.Path == "" {
 			d.Path = d.Type
 		}
-		d.Attrs = append(d.Attrs, commonAttrs...)
+		if d.Family == nil {
+			d.Family = ProvisioningFamily
+		}
+		d.Attrs = append(d.Attrs, d.Family.CommonAttrs...)
 		d.attrs = map[string]*Attr{}
 		d.rels = map[string]*Rel{}
 		for i := range d.Attrs {

@@ -268,10 +268,16 @@ var versions = &Resource{
 	},
 }
 
-// Provisioning returns a fresh registry of the Provisioning API's resource types.
-func Provisioning() *Registry {
-	defs := []*Resource{apiCredentials, applicationMemberships, identityProviders, memberships,
+func provisioningDefs() []*Resource {
+	return []*Resource{apiCredentials, applicationMemberships, identityProviders, memberships,
 		membershipProfiles, organizations, permissions, roles, users, versions}
+}
+
+// Provisioning returns a fresh registry of the Provisioning API's resource types alone.
+func Provisioning() *Registry { return registryOf(provisioningDefs()) }
+
+// registryOf indexes copies of the descriptions, so that each registry owns its attributes.
+func registryOf(defs []*Resource) *Registry {
 	copies := make([]*Resource, len(defs))
 	for i, d := range defs {
 		c := *d
@@ -281,7 +287,7 @@ func Provisioning() *Registry {
 	}
 	g, err := NewRegistry(copies)
 	if err != nil {
-		panic(err) // the descriptions above are constant: a failure is a programming error
+		panic(err) // the descriptions are constant: a failure is a programming error
 	}
 	return g
 }

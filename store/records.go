@@ -394,7 +394,7 @@ func (s *Store) PutAll(ctx context.Context, def *models.Resource, recs []Record)
 
 // fill gives a new record its id, timestamps and the description's defaults.
 func (s *Store) fill(def *models.Resource, rec Record) {
-	now := s.NowText()
+	now := s.NowTextFor(def)
 	if rec.ID() == "" {
 		rec["id"] = s.newID()
 	}
@@ -430,7 +430,7 @@ func encodeRecord(def *models.Resource, rec Record) (map[string]any, error) {
 // Update writes the given columns of the record with that id and touches updated_at.
 func (s *Store) Update(ctx context.Context, def *models.Resource, id string, changes Record) (Record, error) {
 	if _, ok := changes["updated_at"]; !ok {
-		changes["updated_at"] = s.NowText()
+		changes["updated_at"] = s.NowTextFor(def)
 	}
 	row, err := encodeRecord(def, changes)
 	if err != nil {

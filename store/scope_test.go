@@ -15,7 +15,7 @@ import (
 
 func mustDemoStore(t *testing.T) *store.Store {
 	t.Helper()
-	reg := models.Provisioning()
+	reg := models.All()
 	st, err := store.Open(store.Memory, reg, store.Options{})
 	if err != nil {
 		t.Fatal(err)

@@ -176,6 +176,16 @@ func (s *Store) Now() time.Time { return s.now().UTC().Truncate(time.Millisecond
 // NowText returns the current time formatted as stored.
 func (s *Store) NowText() string { return s.Now().Format(TimeFormat) }
 
+// NowTextFor is the clock's time as the type's family writes its times (the Adobe family:
+// microseconds), or NowText for a type of no family.
+func (s *Store) NowTextFor(def *models.Resource) string {
+	f := def.Family
+	if f == nil || f.TimeFormat == "" {
+		return s.NowText()
+	}
+	return s.now().UTC().Truncate(time.Duration(f.Precision)).Format(f.TimeFormat)
+}
+
 // GenerateID returns a fresh id from the store's generator.
 func (s *Store) GenerateID() string { return s.newID() }
 

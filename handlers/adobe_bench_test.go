@@ -1,0 +1,60 @@
+package handlers_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"testing"
+
+	"github.com/commercelayer-mock/provmock/store"
+)
+
+// benchAdobeGET measures a GET of the credentials API with the gateway's headers, cached or
+// not as benchGET does.
+func benchAdobeGET(b *testing.B, s *adobeServer, path string, cached bool) {
+	h := s.demo(b)
+	if rec := s.send(b, "GET", path, "", h...); rec.Code != http.StatusOK {
+		b.Fatalf("status %d: %s", rec.Code, rec.Body)
+	}
+	ctx := context.Background()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if !cached {
+			b.StopTimer()
+			if err := s.st.Tx(ctx, func(*store.Store) error { return nil }); err != nil {
+				b.Fatal(err)
+			}
+			b.StartTimer()
+		}
+		if rec := s.send(b, "GET", path, "", h...); rec.Code != http.StatusOK {
+			b.Fatalf("status %d", rec.Code)
+		}
+	}
+}
+
+// BenchmarkAdobeRetrieve: GET /data/core/activation/authoring/credentials/{instanceId}.
+func BenchmarkAdobeRetrieve(b *testing.B) {
+	s := mustAdobeServer(b)
+	path := credentialsPath + "/3f1c2d7e-9b4a-4c3e-8d2f-6a5b4c3d2e1f"
+	b.Run("cached", func(b *testing.B) { benchAdobeGET(b, s, path, true) })
+	b.Run("uncached", func(b *testing.B) { benchAdobeGET(b, s, path, false) })
+}
+
+// BenchmarkAdobeList25: the list of the demo org's prod sandbox, 23 credentials added to the
+// demo's 2.
+func BenchmarkAdobeList25(b *testing.B) {
+	s := mustAdobeServer(b)
+	h := s.demo(b)
+	for i := 0; i < 23; i++ {
+		body := fmt.Sprintf(`{"name":"Bench %02d","oauth2ClientAuthentication":{"url":"https://auth.example/token","clientId":"c%d","clientSecret":"s"}}`, i, i)
+		if rec := s.send(b, "POST", credentialsPath, body, h...); rec.Code != http.StatusOK {
+			b.Fatalf("create: %d %s", rec.Code, rec.Body)
+		}
+	}
+	if n := len(listIDs(b, s.send(b, "GET", credentialsPath, "", h...))); n != 25 {
+		b.Fatalf("list has %d credentials, want 25", n)
+	}
+	b.Run("cached", func(b *testing.B) { benchAdobeGET(b, s, credentialsPath, true) })
+	b.Run("uncached", func(b *testing.B) { benchAdobeGET(b, s, credentialsPath, false) })
+}
