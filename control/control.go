@@ -72,7 +72,7 @@ type Options struct {
 	RateLimits  bool   // start with the real service's rate limits on
 	JournalSize int    // requests kept; 0 means 1000
 	// JournalBytes bounds the journal's entries in all, JournalBodyBytes what it keeps of a
-	// body; 0 means 16 MiB and 64 KiB.
+	// body; 0 means DefaultJournalBytes and DefaultJournalBodyBytes.
 	JournalBytes, JournalBodyBytes int
 	Now                            func() time.Time // nil means time.Now
 	// Rand draws the chance of faults with a probability, in [0, 1); nil means math/rand.

@@ -41,12 +41,15 @@ type Entry struct {
 	Fault string `json:"fault,omitempty"`
 
 	size int // bytes the entry holds, as counted against the journal's limit
+	// unmasked marks a Response kept as it was sent: it is masked when first read, not on
+	// the request's path, where masking a large answer cost more than serving it.
+	unmasked bool
 }
 
 // Journal limits, when the options leave them out.
 const (
 	DefaultJournalSize      = 1000
-	DefaultJournalBytes     = 16 << 20
+	DefaultJournalBytes     = 2 << 20
 	DefaultJournalBodyBytes = 64 << 10
 	// maxHeaderBytes bounds what the journal keeps of a request's headers.
 	maxHeaderBytes = 16 << 10
@@ -100,7 +103,7 @@ func (j *Journal) answered(id int64, response, contentType string, truncated boo
 	// Entries are in id order: the one sought is near the end.
 	for i := len(j.entries) - 1; i >= 0 && j.entries[i].ID >= id; i-- {
 		if e := &j.entries[i]; e.ID == id {
-			e.Response, e.ResponseType, e.ResponseTruncated = response, contentType, truncated
+			e.Response, e.ResponseType, e.ResponseTruncated, e.unmasked = response, contentType, truncated, true
 			j.bytes -= e.size
 			e.size = entrySize(*e)
 			j.bytes += e.size
@@ -137,16 +140,22 @@ type Filter struct {
 	Limit      int
 }
 
-// List returns the entries matching f, newest first.
+// List returns the entries matching f, newest first, their secrets masked.
 func (j *Journal) List(f Filter) []Entry {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	out := []Entry{}
 	for i := len(j.entries) - 1; i >= 0; i-- {
-		e := j.entries[i]
+		e := &j.entries[i]
 		if (f.Method == "" || strings.EqualFold(f.Method, e.Method)) &&
 			strings.HasPrefix(e.Path, f.PathPrefix) && (f.Status == 0 || f.Status == e.Status) {
-			out = append(out, e)
+			if e.unmasked {
+				e.Response, e.unmasked = maskBody(e.ResponseType, []byte(e.Response)), false
+				j.bytes -= e.size
+				e.size = entrySize(*e)
+				j.bytes += e.size
+			}
+			out = append(out, *e)
 			if f.Limit > 0 && len(out) == f.Limit {
 				break
 			}
@@ -225,7 +234,8 @@ func (j *Journal) Middleware(now func() time.Time) echo.MiddlewareFunc {
 				Time: start.UTC().Format(time.RFC3339Nano), Method: r.Method, Path: r.URL.Path, Query: maskQuery(r.URL.RawQuery),
 				Headers: headers, Body: maskBody(r.Header.Get("Content-Type"), body), Truncated: truncated, HeadersTruncated: headersCut,
 			}
-			answer := &teeWriter{ResponseWriter: c.Response().Writer, max: j.maxBody}
+			answer := &teeWriter{ResponseWriter: c.Response().Writer, max: j.maxBody, kept: answerBuffers.Get().(*bytes.Buffer)}
+			defer func() { answer.kept.Reset(); answerBuffers.Put(answer.kept) }()
 			c.Response().Writer = answer
 			var id int64
 			record := func() {
@@ -245,7 +255,7 @@ func (j *Journal) Middleware(now func() time.Time) echo.MiddlewareFunc {
 			record() // an answer never written (a dropped connection) is recorded now
 			if answer.kept.Len() > 0 {
 				contentType := c.Response().Header().Get(echo.HeaderContentType)
-				j.answered(id, maskBody(contentType, answer.kept.Bytes()), contentType, answer.truncated)
+				j.answered(id, answer.kept.String(), contentType, answer.truncated)
 			}
 			return nil
 		}
@@ -257,11 +267,15 @@ type readCloser struct {
 	io.Closer
 }
 
+// answerBuffers are reused from request to request: an answer is copied out of its buffer
+// (at its own size) into the journal, so each request need not make a new one.
+var answerBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
 // teeWriter keeps the first max bytes of an answer for the journal.
 type teeWriter struct {
 	http.ResponseWriter
 	max       int
-	kept      bytes.Buffer
+	kept      *bytes.Buffer
 	truncated bool
 }
 
