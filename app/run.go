@@ -215,7 +215,7 @@ func newLogger(w io.Writer, format string) *slog.Logger {
 // file database kept the records it already had. Its last line is "  loaded: ..." or
 // "  data: ...", whatever the data.
 func banner(w io.Writer, addr string, cfg Config, loaded map[string]int, users []store.Record) {
-	fmt.Fprintf(w, "  API:      http://%s/api  (database %s, fixtures %s)\n", addr, cfg.DBPath, cfg.Fixtures)
+	fmt.Fprintf(w, "  API:      http://%s/api  (database %s, fixtures %s)\n", addr, store.MaskURL(cfg.DBPath), cfg.Fixtures)
 	fmt.Fprintf(w, "  tokens:   POST http://%s/oauth/token  (client_credentials; lifetime %ds)\n", addr, int(cfg.TokenTTL/time.Second))
 	fmt.Fprintf(w, "  control:  http://%s/_mock  (reset, fixtures, snapshots, requests, faults, rate-limits, tokens)\n", addr)
 	for i, u := range users {
@@ -228,7 +228,7 @@ func banner(w io.Writer, addr string, cfg Config, loaded map[string]int, users [
 		}
 	}
 	if loaded == nil {
-		fmt.Fprintf(w, "  data:     kept the records already in %s (fixtures not loaded)\n", cfg.DBPath)
+		fmt.Fprintf(w, "  data:     kept the records already in %s (fixtures not loaded)\n", store.MaskURL(cfg.DBPath))
 		return
 	}
 	var parts []string

@@ -107,7 +107,10 @@ type Store struct {
 // and creates the schema. A file made by an earlier build is upgraded (see upgradeSchema);
 // one that cannot be is refused with a *SchemaError.
 func Open(path string, reg *models.Registry, opts Options) (*Store, error) {
-	dia := dialectFor(path)
+	dia, err := dialectFor(path)
+	if err != nil {
+		return nil, err
+	}
 	dialector, inMemory := dia.open(path)
 	db, err := gorm.Open(dialector, &gorm.Config{
 		Logger:                 logger.Discard,
@@ -115,7 +118,7 @@ func Open(path string, reg *models.Registry, opts Options) (*Store, error) {
 		PrepareStmtMaxSize:     512,
 	})
 	if err != nil {
-		return nil, fmt.Errorf("store: open %s: %w", path, err)
+		return nil, fmt.Errorf("store: open %s: %w", MaskURL(path), err)
 	}
 	sqlDB, err := db.DB()
 	if err != nil {
@@ -123,7 +126,7 @@ func Open(path string, reg *models.Registry, opts Options) (*Store, error) {
 	}
 	if err := dia.configure(db, opts); err != nil {
 		sqlDB.Close()
-		return nil, fmt.Errorf("store: open %s: %w", path, err)
+		return nil, fmt.Errorf("store: open %s: %w", MaskURL(path), err)
 	}
 	tables := wantSchema(reg, dia)
 	schema := schemaScript(tables)
@@ -163,6 +166,9 @@ func (s *Store) Close() error {
 	sqlDB, err := s.db.DB()
 	if err != nil {
 		return err
+	}
+	if drop := s.dialect.dropStatement(); drop != "" {
+		s.unprepared.Exec(drop) // a throwaway schema: what is left of it the cluster's end removes
 	}
 	return sqlDB.Close()
 }
@@ -210,6 +216,9 @@ func (s *Store) Tx(ctx context.Context, fn func(tx *Store) error) error {
 	// reader cannot cache what it read while the commit was pending under the new number.
 	defer s.gen.Add(1)
 	return diskFull(s.unprepared.WithContext(ctx).Transaction(func(g *gorm.DB) error {
+		if err := s.dialect.beginWrite(g); err != nil {
+			return err
+		}
 		tx := *s
 		tx.db = g
 		tx.inTx = true
@@ -250,6 +259,10 @@ func (s *Store) CreateSchema() error {
 // is kept. A file that adding cannot make fit is left untouched: a *SchemaError says why.
 func (s *Store) upgradeSchema(path string) error {
 	err := s.unprepared.Transaction(func(tx *gorm.DB) error {
+		// Instances starting together on one database upgrade it one after the other.
+		if err := s.dialect.beginWrite(tx); err != nil {
+			return err
+		}
 		stamp, err := s.dialect.readStamp(tx)
 		if err != nil || stamp == int64(s.stamp) {
 			return err // made by this schema: nothing to do
@@ -263,7 +276,7 @@ func (s *Store) upgradeSchema(path string) error {
 		}
 		up, problems := planUpgrade(s.tables, have)
 		if len(problems) > 0 {
-			return &SchemaError{Path: path, Differences: problems}
+			return &SchemaError{Path: MaskURL(path), Differences: problems}
 		}
 		for _, stmt := range up.statements {
 			if err := tx.Exec(stmt).Error; err != nil {
@@ -279,7 +292,7 @@ func (s *Store) upgradeSchema(path string) error {
 	})
 	var schemaErr *SchemaError
 	if err != nil && !errors.As(err, &schemaErr) {
-		return fmt.Errorf("store: upgrade the schema of %s: %w", path, err)
+		return fmt.Errorf("store: upgrade the schema of %s: %w", MaskURL(path), err)
 	}
 	return err
 }
@@ -339,7 +352,7 @@ func (s *Store) read(ctx context.Context, fn func(tx *Store) error) error {
 		tx.inTx = true
 		tx.txWrites = new(atomic.Uint64)
 		return fn(&tx)
-	})
+	}, s.dialect.readOptions())
 }
 
 // Size estimates the bytes the snapshot's values take, for limits on how many are kept.
@@ -392,5 +405,9 @@ func (s *Store) Analyze(ctx context.Context) error {
 	if s.inTx {
 		db = s.db // the transaction holds the connection
 	}
-	return db.WithContext(ctx).Exec(s.dialect.analyze()).Error
+	names := make([]string, len(s.tables))
+	for i, t := range s.tables {
+		names[i] = t.Name
+	}
+	return db.WithContext(ctx).Exec(s.dialect.analyze(names)).Error
 }
