@@ -51,9 +51,9 @@ func TestFoldRegexpMatchesAsFoldDoes(t *testing.T) {
 func TestMaskURLHidesThePassword(t *testing.T) {
 	for in, want := range map[string]string{
 		"postgres://ann:s3cret@db:5432/mock?search_path=ci_42": "postgres://ann:xxxxx@db:5432/mock?search_path=ci_42",
-		"postgres://ann@db/mock":                                "postgres://ann@db/mock",
-		"/var/lib/provmock.db":                                  "/var/lib/provmock.db",
-		":memory:":                                              ":memory:",
+		"postgres://ann@db/mock":                               "postgres://ann@db/mock",
+		"/var/lib/provmock.db":                                 "/var/lib/provmock.db",
+		":memory:":                                             ":memory:",
 	} {
 		if got := MaskURL(in); got != want {
 			t.Errorf("MaskURL(%q) = %q, want %q", in, got, want)
