@@ -197,6 +197,12 @@ func New(ctx context.Context, opts Options) (*Mock, error) {
 		}
 		return nil, err
 	}
+	if opts.TokenKey == nil && st.Shared() {
+		if opts.TokenKey, err = sharedTokenKey(ctx, st); err != nil {
+			st.Close()
+			return nil, err
+		}
+	}
 	m := &Mock{st: st, Loaded: loaded}
 	m.buildServer(opts)
 	m.mountControl(baseline, opts)

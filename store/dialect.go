@@ -73,6 +73,12 @@ type dialect interface {
 	readOptions() *sql.TxOptions
 	// dropStatement removes a throwaway database at Close ("" for none).
 	dropStatement() string
+	// shared reports whether mocks in other processes may serve the database at once: the
+	// generation is then the database's (bumpGeneration, readGeneration), moved by every
+	// write transaction in the transaction itself.
+	shared() bool
+	bumpGeneration() string
+	readGeneration() string
 }
 
 // dialects are every dialect the store knows, for classifying their errors.

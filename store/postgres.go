@@ -340,6 +340,7 @@ func (postgresDialect) readStamp(db *gorm.DB) (int64, error) {
 
 func (postgresDialect) stampStatement(stamp int32) string {
 	return "CREATE TABLE IF NOT EXISTS " + quote(metaTable) + " (key TEXT PRIMARY KEY, value TEXT NOT NULL);\n" +
+		"INSERT INTO " + quote(metaTable) + " (key, value) VALUES ('" + generationKey + "', '0') ON CONFLICT (key) DO NOTHING;\n" +
 		jsonbFuncSQL +
 		fmt.Sprintf("INSERT INTO %s (key, value) VALUES ('stamp', '%d') ON CONFLICT (key) DO UPDATE SET value = excluded.value;\n", quote(metaTable), stamp)
 }
@@ -388,4 +389,19 @@ func mustJSON(v any) []byte {
 		panic(err) // values parsed from JSON
 	}
 	return b
+}
+
+// shared: a database that instances of other processes may use at the same time (the test
+// hook's fresh schemas are one store's only).
+func (d postgresDialect) shared() bool { return !d.memory }
+
+// generationKey is the meta row counting the write transactions of every instance.
+const generationKey = "generation"
+
+func (postgresDialect) bumpGeneration() string {
+	return "UPDATE " + quote(metaTable) + " SET value = CAST(CAST(value AS bigint) + 1 AS TEXT) WHERE key = '" + generationKey + "'"
+}
+
+func (postgresDialect) readGeneration() string {
+	return "SELECT CAST(value AS bigint) FROM " + quote(metaTable) + " WHERE key = '" + generationKey + "'"
 }

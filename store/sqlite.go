@@ -121,6 +121,12 @@ func (sqliteDialect) readOptions() *sql.TxOptions { return nil }
 
 func (sqliteDialect) dropStatement() string { return "" }
 
+// shared: a file's other users are not mocks serving it at the same time.
+func (sqliteDialect) shared() bool { return false }
+
+func (sqliteDialect) bumpGeneration() string { return "" }
+func (sqliteDialect) readGeneration() string { return "" }
+
 // driverName is the SQLite driver the store opens: mattn's, with foldFunc registered on every
 // connection.
 const driverName = "sqlite3_provmock"

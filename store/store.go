@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"crypto/rand"
+	"database/sql"
 	"errors"
 	"fmt"
 	"hash/crc32"
@@ -223,20 +224,82 @@ func (s *Store) Tx(ctx context.Context, fn func(tx *Store) error) error {
 		tx.db = g
 		tx.inTx = true
 		tx.txWrites = new(atomic.Uint64)
-		return fn(&tx)
+		if err := fn(&tx); err != nil {
+			return err
+		}
+		if bump := s.dialect.bumpGeneration(); s.dialect.shared() && bump != "" {
+			// In the transaction: no instance can see the data without the new generation.
+			return g.Exec(bump).Error
+		}
+		return nil
 	}))
 }
 
-// Generation returns the number of write transactions ended so far.
-func (s *Store) Generation() uint64 { return s.gen.Load() }
+// Generation returns a number that moves whenever a write transaction ends: on a database
+// that several mocks share (PostgreSQL), the database's own, read each time, so that what
+// one instance cached is stale as soon as another wrote.
+func (s *Store) Generation() uint64 {
+	if !s.dialect.shared() {
+		return s.gen.Load()
+	}
+	var n int64
+	if err := s.unprepared.Raw(s.dialect.readGeneration()).Row().Scan(&n); err != nil {
+		// Unknown: a number no cache entry has, so that nothing cached is served.
+		return 1<<63 | s.gen.Add(1)
+	}
+	return uint64(n)
+}
 
 // wrote counts a write made outside a transaction.
 func (s *Store) wrote() {
 	if !s.inTx {
 		s.gen.Add(1)
+		if bump := s.dialect.bumpGeneration(); s.dialect.shared() && bump != "" {
+			s.unprepared.Exec(bump) // after the write's own commit; a failure leaves caches as they were
+		}
 	} else if s.txWrites != nil {
 		s.txWrites.Add(1)
 	}
+}
+
+// Shared reports whether mocks in other processes may serve the store's database at once
+// (a PostgreSQL URL): state kept beside the records (SharedValue) is then the database's.
+func (s *Store) Shared() bool { return s.dialect.shared() }
+
+// ErrNotShared is what SharedValue returns on a database no other mock serves.
+var ErrNotShared = errors.New("store: the database is not shared")
+
+// SharedValue returns the value stored under key beside the records, storing candidate
+// first if there is none: of mocks calling it together, all get the first one's value.
+func (s *Store) SharedValue(ctx context.Context, key, candidate string) (string, error) {
+	if !s.dialect.shared() {
+		return "", ErrNotShared
+	}
+	db := s.unprepared.WithContext(ctx)
+	if err := db.Exec("INSERT INTO "+quote(metaTable)+" (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING", key, candidate).Error; err != nil {
+		return "", fmt.Errorf("store: shared %s: %w", key, err)
+	}
+	var v string
+	if err := db.Raw("SELECT value FROM "+quote(metaTable)+" WHERE key = ?", key).Row().Scan(&v); err != nil {
+		return "", fmt.Errorf("store: shared %s: %w", key, err)
+	}
+	return v, nil
+}
+
+// LookupShared returns the value stored under key beside the records, if any.
+func (s *Store) LookupShared(ctx context.Context, key string) (string, bool, error) {
+	if !s.dialect.shared() {
+		return "", false, ErrNotShared
+	}
+	var v string
+	err := s.unprepared.WithContext(ctx).Raw("SELECT value FROM "+quote(metaTable)+" WHERE key = ?", key).Row().Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", false, nil
+	}
+	if err != nil {
+		return "", false, fmt.Errorf("store: shared %s: %w", key, err)
+	}
+	return v, true, nil
 }
 
 // CreateSchema creates the tables and indexes the descriptions call for, those that do not

@@ -1,0 +1,435 @@
+package instances_test
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+)
+
+const mediaType = "application/vnd.api+json"
+
+// buildBinary builds the command once per test binary run.
+var buildBinary = sync.OnceValues(func() (string, error) {
+	dir, err := os.MkdirTemp("", "provmock-bin")
+	if err != nil {
+		return "", err
+	}
+	bin := filepath.Join(dir, "provmock")
+	out, err := exec.Command("go", "build", "-o", bin, "..").CombinedOutput()
+	if err != nil {
+		return "", fmt.Errorf("go build: %v\n%s", err, out)
+	}
+	return bin, nil
+})
+
+var schemas atomic.Int64
+
+// freshSchema returns the URL of a schema of the test database that no one used yet.
+func freshSchema(t *testing.T) string {
+	t.Helper()
+	base := os.Getenv("PROVMOCK_TEST_POSTGRES")
+	if base == "" {
+		t.Skip("needs PostgreSQL: PROVMOCK_TEST_POSTGRES names none (make test-postgres starts one)")
+	}
+	u, err := url.Parse(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := u.Query()
+	q.Set("search_path", fmt.Sprintf("inst_%d_%d_%d", os.Getpid(), time.Now().UnixNano()%1e9, schemas.Add(1)))
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+var listening = regexp.MustCompile(`listening on (http://\S+)`)
+
+// instance is a running provmock process.
+type instance struct {
+	cmd    *exec.Cmd
+	base   string
+	banner string // the banner's lines up to the data line
+}
+
+// start runs the binary on the database URL and waits for its banner.
+func start(t *testing.T, db string, args ...string) *instance {
+	t.Helper()
+	bin, err := buildBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, append([]string{"--addr", "127.0.0.1:0", "--db", db, "--quiet", "--cache-dir", "none"}, args...)...)
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	type ready struct{ base, banner string }
+	found := make(chan ready, 1)
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		var base string
+		var banner strings.Builder
+		for sc.Scan() {
+			line := sc.Text()
+			banner.WriteString(line + "\n")
+			if m := listening.FindStringSubmatch(line); m != nil {
+				base = m[1]
+			}
+			if strings.HasPrefix(line, "  loaded:") || strings.HasPrefix(line, "  data:") {
+				found <- ready{base, banner.String()}
+				break
+			}
+		}
+		io.Copy(io.Discard, stdout)
+	}()
+	select {
+	case r := <-found:
+		return &instance{cmd: cmd, base: r.base, banner: r.banner}
+	case <-time.After(60 * time.Second):
+		t.Fatal("the binary printed no banner")
+	}
+	return nil
+}
+
+// startMany starts n instances at once on db.
+func startMany(t *testing.T, db string, n int) []*instance {
+	t.Helper()
+	out := make([]*instance, n)
+	var wg sync.WaitGroup
+	for i := range out {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			out[i] = start(t, db)
+		}()
+	}
+	wg.Wait()
+	for _, in := range out {
+		if in == nil {
+			t.FailNow()
+		}
+	}
+	return out
+}
+
+var httpClient = &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}, Timeout: 60 * time.Second}
+
+func (in *instance) do(method, path, token, body string) (int, []byte, error) {
+	req, err := http.NewRequest(method, in.base+path, strings.NewReader(body))
+	if err != nil {
+		return 0, nil, err
+	}
+	req.Header.Set("Accept", mediaType)
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	if body != "" {
+		req.Header.Set("Content-Type", mediaType)
+	}
+	resp, err := httpClient.Do(req)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	return resp.StatusCode, b, err
+}
+
+// token gets an access token of the demo owner from the instance.
+func (in *instance) token(t *testing.T) string {
+	t.Helper()
+	resp, err := httpClient.Post(in.base+"/oauth/token", "application/json",
+		strings.NewReader(`{"grant_type":"client_credentials","client_id":"demo-client-id","client_secret":"demo-client-secret"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var doc struct {
+		AccessToken string `json:"access_token"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&doc); err != nil || doc.AccessToken == "" {
+		t.Fatalf("POST /oauth/token = %d, %v", resp.StatusCode, err)
+	}
+	return doc.AccessToken
+}
+
+func roleBody(name string) string {
+	return fmt.Sprintf(`{"data":{"type":"roles","attributes":{"name":%q},"relationships":{"organization":{"data":{"type":"organizations","id":"orgBlueBrd"}}}}}`, name)
+}
+
+// listIDs lists the ids of a list's first page of 25.
+func listIDs(t *testing.T, in *instance, token, path string) []string {
+	t.Helper()
+	status, body, err := in.do(http.MethodGet, path, token, "")
+	if err != nil || status != http.StatusOK {
+		t.Fatalf("GET %s = %d %v %s", path, status, err, body)
+	}
+	var doc struct {
+		Data []struct{ ID string } `json:"data"`
+	}
+	if err := json.Unmarshal(body, &doc); err != nil {
+		t.Fatal(err)
+	}
+	ids := make([]string, len(doc.Data))
+	for i, d := range doc.Data {
+		ids[i] = d.ID
+	}
+	return ids
+}
+
+func createdID(body []byte) string {
+	var doc struct {
+		Data struct {
+			ID         string
+			Attributes map[string]any
+		} `json:"data"`
+	}
+	_ = json.Unmarshal(body, &doc)
+	return doc.Data.ID
+}
+
+// TestInstancesStartingTogetherLoadTheFixturesOnce: two instances starting at once on an
+// empty schema both come up, exactly one loads the fixtures, and a later one loads nothing.
+func TestInstancesStartingTogetherLoadTheFixturesOnce(t *testing.T) {
+	db := freshSchema(t)
+	both := startMany(t, db, 2)
+	loaded := 0
+	for _, in := range both {
+		if strings.Contains(in.banner, "  loaded:") {
+			loaded++
+		} else if !strings.Contains(in.banner, "  data:     kept the records already in") {
+			t.Errorf("banner says neither loaded nor kept:\n%s", in.banner)
+		}
+		if strings.Contains(in.banner, "provmock-ci") || !strings.Contains(in.banner, "search_path=inst_") {
+			t.Errorf("banner does not name the database:\n%s", in.banner)
+		}
+	}
+	if loaded != 1 {
+		t.Fatalf("%d instances loaded the fixtures, want exactly 1", loaded)
+	}
+	later := start(t, db)
+	if !strings.Contains(later.banner, "kept the records already in") {
+		t.Errorf("a later instance did not keep the records:\n%s", later.banner)
+	}
+	token := both[0].token(t)
+	want := listIDs(t, both[0], token, "/api/organizations")
+	if len(want) == 0 {
+		t.Fatal("the demo owner sees no organization")
+	}
+	for i, in := range append(both, later) {
+		if got := listIDs(t, in, token, "/api/organizations"); strings.Join(got, ",") != strings.Join(want, ",") {
+			t.Errorf("instance %d lists the organizations %v, instance 0 %v", i, got, want)
+		}
+	}
+}
+
+// TestAWriteThroughOneIsReadThroughTheOther: a write acknowledged by A is in the very next
+// read through B, however B cached the list before; and a token issued by A works on B.
+func TestAWriteThroughOneIsReadThroughTheOther(t *testing.T) {
+	db := freshSchema(t)
+	ins := startMany(t, db, 2)
+	a, b := ins[0], ins[1]
+	token := a.token(t)
+	const roles = "/api/roles?filter[q][organization_id_eq]=orgBlueBrd&page[size]=25&sort=-created_at"
+	for i := 0; i < 10; i++ {
+		before := listIDs(t, b, token, roles) // cached by B
+		listIDs(t, b, token, roles)
+		status, body, err := a.do(http.MethodPost, "/api/roles", token, roleBody(fmt.Sprintf("hop %d", i)))
+		if err != nil || status != http.StatusCreated {
+			t.Fatalf("POST through A = %d %v %s", status, err, body)
+		}
+		id := createdID(body)
+		after := listIDs(t, b, token, roles)
+		if len(after) == 0 || after[0] != id {
+			t.Fatalf("after A created %s, B lists %v (before: %v)", id, after, before)
+		}
+		status, _, _ = b.do(http.MethodGet, "/api/roles/"+id, token, "")
+		if status != http.StatusOK {
+			t.Fatalf("B answers %d for the role A created", status)
+		}
+	}
+}
+
+// TestReadBeforeWriteRulesHoldAcrossInstances: 16 creates of organizations of one name
+// through two instances at once give 16 distinct slugs; 16 invitations of one email give
+// one 201 and fifteen 422 taken.
+func TestReadBeforeWriteRulesHoldAcrossInstances(t *testing.T) {
+	db := freshSchema(t)
+	ins := startMany(t, db, 2)
+	token := ins[0].token(t)
+	const n = 16
+	type answer struct {
+		status int
+		body   []byte
+	}
+	run := func(path string, body func(i int) string) []answer {
+		out := make([]answer, n)
+		var wg sync.WaitGroup
+		for i := range out {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				status, b, err := ins[i%2].do(http.MethodPost, path, token, body(i))
+				if err != nil {
+					t.Error(err)
+				}
+				out[i] = answer{status, b}
+			}()
+		}
+		wg.Wait()
+		return out
+	}
+	slugs := map[string]bool{}
+	for _, a := range run("/api/organizations", func(int) string {
+		return `{"data":{"type":"organizations","attributes":{"name":"Same Name"}}}`
+	}) {
+		var doc struct {
+			Data struct{ Attributes struct{ Slug string } } `json:"data"`
+		}
+		if a.status != http.StatusCreated || json.Unmarshal(a.body, &doc) != nil {
+			t.Fatalf("create organization: %d %s", a.status, a.body)
+		}
+		slugs[doc.Data.Attributes.Slug] = true
+	}
+	if len(slugs) != n {
+		t.Errorf("%d distinct slugs of %d organizations: %v", len(slugs), n, slugs)
+	}
+	created, taken := 0, 0
+	for _, a := range run("/api/memberships", func(int) string {
+		return `{"data":{"type":"memberships","attributes":{"user_email":"twice@example.com","access_scope":"test_access"},` +
+			`"relationships":{"organization":{"data":{"type":"organizations","id":"orgBlueBrd"}},"role":{"data":{"type":"roles","id":"rolBBReadO"}}}}}`
+	}) {
+		switch {
+		case a.status == http.StatusCreated:
+			created++
+		case a.status == http.StatusUnprocessableEntity && bytes.Contains(a.body, []byte(`"error":"taken"`)):
+			taken++
+		default:
+			t.Errorf("invitation: %d %s", a.status, a.body)
+		}
+	}
+	if created != 1 || taken != n-1 {
+		t.Errorf("%d invitations created and %d taken, want 1 and %d", created, taken, n-1)
+	}
+}
+
+// TestWritersAcrossInstancesLoseNothing: 32 writers through two instances; the roles stored
+// are exactly those acknowledged, as both instances list them.
+func TestWritersAcrossInstancesLoseNothing(t *testing.T) {
+	const writers, perWriter = 32, 4
+	db := freshSchema(t)
+	ins := startMany(t, db, 2)
+	token := ins[0].token(t)
+	var mu sync.Mutex
+	acked := map[string]bool{}
+	var wg sync.WaitGroup
+	for w := 0; w < writers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < perWriter; i++ {
+				status, body, err := ins[w%2].do(http.MethodPost, "/api/roles", token, roleBody(fmt.Sprintf("w%d r%d", w, i)))
+				if err != nil || status != http.StatusCreated {
+					t.Errorf("writer %d: %d %v %s", w, status, err, body)
+					continue
+				}
+				mu.Lock()
+				acked[createdID(body)] = true
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	for i, in := range ins {
+		stored := storedRoles(t, in, token)
+		for id := range acked {
+			if !stored[id] {
+				t.Errorf("instance %d does not list acknowledged role %s", i, id)
+			}
+		}
+	}
+	if len(acked) != writers*perWriter {
+		t.Errorf("%d roles acknowledged, want %d", len(acked), writers*perWriter)
+	}
+}
+
+// storedRoles are the ids of every role of orgBlueBrd, page by page.
+func storedRoles(t *testing.T, in *instance, token string) map[string]bool {
+	t.Helper()
+	out := map[string]bool{}
+	for page := 1; ; page++ {
+		ids := listIDs(t, in, token, fmt.Sprintf("/api/roles?filter[q][organization_id_eq]=orgBlueBrd&page[size]=25&page[number]=%d", page))
+		for _, id := range ids {
+			out[id] = true
+		}
+		if len(ids) < 25 {
+			return out
+		}
+	}
+}
+
+// TestAKilledInstanceLosesNoAcknowledgedWrite: writers through A while A is killed
+// (SIGKILL); every write A acknowledged is listed by B.
+func TestAKilledInstanceLosesNoAcknowledgedWrite(t *testing.T) {
+	db := freshSchema(t)
+	ins := startMany(t, db, 2)
+	a, b := ins[0], ins[1]
+	token := a.token(t)
+	var mu sync.Mutex
+	var acked []string
+	var wg sync.WaitGroup
+	for w := 0; w < 8; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; ; i++ {
+				status, body, err := a.do(http.MethodPost, "/api/roles", token, roleBody(fmt.Sprintf("k%d %d", w, i)))
+				if err != nil {
+					return // A is gone
+				}
+				if status == http.StatusCreated {
+					mu.Lock()
+					acked = append(acked, createdID(body))
+					mu.Unlock()
+				}
+			}
+		}()
+	}
+	for {
+		mu.Lock()
+		n := len(acked)
+		mu.Unlock()
+		if n >= 40 {
+			break
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if err := a.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	wg.Wait()
+	stored := storedRoles(t, b, token)
+	for _, id := range acked {
+		if !stored[id] {
+			t.Errorf("B does not list role %s, which A acknowledged before it was killed", id)
+		}
+	}
+}
