@@ -355,6 +355,12 @@ func (ctl *Controller) LoadFixtures(ctx context.Context, name string, data []byt
 	if err != nil {
 		return nil, &loadConflict{err}
 	}
+	if replace && ctl.st.Shared() {
+		// The environment's baseline: every instance resets to it from now on.
+		if err := ShareBaseline(ctx, ctl.st, name, data, true); err != nil {
+			return nil, err
+		}
+	}
 	if replace {
 		ctl.mu.Lock()
 		_ = closeBaseline(ctl.baseline)
@@ -371,6 +377,9 @@ type snapshotInfo struct {
 }
 
 func (ctl *Controller) listSnapshots(c echo.Context) error {
+	if ctl.st.Shared() {
+		return ctl.listSharedSnapshots(c)
+	}
 	ctl.mu.Lock()
 	defer ctl.mu.Unlock()
 	out := []snapshotInfo{}
@@ -391,6 +400,9 @@ func (ctl *Controller) saveSnapshot(c echo.Context) error {
 	snap, err := ctl.st.Dump(c.Request().Context())
 	if err != nil {
 		return err
+	}
+	if ctl.st.Shared() {
+		return ctl.saveSharedSnapshot(c, req.Name, snap)
 	}
 	size := snap.Size()
 	ctl.mu.Lock()
@@ -414,6 +426,9 @@ func (ctl *Controller) saveSnapshot(c echo.Context) error {
 }
 
 func (ctl *Controller) restoreSnapshot(c echo.Context) error {
+	if ctl.st.Shared() {
+		return ctl.restoreSharedSnapshot(c)
+	}
 	ctl.mu.Lock()
 	saved, ok := ctl.snapshots[c.Param("name")]
 	ctl.mu.Unlock()
@@ -428,6 +443,9 @@ func (ctl *Controller) restoreSnapshot(c echo.Context) error {
 }
 
 func (ctl *Controller) deleteSnapshot(c echo.Context) error {
+	if ctl.st.Shared() {
+		return ctl.deleteSharedSnapshot(c)
+	}
 	ctl.mu.Lock()
 	defer ctl.mu.Unlock()
 	saved, ok := ctl.snapshots[c.Param("name")]

@@ -154,6 +154,17 @@ func (ctl *Controller) resetData(ctx context.Context) error {
 	// Under the lock, so that a replace cannot release the baseline while it is copied.
 	ctl.mu.Lock()
 	defer ctl.mu.Unlock()
+	if ctl.st.Shared() {
+		// The environment's baseline, which a replace through another instance may have set.
+		shared, ok, err := ctl.sharedBaseline(ctx)
+		if err != nil {
+			return err
+		}
+		if ok {
+			_ = closeBaseline(ctl.baseline)
+			ctl.baseline = shared
+		}
+	}
 	return ctl.baseline.Restore(ctx, ctl.st)
 }
 

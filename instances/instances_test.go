@@ -433,3 +433,82 @@ func TestAKilledInstanceLosesNoAcknowledgedWrite(t *testing.T) {
 		}
 	}
 }
+
+// control posts to an instance's control API and checks the status.
+func (in *instance) control(t *testing.T, path, contentType, body string, want int) []byte {
+	t.Helper()
+	resp, err := httpClient.Post(in.base+"/_mock"+path, contentType, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != want {
+		t.Fatalf("POST /_mock%s = %d %s, want %d", path, resp.StatusCode, b, want)
+	}
+	return b
+}
+
+// TestSnapshotsAndResetAreTheEnvironments: a snapshot saved through A restores through B;
+// a reset through B undoes what was written through A; fixtures replaced through A are
+// what a reset through B goes back to.
+func TestSnapshotsAndResetAreTheEnvironments(t *testing.T) {
+	db := freshSchema(t)
+	ins := startMany(t, db, 2)
+	a, b := ins[0], ins[1]
+	token := a.token(t)
+	const roles = "/api/roles?filter[q][organization_id_eq]=orgBlueBrd&page[size]=25"
+	baseline := strings.Join(listIDs(t, b, token, roles), ",")
+
+	a.control(t, "/snapshots", "application/json", `{"name":"before"}`, http.StatusCreated)
+	status, body, _ := a.do(http.MethodPost, "/api/roles", token, roleBody("after the snapshot"))
+	if status != http.StatusCreated {
+		t.Fatalf("POST role = %d %s", status, body)
+	}
+	b.control(t, "/snapshots/before/restore", "application/json", "", http.StatusOK)
+	if got := strings.Join(listIDs(t, a, token, roles), ","); got != baseline {
+		t.Errorf("after B restored A's snapshot, A lists %s, want %s", got, baseline)
+	}
+
+	a.do(http.MethodPost, "/api/roles", token, roleBody("before the reset"))
+	b.control(t, "/reset", "application/json", "", http.StatusOK)
+	for i, in := range ins {
+		if got := strings.Join(listIDs(t, in, token, roles), ","); got != baseline {
+			t.Errorf("after a reset through B, instance %d lists %s, want %s", i, got, baseline)
+		}
+	}
+
+	// A dataset of one user, through A, as the new baseline; a write through B, then a reset
+	// through B goes back to it.
+	const dataset = "users:\n  - {id: usrSolo0001, email: solo@example.com, first_name: Solo, last_name: One, client_id: solo-id, client_secret: solo-secret}\n"
+	a.control(t, "/fixtures?replace=true", "application/yaml", dataset, http.StatusOK)
+	b.control(t, "/fixtures", "application/yaml", "users:\n  - {id: usrExtra001, email: extra@example.com, client_id: extra-id, client_secret: extra-secret}\n", http.StatusOK)
+	b.control(t, "/reset", "application/json", "", http.StatusOK)
+	resp, err := httpClient.Get(a.base + "/_mock/users")
+	if err != nil {
+		t.Fatal(err)
+	}
+	users, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !bytes.Contains(users, []byte("solo@example.com")) || bytes.Contains(users, []byte("extra@example.com")) || bytes.Contains(users, []byte("demo@example.com")) {
+		t.Errorf("after a replace through A and a reset through B, A's users are %s, want solo@example.com alone", users)
+	}
+}
+
+// tokenOf gets an access token with the client's credentials.
+func (in *instance) tokenOf(t *testing.T, id, secret string) string {
+	t.Helper()
+	resp, err := httpClient.Post(in.base+"/oauth/token", "application/json",
+		strings.NewReader(fmt.Sprintf(`{"grant_type":"client_credentials","client_id":%q,"client_secret":%q}`, id, secret)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var doc struct {
+		AccessToken string `json:"access_token"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&doc); err != nil || doc.AccessToken == "" {
+		t.Fatalf("POST /oauth/token as %s = %d, %v", id, resp.StatusCode, err)
+	}
+	return doc.AccessToken
+}

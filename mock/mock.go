@@ -197,6 +197,14 @@ func New(ctx context.Context, opts Options) (*Mock, error) {
 		}
 		return nil, err
 	}
+	if st.Shared() {
+		// What reset goes back to, for every instance: the fixtures of the first to start,
+		// until a replace.
+		if err := control.ShareBaseline(ctx, st, name, data, false); err != nil {
+			st.Close()
+			return nil, err
+		}
+	}
 	if opts.TokenKey == nil && st.Shared() {
 		if opts.TokenKey, err = sharedTokenKey(ctx, st); err != nil {
 			st.Close()

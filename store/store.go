@@ -4,10 +4,12 @@ import (
 	"context"
 	"crypto/rand"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"hash/crc32"
 	"maps"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -284,6 +286,113 @@ func (s *Store) SharedValue(ctx context.Context, key, candidate string) (string,
 		return "", fmt.Errorf("store: shared %s: %w", key, err)
 	}
 	return v, nil
+}
+
+// PutShared stores value under key beside the records, replacing any.
+func (s *Store) PutShared(ctx context.Context, key, value string) error {
+	if !s.dialect.shared() {
+		return ErrNotShared
+	}
+	err := s.unprepared.WithContext(ctx).Exec("INSERT INTO "+quote(metaTable)+" (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", key, value).Error
+	if err != nil {
+		return fmt.Errorf("store: shared %s: %w", key, err)
+	}
+	return nil
+}
+
+// DeleteShared removes what is stored under key, reporting whether there was anything.
+func (s *Store) DeleteShared(ctx context.Context, key string) (bool, error) {
+	if !s.dialect.shared() {
+		return false, ErrNotShared
+	}
+	res := s.unprepared.WithContext(ctx).Exec("DELETE FROM "+quote(metaTable)+" WHERE key = ?", key)
+	if res.Error != nil {
+		return false, fmt.Errorf("store: shared %s: %w", key, res.Error)
+	}
+	return res.RowsAffected > 0, nil
+}
+
+// ListShared returns the values stored under the keys that start with prefix, by key.
+func (s *Store) ListShared(ctx context.Context, prefix string) (map[string]string, error) {
+	if !s.dialect.shared() {
+		return nil, ErrNotShared
+	}
+	out := map[string]string{}
+	err := eachRow(s.unprepared.WithContext(ctx), "SELECT key, value FROM "+quote(metaTable)+" WHERE starts_with(key, '"+strings.ReplaceAll(prefix, "'", "''")+"')",
+		func(rows *sql.Rows) error {
+			var k, v string
+			if err := rows.Scan(&k, &v); err != nil {
+				return err
+			}
+			out[k] = v
+			return nil
+		})
+	if err != nil {
+		return nil, fmt.Errorf("store: shared %s*: %w", prefix, err)
+	}
+	return out, nil
+}
+
+// EncodeSnapshot is the snapshot as JSON, for keeping it beside the records (DecodeSnapshot
+// reads it back).
+func EncodeSnapshot(snap Snapshot) ([]byte, error) { return json.Marshal(snap) }
+
+// DecodeSnapshot reads a snapshot EncodeSnapshot wrote, each value as the kind of its
+// column.
+func (s *Store) DecodeSnapshot(data []byte) (Snapshot, error) {
+	var raw map[string][]map[string]json.RawMessage
+	if err := json.Unmarshal(data, &raw); err != nil {
+		return nil, fmt.Errorf("store: snapshot: %w", err)
+	}
+	snap := Snapshot{}
+	for typ, recs := range raw {
+		def := s.reg.Lookup(typ)
+		if def == nil {
+			return nil, fmt.Errorf("store: snapshot: no type %s", typ)
+		}
+		kinds := columnKinds(def)
+		out := make([]Record, len(recs))
+		for i, r := range recs {
+			rec := make(Record, len(r))
+			for col, v := range r {
+				val, err := decodeJSONValue(kinds[col], v)
+				if err != nil {
+					return nil, fmt.Errorf("store: snapshot: %s.%s: %w", typ, col, err)
+				}
+				rec[col] = val
+			}
+			out[i] = rec
+		}
+		snap[typ] = out
+	}
+	return snap, nil
+}
+
+// decodeJSONValue reads one value of a record as EncodeSnapshot wrote it.
+func decodeJSONValue(kind models.Kind, v json.RawMessage) (any, error) {
+	if string(v) == "null" {
+		return nil, nil
+	}
+	var err error
+	switch kind {
+	case models.Object:
+		return v, nil
+	case models.Boolean:
+		var b bool
+		err = json.Unmarshal(v, &b)
+		return b, err
+	case models.Integer:
+		var n int64
+		err = json.Unmarshal(v, &n)
+		return n, err
+	case models.Number:
+		var f float64
+		err = json.Unmarshal(v, &f)
+		return f, err
+	}
+	var str string
+	err = json.Unmarshal(v, &str)
+	return str, err
 }
 
 // LookupShared returns the value stored under key beside the records, if any.
