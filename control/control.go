@@ -167,7 +167,14 @@ func New(st *store.Store, baseline Baseline, opts Options) *Controller {
 		start: opts.Start, startLimits: limits,
 	}
 	ctl.Limits.Set(limits)
-	if opts.Start != nil {
+	startFaults := opts.Start != nil
+	if st.Shared() {
+		faults.shared = st
+		// The environment's rules: the first instance's start rules, kept while it runs on.
+		_, kept, err := st.LookupShared(context.Background(), faultsKey)
+		startFaults = startFaults && err == nil && !kept
+	}
+	if startFaults {
 		// Checked by ParseStart and, against the limit, by CheckStart.
 		_ = faults.restoreStart(opts.Start.Faults)
 	}

@@ -73,9 +73,10 @@ func limitsAtStart(enabled bool, start *Start) Limits {
 // restoreStart puts the fault rules back to the start ones, numbered from fault-1 again.
 // The rules were checked by ParseStart, and mock.New checks they fit the limit.
 func (f *Faults) restoreStart(rules []Fault) error {
-	f.mu.Lock()
-	f.rules, f.seq = nil, 0
-	f.mu.Unlock()
+	_ = f.with(true, func(rules *[]*Fault, seq *int) error {
+		*rules, *seq = nil, 0
+		return nil
+	})
 	for _, rule := range rules {
 		if _, err := f.Add(rule); err != nil {
 			return err

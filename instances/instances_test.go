@@ -512,3 +512,32 @@ func (in *instance) tokenOf(t *testing.T, id, secret string) string {
 	}
 	return doc.AccessToken
 }
+
+// TestFaultsAreTheEnvironments: a fault added through A fires on B, and a rule of two times
+// fires twice in all, whichever instances the requests go to.
+func TestFaultsAreTheEnvironments(t *testing.T) {
+	db := freshSchema(t)
+	ins := startMany(t, db, 2)
+	a, b := ins[0], ins[1]
+	token := a.token(t)
+	a.control(t, "/faults", "application/json", `{"path":"/api/roles*","status":503,"times":2}`, http.StatusCreated)
+	var statuses []int
+	for i := 0; i < 4; i++ {
+		status, _, err := ins[(i+1)%2].do(http.MethodGet, "/api/roles", token, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		statuses = append(statuses, status)
+	}
+	if fmt.Sprint(statuses) != "[503 503 200 200]" {
+		t.Errorf("GET /api/roles through B, A, B, A answered %v, want the fault twice then 200", statuses)
+	}
+	a.control(t, "/faults", "application/json", `{"path":"/api/organizations","code":"UNAUTHORIZED"}`, http.StatusCreated)
+	if status, _, _ := b.do(http.MethodGet, "/api/organizations", token, ""); status != http.StatusUnauthorized {
+		t.Errorf("B answered %d to a request A's rule covers, want 401", status)
+	}
+	b.control(t, "/reset", "application/json", "", http.StatusOK)
+	if status, _, _ := a.do(http.MethodGet, "/api/organizations", token, ""); status != http.StatusOK {
+		t.Errorf("after a reset through B, A answered %d, want 200 (no rules)", status)
+	}
+}

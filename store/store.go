@@ -395,6 +395,30 @@ func decodeJSONValue(kind models.Kind, v json.RawMessage) (any, error) {
 	return str, err
 }
 
+// UpdateShared replaces the value under key with what fn makes of it (ok false: none yet),
+// as one transaction that instances take in turns; an error of fn changes nothing. Unlike a
+// write of records, it leaves the generation alone.
+func (s *Store) UpdateShared(ctx context.Context, key string, fn func(value string, ok bool) (string, error)) error {
+	if !s.dialect.shared() {
+		return ErrNotShared
+	}
+	return s.unprepared.WithContext(ctx).Transaction(func(g *gorm.DB) error {
+		if err := s.dialect.beginWrite(g); err != nil {
+			return err
+		}
+		var old string
+		err := g.Raw("SELECT value FROM "+quote(metaTable)+" WHERE key = ?", key).Row().Scan(&old)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		value, err := fn(old, err == nil)
+		if err != nil {
+			return err
+		}
+		return g.Exec("INSERT INTO "+quote(metaTable)+" (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", key, value).Error
+	})
+}
+
 // LookupShared returns the value stored under key beside the records, if any.
 func (s *Store) LookupShared(ctx context.Context, key string) (string, bool, error) {
 	if !s.dialect.shared() {
