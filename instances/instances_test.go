@@ -541,3 +541,43 @@ func TestFaultsAreTheEnvironments(t *testing.T) {
 		t.Errorf("after a reset through B, A answered %d, want 200 (no rules)", status)
 	}
 }
+
+// TestTheJournalIsTheEnvironments: B's journal lists the requests A answered, with their
+// answers, and a clear through A empties B's.
+func TestTheJournalIsTheEnvironments(t *testing.T) {
+	db := freshSchema(t)
+	ins := startMany(t, db, 2)
+	a, b := ins[0], ins[1]
+	token := a.token(t)
+	status, _, _ := a.do(http.MethodGet, "/api/roles?filter[q][name_eq]=journal-probe", token, "")
+	if status != http.StatusOK {
+		t.Fatalf("GET through A = %d", status)
+	}
+	journal := func(in *instance) []map[string]any {
+		resp, err := httpClient.Get(in.base + "/_mock/requests?path=/api/roles")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var entries []map[string]any
+		if err := json.NewDecoder(resp.Body).Decode(&entries); err != nil {
+			t.Fatal(err)
+		}
+		return entries
+	}
+	entries := journal(b)
+	if len(entries) != 1 || entries[0]["query"] != "filter[q][name_eq]=journal-probe" || entries[0]["status"] != float64(200) ||
+		!strings.Contains(fmt.Sprint(entries[0]["response"]), `"data":[]`) {
+		t.Fatalf("B's journal of /api/roles = %v, want A's one request with its answer", entries)
+	}
+	resp, err := http.NewRequest(http.MethodDelete, a.base+"/_mock/requests", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r, err := httpClient.Do(resp); err != nil || r.StatusCode >= 300 {
+		t.Fatalf("DELETE /_mock/requests through A: %v %v", r, err)
+	}
+	if entries := journal(b); len(entries) != 0 {
+		t.Errorf("after a clear through A, B's journal holds %v", entries)
+	}
+}

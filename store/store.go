@@ -607,3 +607,82 @@ func (s *Store) Analyze(ctx context.Context) error {
 	}
 	return db.WithContext(ctx).Exec(s.dialect.analyze(names)).Error
 }
+
+// AppendShared adds an entry of size bytes at the end of the shared log, and drops the
+// oldest entries past maxEntries or maxBytes (never the newest); it returns the entry's id,
+// which increases with each append on any instance.
+func (s *Store) AppendShared(ctx context.Context, entry string, size, maxEntries, maxBytes int) (int64, error) {
+	if !s.dialect.shared() {
+		return 0, ErrNotShared
+	}
+	db := s.unprepared.WithContext(ctx)
+	var id int64
+	if err := db.Raw("INSERT INTO "+quote(logTable)+" (size, entry) VALUES (?, ?) RETURNING id", size, entry).Row().Scan(&id); err != nil {
+		return 0, fmt.Errorf("store: shared log: %w", err)
+	}
+	return id, s.trimShared(ctx, maxEntries, maxBytes)
+}
+
+func (s *Store) trimShared(ctx context.Context, maxEntries, maxBytes int) error {
+	err := s.unprepared.WithContext(ctx).Exec("DELETE FROM "+quote(logTable)+" WHERE id IN (SELECT id FROM (SELECT id, "+
+		"row_number() OVER (ORDER BY id DESC) AS n, sum(size) OVER (ORDER BY id DESC) AS total FROM "+quote(logTable)+") x "+
+		"WHERE n > 1 AND (n > ? OR total > ?))", maxEntries, maxBytes).Error
+	if err != nil {
+		return fmt.Errorf("store: shared log: %w", err)
+	}
+	return nil
+}
+
+// ReplaceShared replaces the shared log's entry of that id, if it is still kept, and trims
+// the log as AppendShared does.
+func (s *Store) ReplaceShared(ctx context.Context, id int64, entry string, size, maxEntries, maxBytes int) error {
+	if !s.dialect.shared() {
+		return ErrNotShared
+	}
+	if err := s.unprepared.WithContext(ctx).Exec("UPDATE "+quote(logTable)+" SET entry = ?, size = ? WHERE id = ?", entry, size, id).Error; err != nil {
+		return fmt.Errorf("store: shared log: %w", err)
+	}
+	return s.trimShared(ctx, maxEntries, maxBytes)
+}
+
+// SharedLog calls fn with the shared log's entries, newest first, until fn returns false;
+// bytes is the sum of their sizes.
+func (s *Store) SharedLog(ctx context.Context, fn func(id int64, entry string) bool) error {
+	if !s.dialect.shared() {
+		return ErrNotShared
+	}
+	rows, err := s.unprepared.WithContext(ctx).Raw("SELECT id, entry FROM " + quote(logTable) + " ORDER BY id DESC").Rows()
+	if err != nil {
+		return fmt.Errorf("store: shared log: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var entry string
+		if err := rows.Scan(&id, &entry); err != nil {
+			return err
+		}
+		if !fn(id, entry) {
+			break
+		}
+	}
+	return rows.Err()
+}
+
+// SharedLogBytes is the sum of the shared log's entry sizes.
+func (s *Store) SharedLogBytes(ctx context.Context) (int, error) {
+	if !s.dialect.shared() {
+		return 0, ErrNotShared
+	}
+	var n int64
+	err := s.unprepared.WithContext(ctx).Raw("SELECT coalesce(sum(size), 0) FROM " + quote(logTable)).Row().Scan(&n)
+	return int(n), err
+}
+
+// ClearShared empties the shared log.
+func (s *Store) ClearShared(ctx context.Context) error {
+	if !s.dialect.shared() {
+		return ErrNotShared
+	}
+	return s.unprepared.WithContext(ctx).Exec("DELETE FROM " + quote(logTable)).Error
+}
