@@ -171,6 +171,7 @@ func New(st *store.Store, baseline Baseline, opts Options) *Controller {
 	if st.Shared() {
 		faults.shared = st
 		ctl.Journal.shared = st
+		ctl.Limits.share(st)
 		// The environment's rules: the first instance's start rules, kept while it runs on.
 		_, kept, err := st.LookupShared(context.Background(), faultsKey)
 		startFaults = startFaults && err == nil && !kept

@@ -581,3 +581,33 @@ func TestTheJournalIsTheEnvironments(t *testing.T) {
 		t.Errorf("after a clear through A, B's journal holds %v", entries)
 	}
 }
+
+// TestRateLimitsAreTheEnvironments: limits set through A hold on B, and a client's requests
+// through both count against one quota.
+func TestRateLimitsAreTheEnvironments(t *testing.T) {
+	db := freshSchema(t)
+	ins := startMany(t, db, 2)
+	a := ins[0]
+	token := a.token(t)
+	req, err := http.NewRequest(http.MethodPut, a.base+"/_mock/rate-limits", strings.NewReader(`{"enabled":true,"reads_per_10s_per_endpoint":3}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := httpClient.Do(req)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("PUT /_mock/rate-limits through A: %v %v", resp, err)
+	}
+	resp.Body.Close()
+	var statuses []int
+	for i := 0; i < 4; i++ {
+		status, _, err := ins[(i+1)%2].do(http.MethodGet, "/api/roles/rolBBReadO", token, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		statuses = append(statuses, status)
+	}
+	if fmt.Sprint(statuses) != "[200 200 200 429]" {
+		t.Errorf("GET through B, A, B, A answered %v, want three then 429 (one quota of 3)", statuses)
+	}
+}

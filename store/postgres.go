@@ -76,6 +76,9 @@ const metaTable = "_provmock_meta"
 // database), newest last.
 const logTable = "_provmock_log"
 
+// counterTable holds shared counters of fixed time windows (the rate limits').
+const counterTable = "_provmock_counter"
+
 // storeTables selects the names of what the store keeps beside the records: none of the
 // descriptions' tables.
 const storeTables = `LIKE '\_provmock\_%' ESCAPE '\'`
@@ -350,6 +353,7 @@ func (postgresDialect) stampStatement(stamp int32) string {
 	return "CREATE TABLE IF NOT EXISTS " + quote(metaTable) + " (key TEXT PRIMARY KEY, value TEXT NOT NULL);\n" +
 		"INSERT INTO " + quote(metaTable) + " (key, value) VALUES ('" + generationKey + "', '0') ON CONFLICT (key) DO NOTHING;\n" +
 		"CREATE TABLE IF NOT EXISTS " + quote(logTable) + " (id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY, size BIGINT NOT NULL, entry TEXT NOT NULL);\n" +
+		"CREATE TABLE IF NOT EXISTS " + quote(counterTable) + " (key TEXT PRIMARY KEY, start TEXT NOT NULL, count BIGINT NOT NULL, refused BOOLEAN NOT NULL);\n" +
 		jsonbFuncSQL +
 		fmt.Sprintf("INSERT INTO %s (key, value) VALUES ('stamp', '%d') ON CONFLICT (key) DO UPDATE SET value = excluded.value;\n", quote(metaTable), stamp)
 }

@@ -686,3 +686,35 @@ func (s *Store) ClearShared(ctx context.Context) error {
 	}
 	return s.unprepared.WithContext(ctx).Exec("DELETE FROM " + quote(logTable)).Error
 }
+
+// CountShared counts one event in the shared counter under key for the window that starts
+// at start (a new window starts from zero), unless the window already holds limit events:
+// then refused is true and nothing is counted. count is the window's count after.
+func (s *Store) CountShared(ctx context.Context, key, start string, limit int) (count int, refused bool, err error) {
+	if !s.dialect.shared() {
+		return 0, false, ErrNotShared
+	}
+	t := quote(counterTable)
+	err = s.unprepared.WithContext(ctx).Raw("INSERT INTO "+t+" AS c (key, start, count, refused) VALUES (?, ?, 1, false) "+
+		"ON CONFLICT (key) DO UPDATE SET "+
+		"count = CASE WHEN c.start <> excluded.start THEN 1 WHEN c.count >= ? THEN c.count ELSE c.count + 1 END, "+
+		"refused = c.start = excluded.start AND c.count >= ?, start = excluded.start "+
+		"RETURNING count, refused", key, start, limit, limit).Row().Scan(&count, &refused)
+	if err != nil {
+		return 0, false, fmt.Errorf("store: shared counter: %w", err)
+	}
+	return count, refused, nil
+}
+
+// ClearCounters forgets every shared counter; with before set, only those whose window
+// started before it (in the same text format as the starts counted).
+func (s *Store) ClearCounters(ctx context.Context, before string) error {
+	if !s.dialect.shared() {
+		return ErrNotShared
+	}
+	db := s.unprepared.WithContext(ctx)
+	if before == "" {
+		return db.Exec("DELETE FROM " + quote(counterTable)).Error
+	}
+	return db.Exec("DELETE FROM "+quote(counterTable)+" WHERE start < ?", before).Error
+}
