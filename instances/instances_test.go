@@ -6,18 +6,22 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
+
+	"gopkg.in/yaml.v3"
 )
 
 const mediaType = "application/vnd.api+json"
@@ -67,11 +71,18 @@ type instance struct {
 // start runs the binary on the database URL and waits for its banner.
 func start(t *testing.T, db string, args ...string) *instance {
 	t.Helper()
+	return startWith(t, nil, append([]string{"--addr", "127.0.0.1:0", "--db", db, "--quiet", "--cache-dir", "none"}, args...)...)
+}
+
+// startWith runs the binary with the arguments and, besides the test's, the environment.
+func startWith(t *testing.T, env []string, args ...string) *instance {
+	t.Helper()
 	bin, err := buildBinary()
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(bin, append([]string{"--addr", "127.0.0.1:0", "--db", db, "--quiet", "--cache-dir", "none"}, args...)...)
+	cmd := exec.Command(bin, args...)
+	cmd.Env = append(os.Environ(), env...)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -609,5 +620,77 @@ func TestRateLimitsAreTheEnvironments(t *testing.T) {
 	}
 	if fmt.Sprint(statuses) != "[200 200 200 429]" {
 		t.Errorf("GET through B, A, B, A answered %v, want three then 429 (one quota of 3)", statuses)
+	}
+}
+
+// TestTheReadmeComposeServicesServeOneMock runs the commands of the README's compose file's
+// provmock services, with their environment (DATABASE_URL pointing at the test's database
+// instead, the addresses at free ports): a token of one works on the other, a write through
+// one is read through the other, and the control API wants the admin token.
+func TestTheReadmeComposeServicesServeOneMock(t *testing.T) {
+	db := freshSchema(t)
+	readme, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, ok := strings.Cut(string(readme), "<!-- readme-test: skip (a compose file: instances/TestTheReadmeComposeServicesServeOneMock")
+	if !ok {
+		t.Fatal("the README has no compose file")
+	}
+	_, rest, _ = strings.Cut(rest, "```yaml\n")
+	block, _, _ := strings.Cut(rest, "```")
+	var compose struct {
+		Services map[string]struct {
+			Image       string
+			Command     []string
+			Environment map[string]string
+		}
+	}
+	if err := yaml.Unmarshal([]byte(block), &compose); err != nil {
+		t.Fatal(err)
+	}
+	var mocks []*instance
+	for _, name := range slices.Sorted(maps.Keys(compose.Services)) {
+		svc := compose.Services[name]
+		if svc.Image != "provmock" {
+			continue
+		}
+		args := slices.Clone(svc.Command)
+		for i := range args {
+			if i > 0 && args[i-1] == "--addr" {
+				args[i] = "127.0.0.1:0"
+			}
+		}
+		var env []string
+		for k, v := range svc.Environment {
+			if k == "DATABASE_URL" {
+				if !strings.HasPrefix(v, "postgres://") {
+					t.Fatalf("%s: DATABASE_URL %s is no PostgreSQL URL", name, v)
+				}
+				v = db
+			}
+			env = append(env, k+"="+v)
+		}
+		mocks = append(mocks, startWith(t, append(env, "DB_PATH=", "CACHE_DIR=none"), append(args, "--quiet")...))
+	}
+	if len(mocks) < 2 {
+		t.Fatalf("the compose file has %d provmock services, want two or more", len(mocks))
+	}
+	a, b := mocks[0], mocks[1]
+	token := a.token(t)
+	status, body, _ := b.do(http.MethodPost, "/api/roles", token, roleBody("through the compose file"))
+	if status != http.StatusCreated {
+		t.Fatalf("POST through the second service with the first's token = %d %s", status, body)
+	}
+	if status, _, _ := a.do(http.MethodGet, "/api/roles/"+createdID(body), token, ""); status != http.StatusOK {
+		t.Errorf("the first service answers %d for the role the second created", status)
+	}
+	resp, err := httpClient.Get(a.base + "/_mock/users")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("the control API without the admin token answered %d, want 401", resp.StatusCode)
 	}
 }
