@@ -13,7 +13,7 @@ ifeq ($(shell uname -s),Linux)
 STATIC := -tags=osusergo,netgo,sqlite_omit_load_extension -ldflags=-extldflags=-static
 endif
 
-.PHONY: run build first-build-note image test go-test sdk-test vet fmt-check fuzz bench load
+.PHONY: run build first-build-note image test test-postgres go-test sdk-test vet fmt-check fuzz bench load
 
 # Starts the mock with the demo data; ADDR, DB_PATH, FIXTURES, BASE_URL... come from the environment.
 run: first-build-note
@@ -49,6 +49,14 @@ else
 	@echo 'go test -race -count=1 -json ./... | .testsummary'
 	@bash -o pipefail -c 'go test -race -count=1 -json ./... | ./.testsummary'
 endif
+
+# The Go tests again on PostgreSQL: a throwaway cluster (.ci/with-postgres: initdb in a
+# temporary directory, installed from Debian's postgresql when missing), in which every
+# in-memory store of the tests is a fresh schema (the build tag provmock_postgres); tests of
+# what only SQLite has skip, saying so.
+test-postgres:
+	go build -o .testsummary ./internal/testsummary
+	bash .ci/with-postgres bash -o pipefail -c 'go test -count=1 -tags provmock_postgres -json ./... | ./.testsummary'
 
 # The official @commercelayer/provisioning-sdk against the built binary (needs Node 20+).
 sdk-test: build

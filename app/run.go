@@ -225,7 +225,7 @@ func newLogger(w io.Writer, format string) *slog.Logger {
 // file database kept the records it already had. Its last line is "  loaded: ..." or
 // "  data: ...", whatever the data.
 func banner(w io.Writer, addr string, cfg Config, loaded map[string]int, users, integrations []store.Record) {
-	fmt.Fprintf(w, "  API:      http://%s/api  (database %s, fixtures %s)\n", addr, cfg.DBPath, cfg.Fixtures)
+	fmt.Fprintf(w, "  API:      http://%s/api  (database %s, fixtures %s)\n", addr, store.MaskURL(cfg.DBPath), cfg.Fixtures)
 	fmt.Fprintf(w, "  tokens:   POST http://%s/oauth/token  (client_credentials; lifetime %ds)\n", addr, int(cfg.TokenTTL/time.Second))
 	fmt.Fprintf(w, "  control:  http://%s/_mock  (reset, fixtures, snapshots, requests, faults, rate-limits, tokens)\n", addr)
 	for i, u := range users {
@@ -243,7 +243,7 @@ func banner(w io.Writer, addr string, cfg Config, loaded map[string]int, users, 
 		fmt.Fprintf(w, "  adobe:    client_id=%s client_secret=%s org=%s\n", in.String("client_id"), in.String("client_secret"), in.String("ims_org"))
 	}
 	if loaded == nil {
-		fmt.Fprintf(w, "  data:     kept the records already in %s (fixtures not loaded)\n", cfg.DBPath)
+		fmt.Fprintf(w, "  data:     kept the records already in %s (fixtures not loaded)\n", store.MaskURL(cfg.DBPath))
 		return
 	}
 	var parts []string

@@ -407,6 +407,10 @@ func TestParseConfig(t *testing.T) {
 				TokenKey: "flag.pem", TokenTTL: time.Second}},
 		{"single-dash and = forms", []string{"-addr=127.0.0.1:0", "-lenient-filters"}, nil,
 			app.Config{Addr: "127.0.0.1:0", DBPath: ":memory:", Fixtures: "demo", LenientFilters: true, TokenTTL: 7200 * time.Second}},
+		{"DATABASE_URL when DB_PATH is unset", nil, map[string]string{"DATABASE_URL": "postgres://u:p@db:5432/mock"}, app.Config{
+			Addr: "127.0.0.1:8080", DBPath: "postgres://u:p@db:5432/mock", Fixtures: "demo", TokenTTL: 7200 * time.Second}},
+		{"DB_PATH over DATABASE_URL", nil, map[string]string{"DATABASE_URL": "postgres://u:p@db:5432/mock", "DB_PATH": "/tmp/x.db"}, app.Config{
+			Addr: "127.0.0.1:8080", DBPath: "/tmp/x.db", Fixtures: "demo", TokenTTL: 7200 * time.Second}},
 		{"empty environment values are unset", nil, map[string]string{"ADDR": "", "FIXTURES": ""}, defaults},
 		{"LENIENT_FILTERS false", nil, map[string]string{"LENIENT_FILTERS": "false"}, defaults},
 		{"timeouts from the environment", nil, map[string]string{"READ_HEADER_TIMEOUT": "2s", "READ_TIMEOUT": "1m",

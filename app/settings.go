@@ -66,7 +66,7 @@ var settings = []setting{
 	durationSetting("idle-timeout", "IDLE_TIMEOUT", "120s", "longest time a keep-alive connection stays open between requests", func(c *Config) *time.Duration { return &c.IdleTimeout }),
 	durationSetting("shutdown-timeout", "SHUTDOWN_TIMEOUT", "10s", "longest wait for requests in flight at shutdown", func(c *Config) *time.Duration { return &c.ShutdownTimeout }),
 
-	{flag: "db", env: "DB_PATH", group: "data", def: store.Memory, usage: "SQLite file, or :memory:",
+	{flag: "db", env: "DB_PATH", group: "data", defOf: defaultDB, usage: "SQLite file, :memory:, or postgres://user:pass@host:5432/db?search_path=SCHEMA (a database several instances share; the schema is created on first use); default: DATABASE_URL when set, else :memory:",
 		apply: func(c *Config, v string) error { c.DBPath = v; return nil }},
 	{flag: "fixtures", env: "FIXTURES", group: "data", def: "demo", usage: "dataset to load at start: demo, none, or a YAML/JSON file",
 		apply: func(c *Config, v string) error { c.Fixtures = v; return nil }},
@@ -337,4 +337,13 @@ func defaultCacheDir(getenv func(string) string) string {
 		return filepath.Join(home, ".cache", "provmock")
 	}
 	return "none"
+}
+
+// defaultDB is DATABASE_URL, the variable hosting platforms set, when DB_PATH is not set;
+// else memory.
+func defaultDB(getenv func(string) string) string {
+	if u := getenv("DATABASE_URL"); u != "" {
+		return u
+	}
+	return store.Memory
 }

@@ -167,7 +167,16 @@ func New(st *store.Store, baseline Baseline, opts Options) *Controller {
 		start: opts.Start, startLimits: limits,
 	}
 	ctl.Limits.Set(limits)
-	if opts.Start != nil {
+	startFaults := opts.Start != nil
+	if st.Shared() {
+		faults.shared = st
+		ctl.Journal.shared = st
+		ctl.Limits.share(st)
+		// The environment's rules: the first instance's start rules, kept while it runs on.
+		_, kept, err := st.LookupShared(context.Background(), faultsKey)
+		startFaults = startFaults && err == nil && !kept
+	}
+	if startFaults {
 		// Checked by ParseStart and, against the limit, by CheckStart.
 		_ = faults.restoreStart(opts.Start.Faults)
 	}
@@ -355,6 +364,12 @@ func (ctl *Controller) LoadFixtures(ctx context.Context, name string, data []byt
 	if err != nil {
 		return nil, &loadConflict{err}
 	}
+	if replace && ctl.st.Shared() {
+		// The environment's baseline: every instance resets to it from now on.
+		if err := ShareBaseline(ctx, ctl.st, name, data, true); err != nil {
+			return nil, err
+		}
+	}
 	if replace {
 		ctl.mu.Lock()
 		_ = closeBaseline(ctl.baseline)
@@ -371,6 +386,9 @@ type snapshotInfo struct {
 }
 
 func (ctl *Controller) listSnapshots(c echo.Context) error {
+	if ctl.st.Shared() {
+		return ctl.listSharedSnapshots(c)
+	}
 	ctl.mu.Lock()
 	defer ctl.mu.Unlock()
 	out := []snapshotInfo{}
@@ -391,6 +409,9 @@ func (ctl *Controller) saveSnapshot(c echo.Context) error {
 	snap, err := ctl.st.Dump(c.Request().Context())
 	if err != nil {
 		return err
+	}
+	if ctl.st.Shared() {
+		return ctl.saveSharedSnapshot(c, req.Name, snap)
 	}
 	size := snap.Size()
 	ctl.mu.Lock()
@@ -414,6 +435,9 @@ func (ctl *Controller) saveSnapshot(c echo.Context) error {
 }
 
 func (ctl *Controller) restoreSnapshot(c echo.Context) error {
+	if ctl.st.Shared() {
+		return ctl.restoreSharedSnapshot(c)
+	}
 	ctl.mu.Lock()
 	saved, ok := ctl.snapshots[c.Param("name")]
 	ctl.mu.Unlock()
@@ -428,6 +452,9 @@ func (ctl *Controller) restoreSnapshot(c echo.Context) error {
 }
 
 func (ctl *Controller) deleteSnapshot(c echo.Context) error {
+	if ctl.st.Shared() {
+		return ctl.deleteSharedSnapshot(c)
+	}
 	ctl.mu.Lock()
 	defer ctl.mu.Unlock()
 	saved, ok := ctl.snapshots[c.Param("name")]

@@ -1,6 +1,7 @@
 package control
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -14,6 +15,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/commercelayer-mock/provmock/frontdoor"
+	"github.com/commercelayer-mock/provmock/store"
 )
 
 // Fault is a rule that makes matching requests misbehave: wait, answer an error, or lose
@@ -52,7 +54,72 @@ type Faults struct {
 	rand  func() float64
 	max   int
 	codes map[string]bool // the codes a rule may name
+	// shared, when set, keeps the rules beside the records instead (a database several
+	// mocks share): a rule added through one instance applies on all.
+	shared *store.Store
 }
+
+// faultsKey is where shared rules are kept.
+const faultsKey = "faults"
+
+// sharedRules are the rules as kept beside the records.
+type sharedRules struct {
+	Seq   int      `json:"seq"`
+	Rules []*Fault `json:"rules"`
+}
+
+// with runs fn on the rules and the sequence of their ids, under the lock: the process's,
+// or, for shared rules, the database's (write: fn's changes are saved; a read sees one state).
+func (f *Faults) with(write bool, fn func(rules *[]*Fault, seq *int) error) error {
+	if f.shared == nil {
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		return fn(&f.rules, &f.seq)
+	}
+	decode := func(text string, ok bool) (sharedRules, error) {
+		var kept sharedRules
+		if !ok {
+			return kept, nil
+		}
+		if err := json.Unmarshal([]byte(text), &kept); err != nil {
+			return kept, err
+		}
+		for _, r := range kept.Rules {
+			re, err := globToRegexp(r.Path)
+			if err != nil {
+				return kept, err
+			}
+			r.pattern = re
+		}
+		return kept, nil
+	}
+	ctx := context.Background()
+	if !write {
+		text, ok, err := f.shared.LookupShared(ctx, faultsKey)
+		if err != nil {
+			return err
+		}
+		kept, err := decode(text, ok)
+		if err != nil {
+			return err
+		}
+		return fn(&kept.Rules, &kept.Seq)
+	}
+	return f.shared.UpdateShared(ctx, faultsKey, func(text string, ok bool) (string, error) {
+		kept, err := decode(text, ok)
+		if err != nil {
+			return "", err
+		}
+		if err := fn(&kept.Rules, &kept.Seq); err != nil {
+			return "", err
+		}
+		b, err := json.Marshal(kept)
+		return string(b), err
+	})
+}
+
+// errUnchanged ends a shared update that has nothing to save.
+var errUnchanged = errors.New("unchanged")
 
 // NewFaults returns an empty rule set that holds at most max rules (0: DefaultMaxFaults),
 // whose rules may name the given error codes.
@@ -113,72 +180,109 @@ func (f *Faults) Add(rule Fault) (Fault, error) {
 	if err != nil {
 		return Fault{}, err
 	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if len(f.rules) >= f.max {
-		return Fault{}, fmt.Errorf("%w: at most %d are kept", errTooManyFaults, f.max)
+	err = f.with(true, func(rules *[]*Fault, seq *int) error {
+		if len(*rules) >= f.max {
+			return fmt.Errorf("%w: at most %d are kept", errTooManyFaults, f.max)
+		}
+		*seq++
+		rule.ID = fmt.Sprintf("fault-%d", *seq)
+		rule.Method = strings.ToUpper(rule.Method)
+		rule.Remaining = rule.Times
+		rule.pattern = re
+		added := rule
+		*rules = append(*rules, &added)
+		return nil
+	})
+	if err != nil {
+		return Fault{}, err
 	}
-	f.seq++
-	rule.ID = fmt.Sprintf("fault-%d", f.seq)
-	rule.Method = strings.ToUpper(rule.Method)
-	rule.Remaining = rule.Times
-	rule.pattern = re
-	f.rules = append(f.rules, &rule)
 	return rule, nil
 }
 
 // List returns the rules.
 func (f *Faults) List() []Fault {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	out := make([]Fault, len(f.rules))
-	for i, r := range f.rules {
-		out[i] = *r
+	var out []Fault
+	_ = f.with(false, func(rules *[]*Fault, _ *int) error {
+		out = make([]Fault, len(*rules))
+		for i, r := range *rules {
+			out[i] = *r
+		}
+		return nil
+	})
+	if out == nil {
+		out = []Fault{}
 	}
 	return out
 }
 
 // Remove deletes a rule; it reports whether there was one.
 func (f *Faults) Remove(id string) bool {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	for i, r := range f.rules {
-		if r.ID == id {
-			f.rules = append(f.rules[:i], f.rules[i+1:]...)
-			return true
+	found := false
+	_ = f.with(true, func(rules *[]*Fault, _ *int) error {
+		for i, r := range *rules {
+			if r.ID == id {
+				*rules = append((*rules)[:i], (*rules)[i+1:]...)
+				found = true
+				return nil
+			}
 		}
-	}
-	return false
+		return errUnchanged
+	})
+	return found
 }
 
 // Clear deletes every rule.
 func (f *Faults) Clear() {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.rules = nil
+	_ = f.with(true, func(rules *[]*Fault, _ *int) error {
+		*rules = nil
+		return nil
+	})
 }
 
 // match returns the first rule that applies to the request, using up one of its times.
 func (f *Faults) match(method, path string) (Fault, bool) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	for i, r := range f.rules {
-		if (r.Method != "" && r.Method != method) || !r.pattern.MatchString(path) {
-			continue
+	find := func(rules []*Fault) (int, bool) {
+		for i, r := range rules {
+			if (r.Method != "" && r.Method != method) || !r.pattern.MatchString(path) {
+				continue
+			}
+			if r.Probability > 0 && f.rand() >= r.Probability {
+				continue
+			}
+			return i, true
 		}
-		if r.Probability > 0 && f.rand() >= r.Probability {
-			continue
+		return 0, false
+	}
+	var hit Fault
+	found, counted := false, false
+	// Shared rules are first read: only a rule with times to use up needs a write.
+	_ = f.with(false, func(rules *[]*Fault, _ *int) error {
+		i, ok := find(*rules)
+		if ok {
+			hit, found, counted = *(*rules)[i], true, (*rules)[i].Times > 0
 		}
-		hit := *r
-		if r.Times > 0 {
+		return nil
+	})
+	if !found || !counted {
+		return hit, found
+	}
+	found = false
+	_ = f.with(true, func(rules *[]*Fault, _ *int) error {
+		// Found again under the write lock: another request may have used the last time.
+		for i, r := range *rules {
+			if r.ID != hit.ID {
+				continue
+			}
+			hit, found = *r, true
 			r.Remaining--
 			if r.Remaining == 0 {
-				f.rules = append(f.rules[:i], f.rules[i+1:]...)
+				*rules = append((*rules)[:i], (*rules)[i+1:]...)
 			}
+			return nil
 		}
-		return hit, true
-	}
-	return Fault{}, false
+		return errUnchanged
+	})
+	return hit, found
 }
 
 // errDropped tells the journal that the connection was dropped on purpose.

@@ -3,6 +3,8 @@ package control
 import (
 	"bufio"
 	"bytes"
+	"context"
+	"encoding/json"
 	"io"
 	"maps"
 	"net"
@@ -15,6 +17,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/commercelayer-mock/provmock/frontdoor"
+	"github.com/commercelayer-mock/provmock/store"
 )
 
 // Entry is one request the mock answered.
@@ -66,6 +69,10 @@ type Journal struct {
 	entries []Entry // oldest first
 	bytes   int     // sum of the entries' sizes
 	seq     int64
+
+	// shared, when set, keeps the entries beside the records instead (a database several
+	// mocks share): every instance lists the requests of all.
+	shared *store.Store
 }
 
 // NewJournal returns a journal keeping the last size requests, at most maxBytes bytes of
@@ -86,6 +93,15 @@ func NewJournal(size, maxBytes, maxBody int) *Journal {
 // add records an entry and returns its id.
 func (j *Journal) add(e Entry) int64 {
 	e.size = entrySize(e)
+	if j.shared != nil {
+		// The id is the shared log's; an entry that cannot be kept is left out.
+		id, err := j.shared.AppendShared(context.Background(), encodeEntry(&e), e.size, j.maxEntries, j.maxBytes)
+		if err != nil {
+			return -1
+		}
+		e.ID = id
+		return id
+	}
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	j.seq++
@@ -96,8 +112,19 @@ func (j *Journal) add(e Entry) int64 {
 	return e.ID
 }
 
-// answered attaches the answer to the entry with that id, if it is still kept.
-func (j *Journal) answered(id int64, response, contentType string, truncated bool) {
+// answered attaches the answer, as it was sent, to the entry with that id, if it is still
+// kept. A local journal masks it when it is first read; the shared one, whose entries are
+// written out, masks it now.
+func (j *Journal) answered(id int64, e Entry, response, contentType string, truncated bool) {
+	if j.shared != nil {
+		if id <= 0 {
+			return
+		}
+		e.ID, e.Response, e.ResponseType, e.ResponseTruncated = id, maskBody(contentType, []byte(response)), contentType, truncated
+		e.size = entrySize(e)
+		_ = j.shared.ReplaceShared(context.Background(), id, encodeEntry(&e), e.size, j.maxEntries, j.maxBytes)
+		return
+	}
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	// Entries are in id order: the one sought is near the end.
@@ -142,11 +169,8 @@ type Filter struct {
 
 // List returns the entries matching f, newest first, their secrets masked.
 func (j *Journal) List(f Filter) []Entry {
-	j.mu.Lock()
-	defer j.mu.Unlock()
 	out := []Entry{}
-	for i := len(j.entries) - 1; i >= 0; i-- {
-		e := &j.entries[i]
+	keep := func(e *Entry) bool {
 		if (f.Method == "" || strings.EqualFold(f.Method, e.Method)) &&
 			strings.HasPrefix(e.Path, f.PathPrefix) && (f.Status == 0 || f.Status == e.Status) {
 			if e.unmasked {
@@ -157,8 +181,27 @@ func (j *Journal) List(f Filter) []Entry {
 			}
 			out = append(out, *e)
 			if f.Limit > 0 && len(out) == f.Limit {
-				break
+				return false
 			}
+		}
+		return true
+	}
+	if j.shared != nil {
+		_ = j.shared.SharedLog(context.Background(), func(id int64, text string) bool {
+			var e Entry
+			if json.Unmarshal([]byte(text), &e) != nil {
+				return true
+			}
+			e.ID = id
+			return keep(&e)
+		})
+		return out
+	}
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	for i := len(j.entries) - 1; i >= 0; i-- {
+		if !keep(&j.entries[i]) {
+			break
 		}
 	}
 	return out
@@ -166,13 +209,27 @@ func (j *Journal) List(f Filter) []Entry {
 
 // Bytes returns how many bytes the entries hold, as counted against the limit.
 func (j *Journal) Bytes() int {
+	if j.shared != nil {
+		n, _ := j.shared.SharedLogBytes(context.Background())
+		return n
+	}
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	return j.bytes
 }
 
+// encodeEntry is an entry as the shared log keeps it.
+func encodeEntry(e *Entry) string {
+	b, _ := json.Marshal(e) // strings, numbers and maps of strings only
+	return string(b)
+}
+
 // Clear forgets every entry.
 func (j *Journal) Clear() {
+	if j.shared != nil {
+		_ = j.shared.ClearShared(context.Background())
+		return
+	}
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	j.entries, j.bytes = nil, 0
@@ -255,7 +312,7 @@ func (j *Journal) Middleware(now func() time.Time) echo.MiddlewareFunc {
 			record() // an answer never written (a dropped connection) is recorded now
 			if answer.kept.Len() > 0 {
 				contentType := c.Response().Header().Get(echo.HeaderContentType)
-				j.answered(id, answer.kept.String(), contentType, answer.truncated)
+				j.answered(id, entry, answer.kept.String(), contentType, answer.truncated)
 			}
 			return nil
 		}

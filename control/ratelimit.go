@@ -1,6 +1,8 @@
 package control
 
 import (
+	"context"
+	"encoding/json"
 	"fmt"
 	"net"
 	"net/http"
@@ -11,6 +13,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/commercelayer-mock/provmock/frontdoor"
+	"github.com/commercelayer-mock/provmock/store"
 )
 
 // Limits are the real service's rate limits: reads (GET) and writes (POST, PATCH, DELETE),
@@ -64,7 +67,15 @@ type RateLimiter struct {
 	clientOf  func(*http.Request) string
 	windows   map[windowKey]*window
 	nextSweep time.Time
+
+	// shared, when set, keeps the settings and the counters beside the records instead (a
+	// database several mocks share): a client's requests count against one quota, whichever
+	// instances answer them.
+	shared *store.Store
 }
+
+// rateLimitsKey is where shared settings are kept.
+const rateLimitsKey = "rate_limits"
 
 // NewRateLimiter returns a limiter with the real limits, enforced or not. clientOf names
 // the client a request counts against; nil counts per remote address.
@@ -90,7 +101,25 @@ func RemoteAddress(r *http.Request) string {
 func (r *RateLimiter) Limits() Limits {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if r.shared != nil {
+		if text, ok, err := r.shared.LookupShared(context.Background(), rateLimitsKey); err == nil && ok {
+			var l Limits
+			if json.Unmarshal([]byte(text), &l) == nil {
+				return l
+			}
+		}
+	}
 	return r.limits
+}
+
+// share makes the limiter's settings and counters the shared database's; the settings
+// kept there, if any, win over the limiter's own (another instance set them).
+func (r *RateLimiter) share(st *store.Store) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.shared = st
+	b, _ := json.Marshal(r.limits)
+	_, _ = st.SharedValue(context.Background(), rateLimitsKey, string(b))
 }
 
 // Set replaces the settings (zero numbers keep the real ones) and restarts the counting.
@@ -109,6 +138,11 @@ func (r *RateLimiter) Set(l Limits) {
 	}
 	r.limits = l
 	r.windows = map[windowKey]*window{}
+	if r.shared != nil {
+		b, _ := json.Marshal(l)
+		_ = r.shared.PutShared(context.Background(), rateLimitsKey, string(b))
+		_ = r.shared.ClearCounters(context.Background(), "")
+	}
 }
 
 // Windows returns how many counting windows the limiter holds.
@@ -130,6 +164,18 @@ type quota struct {
 // the window is full; wait is then how long until it ends.
 func (r *RateLimiter) take(key windowKey, size time.Duration, limit int, now time.Time) (q quota, wait time.Duration, ok bool) {
 	start := now.Truncate(size)
+	if r.shared != nil {
+		q = quota{limit: limit, interval: size}
+		count, refused, err := r.shared.CountShared(context.Background(), key.client+"\n"+key.counter, start.UTC().Format(store.TimeFormat), limit)
+		if err != nil {
+			return q, 0, true // not counted: a request is never refused for want of a counter
+		}
+		if refused {
+			return q, start.Add(size).Sub(now), false
+		}
+		q.remaining = limit - count
+		return q, 0, true
+	}
 	w := r.windows[key]
 	if w == nil || !w.start.Equal(start) {
 		w = &window{start: start, size: size}
@@ -151,6 +197,11 @@ func (r *RateLimiter) sweep(now time.Time) {
 		return
 	}
 	r.nextSweep = now.Add(sweepEvery)
+	if r.shared != nil {
+		// Windows are a minute at most: those that started before the last minute are over.
+		_ = r.shared.ClearCounters(context.Background(), now.Add(-time.Minute).UTC().Truncate(time.Minute).Format(store.TimeFormat))
+		return
+	}
 	for k, w := range r.windows {
 		if !now.Before(w.start.Add(w.size)) {
 			delete(r.windows, k)
@@ -166,28 +217,39 @@ func (r *RateLimiter) sweep(now time.Time) {
 // the one that refused) and, when a limit is enforced and exceeded, the error to answer.
 func (r *RateLimiter) count(client, method, endpoint string) (quota, error) {
 	r.mu.Lock()
+	if r.shared != nil {
+		// The database counts; the settings are the environment's.
+		r.sweep(r.now())
+		r.mu.Unlock()
+		return r.countWith(r.Limits(), client, method, endpoint)
+	}
 	defer r.mu.Unlock()
+	r.sweep(r.now())
+	return r.countWith(r.limits, client, method, endpoint)
+}
+
+// countWith is count under the given settings, with mu held unless the counters are shared.
+func (r *RateLimiter) countWith(limits Limits, client, method, endpoint string) (quota, error) {
 	now := r.now()
-	r.sweep(now)
 	if endpoint == tokenEndpoint {
-		q, wait, ok := r.take(windowKey{client, "token"}, time.Minute, r.limits.TokensPerMinute, now)
-		if !ok && r.limits.Enabled {
+		q, wait, ok := r.take(windowKey{client, "token"}, time.Minute, limits.TokensPerMinute, now)
+		if !ok && limits.Enabled {
 			return q, tooMany(fmt.Sprintf("You have exceeded the limit of %d token requests per minute.", q.limit), wait)
 		}
 		return q, nil
 	}
-	kind, perMinute, per10s := "GET", r.limits.ReadsPerMinute, r.limits.ReadsPer10s
+	kind, perMinute, per10s := "GET", limits.ReadsPerMinute, limits.ReadsPer10s
 	if method != http.MethodGet && method != http.MethodHead {
-		kind, perMinute, per10s = "write", r.limits.WritesPerMinute, r.limits.WritesPer10s
+		kind, perMinute, per10s = "write", limits.WritesPerMinute, limits.WritesPer10s
 	}
 	// The per-endpoint window is checked first so that a refused request is not counted
 	// against the overall one.
 	burst, wait, ok := r.take(windowKey{client, kind + " " + method + " " + endpoint}, 10*time.Second, per10s, now)
-	if !ok && r.limits.Enabled {
+	if !ok && limits.Enabled {
 		return burst, tooMany(fmt.Sprintf("You have exceeded the limit of %d requests per 10 seconds on this endpoint.", per10s), wait)
 	}
 	overall, wait, ok := r.take(windowKey{client, kind}, time.Minute, perMinute, now)
-	if !ok && r.limits.Enabled {
+	if !ok && limits.Enabled {
 		return overall, tooMany(fmt.Sprintf("You have exceeded the limit of %d %s requests per minute.", perMinute, kind), wait)
 	}
 	if burst.remaining < overall.remaining {

@@ -73,9 +73,10 @@ func limitsAtStart(enabled bool, start *Start) Limits {
 // restoreStart puts the fault rules back to the start ones, numbered from fault-1 again.
 // The rules were checked by ParseStart, and mock.New checks they fit the limit.
 func (f *Faults) restoreStart(rules []Fault) error {
-	f.mu.Lock()
-	f.rules, f.seq = nil, 0
-	f.mu.Unlock()
+	_ = f.with(true, func(rules *[]*Fault, seq *int) error {
+		*rules, *seq = nil, 0
+		return nil
+	})
 	for _, rule := range rules {
 		if _, err := f.Add(rule); err != nil {
 			return err
@@ -154,6 +155,17 @@ func (ctl *Controller) resetData(ctx context.Context) error {
 	// Under the lock, so that a replace cannot release the baseline while it is copied.
 	ctl.mu.Lock()
 	defer ctl.mu.Unlock()
+	if ctl.st.Shared() {
+		// The environment's baseline, which a replace through another instance may have set.
+		shared, ok, err := ctl.sharedBaseline(ctx)
+		if err != nil {
+			return err
+		}
+		if ok {
+			_ = closeBaseline(ctl.baseline)
+			ctl.baseline = shared
+		}
+	}
 	return ctl.baseline.Restore(ctx, ctl.st)
 }
 

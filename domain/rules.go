@@ -216,16 +216,14 @@ func organizationSetUp(ctx context.Context, w *Write, org store.Record) error {
 // addPermissions gives a role a permission on each subject: every right when write is
 // true, else reading only when read is true, else none.
 func addPermissions(ctx context.Context, tx *store.Store, role store.Record, subjects []string, write, read bool, actor store.Record) error {
-	perms := tx.Registry().Lookup("permissions")
-	for _, subject := range subjects {
-		if _, err := insert(ctx, tx, perms, store.Record{
+	recs := make([]store.Record, len(subjects))
+	for i, subject := range subjects {
+		recs[i] = store.Record{
 			"subject": subject, "can_create": write, "can_read": read, "can_update": write, "can_destroy": write,
 			"role_id": role.ID(), "organization_id": role["organization_id"],
-		}, actor); err != nil {
-			return err
 		}
 	}
-	return nil
+	return insertAll(ctx, tx, tx.Registry().Lookup("permissions"), recs, actor)
 }
 
 // keepBaseRoleNames refuses to rename the admin and read_only roles.

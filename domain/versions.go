@@ -23,6 +23,38 @@ func recordVersion(ctx context.Context, tx *store.Store, def *models.Resource, e
 	if !def.Versioned {
 		return nil
 	}
+	changes := changesOf(def, old, new)
+	if event == eventUpdate && len(changes) == 0 {
+		return nil // nothing the audit trail would show
+	}
+	_, err := tx.Insert(ctx, tx.Registry().Lookup("versions"), versionOf(def, event, changes, old, new, actor))
+	return err
+}
+
+// versionOf is the version record of a change to a record of def.
+func versionOf(def *models.Resource, event string, changes map[string][2]any, old, new, actor store.Record) store.Record {
+	rec := new
+	if rec == nil {
+		rec = old
+	}
+	orgID := rec.String(def.Tenancy.OrgColumn)
+	if def.Tenancy.OrgColumn == "id" {
+		orgID = rec.ID()
+	}
+	return store.Record{
+		"resource_type": def.Type,
+		"resource_id":   rec.ID(),
+		"event":         event,
+		"changes":       changes,
+		"who":           who(actor),
+		// The version stays with the record's organization after the record is destroyed.
+		"organization_id": orgID,
+	}
+}
+
+// changesOf is what a version shows of a change from old to new (nil on create, on
+// destroy): the rendered attributes and links that differ, from what to what.
+func changesOf(def *models.Resource, old, new store.Record) map[string][2]any {
 	changes := map[string][2]any{}
 	for _, a := range def.Attrs {
 		if !a.Rendered() || a.Name == "created_at" || a.Name == "updated_at" {
@@ -44,27 +76,24 @@ func recordVersion(ctx context.Context, tx *store.Store, def *models.Resource, e
 			changes[rel.FK] = [2]any{before, after}
 		}
 	}
-	if event == eventUpdate && len(changes) == 0 {
-		return nil // nothing the audit trail would show
+	return changes
+}
+
+// insertAll stores records of one type as side effects of another write, with their
+// versions, in as few statements as the store allows (an organization's set-up creates
+// hundreds): the records as given, with their ids, timestamps and defaults filled in.
+func insertAll(ctx context.Context, tx *store.Store, def *models.Resource, recs []store.Record, actor store.Record) error {
+	if err := tx.PutAll(ctx, def, recs); err != nil {
+		return err
 	}
-	rec := new
-	if rec == nil {
-		rec = old
+	if !def.Versioned {
+		return nil
 	}
-	orgID := rec.String(def.Tenancy.OrgColumn)
-	if def.Tenancy.OrgColumn == "id" {
-		orgID = rec.ID()
+	versions := make([]store.Record, len(recs))
+	for i, rec := range recs {
+		versions[i] = versionOf(def, eventCreate, changesOf(def, nil, rec), nil, rec, actor)
 	}
-	_, err := tx.Insert(ctx, tx.Registry().Lookup("versions"), store.Record{
-		"resource_type": def.Type,
-		"resource_id":   rec.ID(),
-		"event":         event,
-		"changes":       changes,
-		"who":           who(actor),
-		// The version stays with the record's organization after the record is destroyed.
-		"organization_id": orgID,
-	})
-	return err
+	return tx.PutAll(ctx, tx.Registry().Lookup("versions"), versions)
 }
 
 // who names the user who made a change.

@@ -7,7 +7,9 @@ import (
 	"io"
 	"math"
 	"net/http"
+	"slices"
 	"sort"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
@@ -226,7 +228,8 @@ func readAttr(attr *models.Attr, raw json.RawMessage) (any, *apierror.Error) {
 	switch attr.Kind {
 	case models.String:
 		var s string
-		if json.Unmarshal(raw, &s) != nil {
+		// No text holds a NUL character (PostgreSQL stores none), whatever the database.
+		if json.Unmarshal(raw, &s) != nil || strings.IndexByte(s, 0) >= 0 {
 			return nil, invalid
 		}
 		return s, nil
@@ -253,7 +256,7 @@ func readAttr(attr *models.Attr, raw json.RawMessage) (any, *apierror.Error) {
 			return nil, invalid
 		}
 		var buf bytes.Buffer
-		if json.Compact(&buf, raw) != nil {
+		if json.Compact(&buf, raw) != nil || jsonHoldsNUL(raw) {
 			return nil, invalid
 		}
 		return json.RawMessage(buf.Bytes()), nil
@@ -308,4 +311,32 @@ func readLinkage(rel *models.Rel, raw json.RawMessage) ([]string, error) {
 		ids = append(ids, ident.ID)
 	}
 	return ids, nil
+}
+
+// jsonHoldsNUL reports whether a key or a string of the JSON value holds a NUL character.
+func jsonHoldsNUL(raw json.RawMessage) bool {
+	if !bytes.Contains(raw, []byte(`\u0000`)) {
+		return false // a NUL is always escaped in JSON text
+	}
+	var v any
+	if json.Unmarshal(raw, &v) != nil {
+		return false
+	}
+	var holds func(v any) bool
+	holds = func(v any) bool {
+		switch v := v.(type) {
+		case string:
+			return strings.IndexByte(v, 0) >= 0
+		case []any:
+			return slices.ContainsFunc(v, holds)
+		case map[string]any:
+			for k, e := range v {
+				if strings.IndexByte(k, 0) >= 0 || holds(e) {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	return holds(v)
 }

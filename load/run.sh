@@ -3,7 +3,8 @@
 # the very same response bytes, each under the same wrk load; prints both rates and their
 # ratio, the mock's start-up time to its first 200 (beside an empty Go server's), and its
 # resident memory after a minute of load.
-# Usage: make load   (DURATION=10s CONNECTIONS=32 SOAK=60 to change the runs)
+# Usage: make load   (DURATION=10s CONNECTIONS=32 SOAK=60 to change the runs; LOAD_DB=postgres://...
+# serves the throughput and memory runs from that database, a schema that should be empty)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DURATION=${DURATION:-10s}
@@ -35,7 +36,7 @@ echo '{}' >"$tmp/empty.json"
 "$tmp/startup" -runs 20 -target 30ms -label "mock, later starts (cached image)" \
   "$tmp/provmock" --addr 127.0.0.1:0 --quiet --cache-dir "$tmp/cache"
 
-"$tmp/provmock" --addr "$MOCK_ADDR" --quiet >"$tmp/mock.out" 2>&1 &
+"$tmp/provmock" --addr "$MOCK_ADDR" --quiet ${LOAD_DB:+--db "$LOAD_DB"} >"$tmp/mock.out" 2>&1 &
 pids+=($!)
 mock_pid=$!
 for _ in $(seq 100); do curl -fs "http://$MOCK_ADDR/healthz" >/dev/null 2>&1 && break; sleep 0.05; done

@@ -6,9 +6,13 @@ import (
 
 	"github.com/commercelayer-mock/provmock/imagecache"
 	"github.com/commercelayer-mock/provmock/mock"
+	"github.com/commercelayer-mock/provmock/store"
 )
 
 func TestEveryStartCountsTheSameRecords(t *testing.T) {
+	if !store.MemoryIsSQLite() {
+		t.Skip("SQLite only: images of the in-memory database")
+	}
 	// One user, whose times are set: the first start writes the image, the second copies it.
 	data := []byte(`users:
   - {id: usrDemoOwn, email: demo@example.com, first_name: Alex, last_name: Morgan, client_id: demo-client-id, client_secret: demo-client-secret, created_at: 2024-01-01T00:00:00.000Z}

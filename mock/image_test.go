@@ -66,6 +66,9 @@ func sameDocuments(t *testing.T, got, want map[string]string) {
 }
 
 func TestALaterMockStartsFromTheImageOfTheFirst(t *testing.T) {
+	if !store.MemoryIsSQLite() {
+		t.Skip("SQLite only: images of the in-memory database")
+	}
 	data := ownDemo(t)
 	key := imagecache.Key(data)
 	imagecache.Remove("", key) // left in memory by an earlier run of this test (-count)
@@ -99,6 +102,9 @@ func TestALaterMockStartsFromTheImageOfTheFirst(t *testing.T) {
 }
 
 func TestImagesOnDisk(t *testing.T) {
+	if !store.MemoryIsSQLite() {
+		t.Skip("SQLite only: images of the in-memory database")
+	}
 	dir := t.TempDir()
 	data := ownDemo(t)
 	key := imagecache.Key(data)

@@ -34,8 +34,9 @@ type Options struct {
 	// dataset, NoFixtures none. FixturesName names it in errors.
 	Fixtures     []byte
 	FixturesName string
-	// DBPath is an SQLite file, or "" for memory. A file that already holds records keeps
-	// them and the fixtures are not loaded.
+	// DBPath is an SQLite file, a postgres:// URL (a database several mocks may share), or
+	// "" for memory. A database that already holds records keeps them and the fixtures are
+	// not loaded.
 	DBPath         string
 	BaseURL        string // base of links; "" is the address requests come to
 	LenientFilters bool
@@ -199,6 +200,20 @@ func New(ctx context.Context, opts Options) (*Mock, error) {
 		}
 		return nil, err
 	}
+	if st.Shared() {
+		// What reset goes back to, for every instance: the fixtures of the first to start,
+		// until a replace.
+		if err := control.ShareBaseline(ctx, st, name, data, false); err != nil {
+			st.Close()
+			return nil, err
+		}
+	}
+	if opts.TokenKey == nil && st.Shared() {
+		if opts.TokenKey, err = sharedTokenKey(ctx, st); err != nil {
+			st.Close()
+			return nil, err
+		}
+	}
 	m := &Mock{st: st, Loaded: loaded}
 	m.buildServer(opts)
 	m.mountControl(baseline, opts)
@@ -237,7 +252,17 @@ func fromImage(ctx context.Context, reg *models.Registry, st *store.Store, img *
 // data, keeps it; it returns what reset goes back to and the counts of what it loaded.
 func load(ctx context.Context, st *store.Store, dataset *fixtures.Dataset, inMemory bool, imageKey string, opts Options) (control.Baseline, map[string]int, error) {
 	if !inMemory {
-		empty, err := st.IsEmpty(ctx)
+		// Whether the database is empty and loading it are one transaction: of instances
+		// starting together on one empty database (PostgreSQL), the first loads the
+		// fixtures, and the others, whose transactions wait for its own, find them there.
+		empty := false
+		err := st.Unscoped().Tx(ctx, func(tx *store.Store) error {
+			var err error
+			if empty, err = tx.IsEmpty(ctx); err != nil || !empty {
+				return err
+			}
+			return dataset.Load(ctx, tx)
+		})
 		if err != nil {
 			return nil, nil, err
 		}
@@ -254,8 +279,10 @@ func load(ctx context.Context, st *store.Store, dataset *fixtures.Dataset, inMem
 			return control.SnapshotBaseline(snap), nil, nil
 		}
 	}
-	if err := dataset.Load(ctx, st); err != nil {
-		return nil, nil, err
+	if inMemory {
+		if err := dataset.Load(ctx, st); err != nil {
+			return nil, nil, err
+		}
 	}
 	// Counted in the tables, as a start from the image counts them: every start with the
 	// same data reports the same counts.

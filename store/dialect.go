@@ -1,6 +1,8 @@
 package store
 
 import (
+	"database/sql"
+
 	"gorm.io/gorm"
 
 	"github.com/commercelayer-mock/provmock/models"
@@ -56,12 +58,51 @@ type dialect interface {
 	isDiskFull(err error) bool
 	// images reports whether Serialize, RestoreImage and Image work on this engine.
 	images() bool
-	// analyze is the statement that refreshes the planner's statistics of every table.
-	analyze() string
+	// analyze is the statement that refreshes the planner's statistics of the tables.
+	analyze(tables []string) string
+	// extraColumns are columns every table has besides the descriptions' (an insertion
+	// sequence, for an engine without rowid), never selected.
+	extraColumns() []columnSchema
+	// indexMethod is the index method of an indexed column of the kind ("": the default).
+	indexMethod(k models.Kind) string
+	// orderTerm is col in an ORDER BY, NULLs first ascending and last descending (SQLite's).
+	orderTerm(col string, desc bool) string
+	// beginWrite runs first in every write transaction (a lock that makes writers take turns).
+	beginWrite(tx *gorm.DB) error
+	// readOptions are those of a transaction that only reads and must see one state.
+	readOptions() *sql.TxOptions
+	// dropStatement removes a throwaway database at Close ("" for none).
+	dropStatement() string
+	// shared reports whether mocks in other processes may serve the database at once: the
+	// generation is then the database's (bumpGeneration, readGeneration), moved by every
+	// write transaction in the transaction itself.
+	shared() bool
+	bumpGeneration() string
+	readGeneration() string
 }
 
 // dialects are every dialect the store knows, for classifying their errors.
-var dialects = []dialect{sqliteDialect{}}
+var dialects = []dialect{sqliteDialect{}, postgresDialect{}}
 
-// dialectFor returns the dialect of the database at path: SQLite, for now, for every path.
-func dialectFor(path string) dialect { return sqliteDialect{} }
+// testMemory, when set (by the test hook of testhook_postgres.go), is the database URL an
+// in-memory store opens instead: a fresh PostgreSQL schema per store.
+var testMemory func() string
+
+// dialectFor returns the dialect of the database at path: PostgreSQL for a postgres:// URL,
+// SQLite for anything else.
+func dialectFor(path string) (dialect, error) {
+	if testMemory != nil && (path == Memory || path == "") {
+		d, err := newPostgresDialect(testMemory())
+		d.memory = true
+		return d, err
+	}
+	if isPostgresURL(path) {
+		return newPostgresDialect(path)
+	}
+	return sqliteDialect{}, nil
+}
+
+// MemoryIsSQLite reports whether a store opened for Memory is SQLite's in-memory database,
+// as always outside the PostgreSQL pass of the tests (testhook_postgres.go): tests of what
+// only SQLite has (images, page limits, query plans) skip when it is not.
+func MemoryIsSQLite() bool { return testMemory == nil }

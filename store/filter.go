@@ -62,7 +62,7 @@ func (s *Store) filterSQL(def *models.Resource, f query.Filter, allowed Allowed)
 func balanced(parts []string, op string) string {
 	switch len(parts) {
 	case 0:
-		return "1"
+		return "1 = 1"
 	case 1:
 		return parts[0]
 	}
@@ -204,6 +204,10 @@ func (s *Store) predicateSQL(col string, kind models.Kind, pred query.Predicate,
 		switch pred.Op {
 		case query.OpPresent, query.OpBlank:
 			yes, no = "(%[1]s IS NOT NULL AND %[1]s != '')", "(%[1]s IS NULL OR %[1]s = '')"
+			if kind == models.Integer || kind == models.Number || kind == models.Boolean {
+				// A number is never blank (and PostgreSQL cannot compare one with '').
+				yes, no = "%[1]s IS NOT NULL", "%[1]s IS NULL"
+			}
 			if pred.Op == query.OpBlank {
 				yes, no = no, yes
 			}

@@ -63,6 +63,9 @@ func explainPlan(t *testing.T, s *Store, stmt sqlStmt) string {
 // scanning the table, for the filters lists are usually filtered by. The plans are those of
 // the SQLite that mattn/go-sqlite3 bundles, without ANALYZE statistics.
 func TestFilterPlans(t *testing.T) {
+	if !MemoryIsSQLite() {
+		t.Skip("SQLite only: the plans are SQLite's EXPLAIN QUERY PLAN")
+	}
 	reg := models.Provisioning()
 	st, err := Open(Memory, reg, Options{})
 	if err != nil {

@@ -72,6 +72,9 @@ func snapshotCounts(snap store.Snapshot) map[string]int {
 }
 
 func TestImageRoundTrip(t *testing.T) {
+	if !store.MemoryIsSQLite() {
+		t.Skip("SQLite only: images are SQLite databases")
+	}
 	ctx := context.Background()
 	_, want, data := demoImage(t)
 	file := filepath.Join(t.TempDir(), "demo.sqlite")
@@ -116,6 +119,9 @@ func TestImageRoundTrip(t *testing.T) {
 }
 
 func TestRestoreImageUndoesWrites(t *testing.T) {
+	if !store.MemoryIsSQLite() {
+		t.Skip("SQLite only: images are SQLite databases")
+	}
 	ctx := context.Background()
 	st, want, data := demoImage(t)
 	img := closedAtEnd(t, store.NewImage(data))
@@ -146,6 +152,9 @@ func TestRestoreImageUndoesWrites(t *testing.T) {
 }
 
 func TestRestoreImageRefusesWhatIsNotAnImage(t *testing.T) {
+	if !store.MemoryIsSQLite() {
+		t.Skip("SQLite only: images are SQLite databases")
+	}
 	ctx := context.Background()
 	dir := t.TempDir()
 	_, _, data := demoImage(t)
@@ -184,6 +193,9 @@ func TestRestoreImageRefusesWhatIsNotAnImage(t *testing.T) {
 }
 
 func TestImageServesConcurrentRestores(t *testing.T) {
+	if !store.MemoryIsSQLite() {
+		t.Skip("SQLite only: images are SQLite databases")
+	}
 	ctx := context.Background()
 	_, want, data := demoImage(t)
 	img := closedAtEnd(t, store.NewImage(data))
@@ -247,6 +259,9 @@ func otherSchema(t *testing.T) []byte {
 }
 
 func TestCreateSchemaFillsAStoreOpenedWithout(t *testing.T) {
+	if !store.MemoryIsSQLite() {
+		t.Skip("SQLite only: images are SQLite databases")
+	}
 	ctx := context.Background()
 	st := openBlank(t)
 	roles := st.Registry().Lookup("roles")

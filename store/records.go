@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -187,6 +188,7 @@ func (s *Store) Get(ctx context.Context, def *models.Resource, id string) (Recor
 // GetMany returns the records of def whose column holds one of values and that meet the
 // extra conditions, in the default order.
 func (s *Store) GetMany(ctx context.Context, def *models.Resource, column string, values []string, extra ...Cond) ([]Record, error) {
+	values = slices.DeleteFunc(slices.Clone(values), hasNUL) // no stored text holds one
 	if len(values) == 0 {
 		return nil, nil
 	}
@@ -226,8 +228,18 @@ func (s *Store) defaultOrder(def *models.Resource) string {
 
 func (s *Store) where(ctx context.Context, def *models.Resource, q ListQuery) (*gorm.DB, error) {
 	db := s.table(def).WithContext(ctx)
+	kinds := columnKinds(def)
 	for _, c := range q.Where {
-		db = db.Where(clause.Eq{Column: clause.Column{Table: def.Type, Name: c.Column}, Value: c.Value})
+		// Encoded as stored: PostgreSQL's driver does not take a bool for a BIGINT column.
+		v, err := encodeValue(kinds[c.Column], c.Value)
+		if err != nil {
+			return nil, err
+		}
+		if text, ok := v.(string); ok && hasNUL(text) {
+			db = db.Where("1 = 0") // no stored text holds a NUL
+			continue
+		}
+		db = db.Where(clause.Eq{Column: clause.Column{Table: def.Type, Name: c.Column}, Value: v})
 	}
 	allowed, err := s.allowed(ctx)
 	if err != nil {
@@ -265,11 +277,7 @@ func (s *Store) List(ctx context.Context, def *models.Resource, q ListQuery) ([]
 	db = db.Select(s.selectColumns(def))
 	var order []string
 	for _, k := range q.Sort {
-		dir := " ASC"
-		if k.Desc {
-			dir = " DESC"
-		}
-		order = append(order, quote(def.Type)+"."+quote(k.Column)+dir)
+		order = append(order, s.dialect.orderTerm(quote(def.Type)+"."+quote(k.Column), k.Desc))
 	}
 	order = append(order, s.defaultOrder(def))
 	db = db.Order(strings.Join(order, ", "))
@@ -378,7 +386,19 @@ func (s *Store) PutAll(ctx context.Context, def *models.Resource, recs []Record)
 		}
 		stmt := "INSERT INTO " + quote(def.Type) + " (" + strings.Join(quoted, ", ") + ") VALUES " +
 			strings.TrimSuffix(strings.Repeat(tuple+", ", len(batch)), ", ")
+		// A savepoint, so that the transaction can go on after a failed statement (PostgreSQL
+		// refuses every statement after one, until rolled back to a savepoint).
+		if s.inTx {
+			if err := s.db.WithContext(ctx).SavePoint("put_all").Error; err != nil {
+				return err
+			}
+		}
 		if err := s.db.WithContext(ctx).Exec(stmt, args...).Error; err != nil {
+			if s.inTx {
+				if rbErr := s.db.WithContext(ctx).RollbackTo("put_all").Error; rbErr != nil {
+					return diskFull(fmt.Errorf("store: insert %s: %w", def.Type, err))
+				}
+			}
 			// Find the record at fault, to name it: a failed statement changes nothing, and
 			// the caller's transaction undoes the rows inserted while looking.
 			for i := range batch {
@@ -422,6 +442,9 @@ func encodeRecord(def *models.Resource, rec Record) (map[string]any, error) {
 		if err != nil {
 			return nil, fmt.Errorf("store: %s.%s: %w", def.Type, col, err)
 		}
+		if text, ok := ev.(string); ok && hasNUL(text) {
+			return nil, fmt.Errorf("store: %s.%s: %w", def.Type, col, ErrNUL)
+		}
 		row[col] = ev
 	}
 	return row, nil
@@ -460,6 +483,10 @@ func (s *Store) SetColumn(ctx context.Context, def *models.Resource, ids []strin
 	if err != nil {
 		return err
 	}
+	value, err = encodeValue(columnKinds(def)[column], value)
+	if err != nil {
+		return err
+	}
 	defer s.wrote()
 	return diskFull(db.Where(clause.IN{Column: clause.Column{Table: def.Type, Name: "id"}, Values: anySlice(ids)}).
 		Updates(map[string]any{column: value, "updated_at": s.NowText()}).Error)
@@ -493,6 +520,12 @@ func (s *Store) DeleteAll(ctx context.Context) error {
 	}
 	return nil
 }
+
+// ErrNUL is a text value holding a NUL character, which no engine's text stores alike
+// (PostgreSQL stores none): refused on every engine, before anything is written.
+var ErrNUL = errors.New("text holds a NUL character")
+
+func hasNUL(s string) bool { return strings.IndexByte(s, 0) >= 0 }
 
 // IsNotFound reports whether err means a missing record.
 func IsNotFound(err error) bool {

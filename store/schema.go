@@ -38,6 +38,7 @@ type indexSchema struct {
 	Name    string
 	Columns string // comma-separated, in index order
 	Unique  bool
+	Method  string // USING what; "" for the engine's default
 }
 
 // wantSchema returns the tables reg's descriptions call for, in reg's dependency order: one
@@ -48,6 +49,7 @@ func wantSchema(reg *models.Registry, dia dialect) []tableSchema {
 	for _, def := range reg.All() {
 		t := tableSchema{Name: def.Type, Columns: []columnSchema{{Name: "id", Type: dia.columnType(models.String), NotNull: true, PrimaryKey: true}}}
 		var indexed []string
+		method := map[string]string{}
 		for _, a := range def.Attrs {
 			if !a.Stored() {
 				continue
@@ -59,6 +61,7 @@ func wantSchema(reg *models.Registry, dia dialect) []tableSchema {
 			t.Columns = append(t.Columns, columnSchema{Name: a.Name, Type: dia.columnType(a.Kind), Fill: fill})
 			if a.Flags.Has(models.Indexed) {
 				indexed = append(indexed, a.Name)
+				method[a.Name] = dia.indexMethod(a.Kind)
 			}
 		}
 		for _, rel := range def.Rels {
@@ -69,8 +72,9 @@ func wantSchema(reg *models.Registry, dia dialect) []tableSchema {
 			indexed = append(indexed, rel.FK)
 		}
 		for _, col := range indexed {
-			t.Indexes = append(t.Indexes, indexSchema{Name: "idx_" + def.Type + "_" + col, Columns: col})
+			t.Indexes = append(t.Indexes, indexSchema{Name: "idx_" + def.Type + "_" + col, Columns: col, Method: method[col]})
 		}
+		t.Columns = append(t.Columns, dia.extraColumns()...)
 		tables = append(tables, t)
 	}
 	return tables
@@ -111,7 +115,11 @@ func (ix indexSchema) create(table string) string {
 	if ix.Unique {
 		unique = "UNIQUE "
 	}
-	return fmt.Sprintf("CREATE %sINDEX IF NOT EXISTS %s ON %s (%s);\n", unique, quote(ix.Name), quote(table), quote(ix.Columns))
+	using := ""
+	if ix.Method != "" {
+		using = "USING " + ix.Method + " "
+	}
+	return fmt.Sprintf("CREATE %sINDEX IF NOT EXISTS %s ON %s %s(%s);\n", unique, quote(ix.Name), quote(table), using, quote(ix.Columns))
 }
 
 func (t tableSchema) create() string {

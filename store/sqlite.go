@@ -99,7 +99,33 @@ func (sqliteDialect) images() bool { return true }
 
 // analyze gathers the statistics SQLite's planner weighs indexes with: without them it takes
 // every IN list on an indexed column (a user's organizations) for the most selective term.
-func (sqliteDialect) analyze() string { return "ANALYZE" }
+func (sqliteDialect) analyze([]string) string { return "ANALYZE" }
+
+func (sqliteDialect) extraColumns() []columnSchema { return nil }
+
+func (sqliteDialect) indexMethod(models.Kind) string { return "" }
+
+func (sqliteDialect) orderTerm(col string, desc bool) string {
+	if desc {
+		return col + " DESC"
+	}
+	return col + " ASC"
+}
+
+// beginWrite has nothing to do: _txlock=immediate (a file) or the one connection (memory)
+// already makes writers take turns.
+func (sqliteDialect) beginWrite(*gorm.DB) error { return nil }
+
+// readOptions: SQLite's transactions always see one state.
+func (sqliteDialect) readOptions() *sql.TxOptions { return nil }
+
+func (sqliteDialect) dropStatement() string { return "" }
+
+// shared: a file's other users are not mocks serving it at the same time.
+func (sqliteDialect) shared() bool { return false }
+
+func (sqliteDialect) bumpGeneration() string { return "" }
+func (sqliteDialect) readGeneration() string { return "" }
 
 // driverName is the SQLite driver the store opens: mattn's, with foldFunc registered on every
 // connection.

@@ -3,10 +3,13 @@ package store
 import (
 	"context"
 	"crypto/rand"
+	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"hash/crc32"
 	"maps"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -107,7 +110,10 @@ type Store struct {
 // and creates the schema. A file made by an earlier build is upgraded (see upgradeSchema);
 // one that cannot be is refused with a *SchemaError.
 func Open(path string, reg *models.Registry, opts Options) (*Store, error) {
-	dia := dialectFor(path)
+	dia, err := dialectFor(path)
+	if err != nil {
+		return nil, err
+	}
 	dialector, inMemory := dia.open(path)
 	db, err := gorm.Open(dialector, &gorm.Config{
 		Logger:                 logger.Discard,
@@ -115,7 +121,7 @@ func Open(path string, reg *models.Registry, opts Options) (*Store, error) {
 		PrepareStmtMaxSize:     512,
 	})
 	if err != nil {
-		return nil, fmt.Errorf("store: open %s: %w", path, err)
+		return nil, fmt.Errorf("store: open %s: %w", MaskURL(path), err)
 	}
 	sqlDB, err := db.DB()
 	if err != nil {
@@ -123,7 +129,7 @@ func Open(path string, reg *models.Registry, opts Options) (*Store, error) {
 	}
 	if err := dia.configure(db, opts); err != nil {
 		sqlDB.Close()
-		return nil, fmt.Errorf("store: open %s: %w", path, err)
+		return nil, fmt.Errorf("store: open %s: %w", MaskURL(path), err)
 	}
 	tables := wantSchema(reg, dia)
 	schema := schemaScript(tables)
@@ -163,6 +169,9 @@ func (s *Store) Close() error {
 	sqlDB, err := s.db.DB()
 	if err != nil {
 		return err
+	}
+	if drop := s.dialect.dropStatement(); drop != "" {
+		s.unprepared.Exec(drop) // a throwaway schema: what is left of it the cluster's end removes
 	}
 	return sqlDB.Close()
 }
@@ -220,24 +229,220 @@ func (s *Store) Tx(ctx context.Context, fn func(tx *Store) error) error {
 	// reader cannot cache what it read while the commit was pending under the new number.
 	defer s.gen.Add(1)
 	return diskFull(s.unprepared.WithContext(ctx).Transaction(func(g *gorm.DB) error {
+		if err := s.dialect.beginWrite(g); err != nil {
+			return err
+		}
 		tx := *s
 		tx.db = g
 		tx.inTx = true
 		tx.txWrites = new(atomic.Uint64)
-		return fn(&tx)
+		if err := fn(&tx); err != nil {
+			return err
+		}
+		if bump := s.dialect.bumpGeneration(); s.dialect.shared() && bump != "" {
+			// In the transaction: no instance can see the data without the new generation.
+			return g.Exec(bump).Error
+		}
+		return nil
 	}))
 }
 
-// Generation returns the number of write transactions ended so far.
-func (s *Store) Generation() uint64 { return s.gen.Load() }
+// Generation returns a number that moves whenever a write transaction ends: on a database
+// that several mocks share (PostgreSQL), the database's own, read each time, so that what
+// one instance cached is stale as soon as another wrote.
+func (s *Store) Generation() uint64 {
+	if !s.dialect.shared() {
+		return s.gen.Load()
+	}
+	var n int64
+	if err := s.unprepared.Raw(s.dialect.readGeneration()).Row().Scan(&n); err != nil {
+		// Unknown: a number no cache entry has, so that nothing cached is served.
+		return 1<<63 | s.gen.Add(1)
+	}
+	return uint64(n)
+}
 
 // wrote counts a write made outside a transaction.
 func (s *Store) wrote() {
 	if !s.inTx {
 		s.gen.Add(1)
+		if bump := s.dialect.bumpGeneration(); s.dialect.shared() && bump != "" {
+			s.unprepared.Exec(bump) // after the write's own commit; a failure leaves caches as they were
+		}
 	} else if s.txWrites != nil {
 		s.txWrites.Add(1)
 	}
+}
+
+// Shared reports whether mocks in other processes may serve the store's database at once
+// (a PostgreSQL URL): state kept beside the records (SharedValue) is then the database's.
+func (s *Store) Shared() bool { return s.dialect.shared() }
+
+// ErrNotShared is what SharedValue returns on a database no other mock serves.
+var ErrNotShared = errors.New("store: the database is not shared")
+
+// SharedValue returns the value stored under key beside the records, storing candidate
+// first if there is none: of mocks calling it together, all get the first one's value.
+func (s *Store) SharedValue(ctx context.Context, key, candidate string) (string, error) {
+	if !s.dialect.shared() {
+		return "", ErrNotShared
+	}
+	db := s.unprepared.WithContext(ctx)
+	if err := db.Exec("INSERT INTO "+quote(metaTable)+" (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING", key, candidate).Error; err != nil {
+		return "", fmt.Errorf("store: shared %s: %w", key, err)
+	}
+	var v string
+	if err := db.Raw("SELECT value FROM "+quote(metaTable)+" WHERE key = ?", key).Row().Scan(&v); err != nil {
+		return "", fmt.Errorf("store: shared %s: %w", key, err)
+	}
+	return v, nil
+}
+
+// PutShared stores value under key beside the records, replacing any.
+func (s *Store) PutShared(ctx context.Context, key, value string) error {
+	if !s.dialect.shared() {
+		return ErrNotShared
+	}
+	err := s.unprepared.WithContext(ctx).Exec("INSERT INTO "+quote(metaTable)+" (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", key, value).Error
+	if err != nil {
+		return fmt.Errorf("store: shared %s: %w", key, err)
+	}
+	return nil
+}
+
+// DeleteShared removes what is stored under key, reporting whether there was anything.
+func (s *Store) DeleteShared(ctx context.Context, key string) (bool, error) {
+	if !s.dialect.shared() {
+		return false, ErrNotShared
+	}
+	res := s.unprepared.WithContext(ctx).Exec("DELETE FROM "+quote(metaTable)+" WHERE key = ?", key)
+	if res.Error != nil {
+		return false, fmt.Errorf("store: shared %s: %w", key, res.Error)
+	}
+	return res.RowsAffected > 0, nil
+}
+
+// ListShared returns the values stored under the keys that start with prefix, by key.
+func (s *Store) ListShared(ctx context.Context, prefix string) (map[string]string, error) {
+	if !s.dialect.shared() {
+		return nil, ErrNotShared
+	}
+	out := map[string]string{}
+	err := eachRow(s.unprepared.WithContext(ctx), "SELECT key, value FROM "+quote(metaTable)+" WHERE starts_with(key, '"+strings.ReplaceAll(prefix, "'", "''")+"')",
+		func(rows *sql.Rows) error {
+			var k, v string
+			if err := rows.Scan(&k, &v); err != nil {
+				return err
+			}
+			out[k] = v
+			return nil
+		})
+	if err != nil {
+		return nil, fmt.Errorf("store: shared %s*: %w", prefix, err)
+	}
+	return out, nil
+}
+
+// EncodeSnapshot is the snapshot as JSON, for keeping it beside the records (DecodeSnapshot
+// reads it back).
+func EncodeSnapshot(snap Snapshot) ([]byte, error) { return json.Marshal(snap) }
+
+// DecodeSnapshot reads a snapshot EncodeSnapshot wrote, each value as the kind of its
+// column.
+func (s *Store) DecodeSnapshot(data []byte) (Snapshot, error) {
+	var raw map[string][]map[string]json.RawMessage
+	if err := json.Unmarshal(data, &raw); err != nil {
+		return nil, fmt.Errorf("store: snapshot: %w", err)
+	}
+	snap := Snapshot{}
+	for typ, recs := range raw {
+		def := s.reg.Lookup(typ)
+		if def == nil {
+			return nil, fmt.Errorf("store: snapshot: no type %s", typ)
+		}
+		kinds := columnKinds(def)
+		out := make([]Record, len(recs))
+		for i, r := range recs {
+			rec := make(Record, len(r))
+			for col, v := range r {
+				val, err := decodeJSONValue(kinds[col], v)
+				if err != nil {
+					return nil, fmt.Errorf("store: snapshot: %s.%s: %w", typ, col, err)
+				}
+				rec[col] = val
+			}
+			out[i] = rec
+		}
+		snap[typ] = out
+	}
+	return snap, nil
+}
+
+// decodeJSONValue reads one value of a record as EncodeSnapshot wrote it.
+func decodeJSONValue(kind models.Kind, v json.RawMessage) (any, error) {
+	if string(v) == "null" {
+		return nil, nil
+	}
+	var err error
+	switch kind {
+	case models.Object:
+		return v, nil
+	case models.Boolean:
+		var b bool
+		err = json.Unmarshal(v, &b)
+		return b, err
+	case models.Integer:
+		var n int64
+		err = json.Unmarshal(v, &n)
+		return n, err
+	case models.Number:
+		var f float64
+		err = json.Unmarshal(v, &f)
+		return f, err
+	}
+	var str string
+	err = json.Unmarshal(v, &str)
+	return str, err
+}
+
+// UpdateShared replaces the value under key with what fn makes of it (ok false: none yet),
+// as one transaction that instances take in turns; an error of fn changes nothing. Unlike a
+// write of records, it leaves the generation alone.
+func (s *Store) UpdateShared(ctx context.Context, key string, fn func(value string, ok bool) (string, error)) error {
+	if !s.dialect.shared() {
+		return ErrNotShared
+	}
+	return s.unprepared.WithContext(ctx).Transaction(func(g *gorm.DB) error {
+		if err := s.dialect.beginWrite(g); err != nil {
+			return err
+		}
+		var old string
+		err := g.Raw("SELECT value FROM "+quote(metaTable)+" WHERE key = ?", key).Row().Scan(&old)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		value, err := fn(old, err == nil)
+		if err != nil {
+			return err
+		}
+		return g.Exec("INSERT INTO "+quote(metaTable)+" (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", key, value).Error
+	})
+}
+
+// LookupShared returns the value stored under key beside the records, if any.
+func (s *Store) LookupShared(ctx context.Context, key string) (string, bool, error) {
+	if !s.dialect.shared() {
+		return "", false, ErrNotShared
+	}
+	var v string
+	err := s.unprepared.WithContext(ctx).Raw("SELECT value FROM "+quote(metaTable)+" WHERE key = ?", key).Row().Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", false, nil
+	}
+	if err != nil {
+		return "", false, fmt.Errorf("store: shared %s: %w", key, err)
+	}
+	return v, true, nil
 }
 
 // CreateSchema creates the tables and indexes the descriptions call for, those that do not
@@ -260,6 +465,10 @@ func (s *Store) CreateSchema() error {
 // is kept. A file that adding cannot make fit is left untouched: a *SchemaError says why.
 func (s *Store) upgradeSchema(path string) error {
 	err := s.unprepared.Transaction(func(tx *gorm.DB) error {
+		// Instances starting together on one database upgrade it one after the other.
+		if err := s.dialect.beginWrite(tx); err != nil {
+			return err
+		}
 		stamp, err := s.dialect.readStamp(tx)
 		if err != nil || stamp == int64(s.stamp) {
 			return err // made by this schema: nothing to do
@@ -273,7 +482,7 @@ func (s *Store) upgradeSchema(path string) error {
 		}
 		up, problems := planUpgrade(s.tables, have)
 		if len(problems) > 0 {
-			return &SchemaError{Path: path, Differences: problems}
+			return &SchemaError{Path: MaskURL(path), Differences: problems}
 		}
 		for _, stmt := range up.statements {
 			if err := tx.Exec(stmt).Error; err != nil {
@@ -289,7 +498,7 @@ func (s *Store) upgradeSchema(path string) error {
 	})
 	var schemaErr *SchemaError
 	if err != nil && !errors.As(err, &schemaErr) {
-		return fmt.Errorf("store: upgrade the schema of %s: %w", path, err)
+		return fmt.Errorf("store: upgrade the schema of %s: %w", MaskURL(path), err)
 	}
 	return err
 }
@@ -349,7 +558,7 @@ func (s *Store) read(ctx context.Context, fn func(tx *Store) error) error {
 		tx.inTx = true
 		tx.txWrites = new(atomic.Uint64)
 		return fn(&tx)
-	})
+	}, s.dialect.readOptions())
 }
 
 // Size estimates the bytes the snapshot's values take, for limits on how many are kept.
@@ -402,5 +611,120 @@ func (s *Store) Analyze(ctx context.Context) error {
 	if s.inTx {
 		db = s.db // the transaction holds the connection
 	}
-	return db.WithContext(ctx).Exec(s.dialect.analyze()).Error
+	names := make([]string, len(s.tables))
+	for i, t := range s.tables {
+		names[i] = t.Name
+	}
+	return db.WithContext(ctx).Exec(s.dialect.analyze(names)).Error
+}
+
+// AppendShared adds an entry of size bytes at the end of the shared log, and drops the
+// oldest entries past maxEntries or maxBytes (never the newest); it returns the entry's id,
+// which increases with each append on any instance.
+func (s *Store) AppendShared(ctx context.Context, entry string, size, maxEntries, maxBytes int) (int64, error) {
+	if !s.dialect.shared() {
+		return 0, ErrNotShared
+	}
+	db := s.unprepared.WithContext(ctx)
+	var id int64
+	if err := db.Raw("INSERT INTO "+quote(logTable)+" (size, entry) VALUES (?, ?) RETURNING id", size, entry).Row().Scan(&id); err != nil {
+		return 0, fmt.Errorf("store: shared log: %w", err)
+	}
+	return id, s.trimShared(ctx, maxEntries, maxBytes)
+}
+
+func (s *Store) trimShared(ctx context.Context, maxEntries, maxBytes int) error {
+	err := s.unprepared.WithContext(ctx).Exec("DELETE FROM "+quote(logTable)+" WHERE id IN (SELECT id FROM (SELECT id, "+
+		"row_number() OVER (ORDER BY id DESC) AS n, sum(size) OVER (ORDER BY id DESC) AS total FROM "+quote(logTable)+") x "+
+		"WHERE n > 1 AND (n > ? OR total > ?))", maxEntries, maxBytes).Error
+	if err != nil {
+		return fmt.Errorf("store: shared log: %w", err)
+	}
+	return nil
+}
+
+// ReplaceShared replaces the shared log's entry of that id, if it is still kept, and trims
+// the log as AppendShared does.
+func (s *Store) ReplaceShared(ctx context.Context, id int64, entry string, size, maxEntries, maxBytes int) error {
+	if !s.dialect.shared() {
+		return ErrNotShared
+	}
+	if err := s.unprepared.WithContext(ctx).Exec("UPDATE "+quote(logTable)+" SET entry = ?, size = ? WHERE id = ?", entry, size, id).Error; err != nil {
+		return fmt.Errorf("store: shared log: %w", err)
+	}
+	return s.trimShared(ctx, maxEntries, maxBytes)
+}
+
+// SharedLog calls fn with the shared log's entries, newest first, until fn returns false;
+// bytes is the sum of their sizes.
+func (s *Store) SharedLog(ctx context.Context, fn func(id int64, entry string) bool) error {
+	if !s.dialect.shared() {
+		return ErrNotShared
+	}
+	rows, err := s.unprepared.WithContext(ctx).Raw("SELECT id, entry FROM " + quote(logTable) + " ORDER BY id DESC").Rows()
+	if err != nil {
+		return fmt.Errorf("store: shared log: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var entry string
+		if err := rows.Scan(&id, &entry); err != nil {
+			return err
+		}
+		if !fn(id, entry) {
+			break
+		}
+	}
+	return rows.Err()
+}
+
+// SharedLogBytes is the sum of the shared log's entry sizes.
+func (s *Store) SharedLogBytes(ctx context.Context) (int, error) {
+	if !s.dialect.shared() {
+		return 0, ErrNotShared
+	}
+	var n int64
+	err := s.unprepared.WithContext(ctx).Raw("SELECT coalesce(sum(size), 0) FROM " + quote(logTable)).Row().Scan(&n)
+	return int(n), err
+}
+
+// ClearShared empties the shared log.
+func (s *Store) ClearShared(ctx context.Context) error {
+	if !s.dialect.shared() {
+		return ErrNotShared
+	}
+	return s.unprepared.WithContext(ctx).Exec("DELETE FROM " + quote(logTable)).Error
+}
+
+// CountShared counts one event in the shared counter under key for the window that starts
+// at start (a new window starts from zero), unless the window already holds limit events:
+// then refused is true and nothing is counted. count is the window's count after.
+func (s *Store) CountShared(ctx context.Context, key, start string, limit int) (count int, refused bool, err error) {
+	if !s.dialect.shared() {
+		return 0, false, ErrNotShared
+	}
+	t := quote(counterTable)
+	err = s.unprepared.WithContext(ctx).Raw("INSERT INTO "+t+" AS c (key, start, count, refused) VALUES (?, ?, 1, false) "+
+		"ON CONFLICT (key) DO UPDATE SET "+
+		"count = CASE WHEN c.start <> excluded.start THEN 1 WHEN c.count >= ? THEN c.count ELSE c.count + 1 END, "+
+		"refused = c.start = excluded.start AND c.count >= ?, start = excluded.start "+
+		"RETURNING count, refused", key, start, limit, limit).Row().Scan(&count, &refused)
+	if err != nil {
+		return 0, false, fmt.Errorf("store: shared counter: %w", err)
+	}
+	return count, refused, nil
+}
+
+// ClearCounters forgets every shared counter; with before set, only those whose window
+// started before it (in the same text format as the starts counted).
+func (s *Store) ClearCounters(ctx context.Context, before string) error {
+	if !s.dialect.shared() {
+		return ErrNotShared
+	}
+	db := s.unprepared.WithContext(ctx)
+	if before == "" {
+		return db.Exec("DELETE FROM " + quote(counterTable)).Error
+	}
+	return db.Exec("DELETE FROM "+quote(counterTable)+" WHERE start < ?", before).Error
 }
