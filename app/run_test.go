@@ -462,7 +462,7 @@ func TestParseConfig(t *testing.T) {
 			for _, d := range []struct {
 				dst *int
 				def int
-			}{{&tc.want.JournalSize, 1000}, {&tc.want.JournalBytes, 16 << 20}, {&tc.want.JournalBodyBytes, 64 << 10},
+			}{{&tc.want.JournalSize, 1000}, {&tc.want.JournalBytes, 2 << 20}, {&tc.want.JournalBodyBytes, 64 << 10},
 				{&tc.want.MaxSnapshots, 32}, {&tc.want.SnapshotBytes, 128 << 20}, {&tc.want.MaxFaults, 100}} {
 				if *d.dst == 0 {
 					*d.dst = d.def
