@@ -17,15 +17,17 @@ var secretNames = map[string]bool{
 	"client_secret": true, "password": true, "secret": true, "token": true, "access_token": true,
 	"refresh_token": true, "id_token": true, "api_key": true, "apikey": true, "private_key": true,
 	"client_assertion": true, "assertion": true, "code_verifier": true, "authorization": true,
+	"connection_string": true, // an Azure connection string holds its account key
 }
 
 // secretSuffixes catch the rest by their names' ends: a provider's "saml_secret", a
 // "session_token".
 var secretSuffixes = []string{"_secret", "_token", "_password", "_key"}
 
-// isSecret reports whether a member or parameter name carries a secret.
+// isSecret reports whether a member or parameter name carries a secret, written in
+// snake_case (client_secret) or camelCase (clientSecret, secretKey: Adobe's credentials).
 func isSecret(name string) bool {
-	name = strings.ToLower(name)
+	name = snakeCase(name)
 	if secretNames[name] {
 		return true
 	}
@@ -35,6 +37,22 @@ func isSecret(name string) bool {
 		}
 	}
 	return false
+}
+
+// snakeCase lowers a name, with an underscore before each capital that follows a lower-case
+// letter or a digit: clientSecret and client_secret are the same name.
+func snakeCase(name string) string {
+	var b strings.Builder
+	for i, r := range name {
+		if r >= 'A' && r <= 'Z' {
+			if i > 0 && (name[i-1] >= 'a' && name[i-1] <= 'z' || name[i-1] >= '0' && name[i-1] <= '9') {
+				b.WriteByte('_')
+			}
+			r += 'a' - 'A'
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }
 
 // maskQuery masks the values of secret parameters of a query string or a form body,

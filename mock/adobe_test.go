@@ -65,6 +65,34 @@ func TestAdobeJournalMasksIMSSecrets(t *testing.T) {
 	}
 }
 
+// TestAdobeJournalMasksCredentialSecrets: the secrets of a credential body, named in
+// Adobe's camelCase, are masked in the journal, in the request and in the answer, which
+// echoes them.
+func TestAdobeJournalMasksCredentialSecrets(t *testing.T) {
+	m := newMock(t, mock.Options{})
+	h := append(adobeHeaders(t, m), "Content-Type", "application/json")
+	body := `{"name":"kept","oauth2ClientAuthentication":{"url":"https://idp.example/token","clientId":"cid-kept",` +
+		`"clientSecret":"cs-value","developerToken":"dt-value"},"s3Authentication":{"accessId":"aid-kept","secretKey":"sk-value"}}`
+	if rec := serve(t, m.Handler(), "POST", credentials, body, h...); rec.Code != 200 {
+		t.Fatalf("create: %d %s", rec.Code, rec.Body)
+	}
+	entries := m.Journal()
+	if len(entries) == 0 {
+		t.Fatal("no journal entry")
+	}
+	e := entries[0]
+	for _, secret := range []string{"cs-value", "dt-value", "sk-value"} {
+		if strings.Contains(e.Body, secret) || strings.Contains(e.Response, secret) {
+			t.Errorf("the journal kept %s:\nrequest %s\nanswer %s", secret, e.Body, e.Response)
+		}
+	}
+	for _, kept := range []string{"cid-kept", "aid-kept", `"clientSecret":"[masked]"`, `"secretKey":"[masked]"`} {
+		if !strings.Contains(e.Body, kept) || !strings.Contains(e.Response, kept) {
+			t.Errorf("the journal lost %s:\nrequest %s\nanswer %s", kept, e.Body, e.Response)
+		}
+	}
+}
+
 // TestAdobeResetAndSnapshots: the control API's reset and snapshots cover the Adobe records.
 func TestAdobeResetAndSnapshots(t *testing.T) {
 	m := newMock(t, mock.Options{})
