@@ -82,33 +82,8 @@ var settings = []setting{
 
 	{flag: "token-key", env: "TOKEN_KEY", group: "auth", usage: "PEM file of the RSA private key that signs access tokens (RS512), so that they outlive a restart; default: a key generated per start",
 		apply: func(c *Config, v string) error { c.TokenKey = v; return nil }},
-	{flag: "token-ttl", env: "TOKEN_TTL", group: "auth", def: strconv.Itoa(int(auth.DefaultTTL / time.Second)), usage: "lifetime of access tokens in seconds",
-		check: func(v string) error { _, err := strconv.Atoi(v); return err },
-		apply: func(c *Config, v string) error {
-			secs, err := strconv.Atoi(v)
-			if err != nil {
-				return err
-			}
-			if secs <= 0 {
-				return fmt.Errorf("token lifetime must be at least one second")
-			}
-			c.TokenTTL = time.Duration(secs) * time.Second
-			return nil
-		}},
-
-	{flag: "ims-token-ttl", env: "IMS_TOKEN_TTL", group: "auth", def: strconv.Itoa(int(auth.DefaultIMSTTL / time.Second)), usage: "lifetime of Adobe IMS access tokens in seconds",
-		check: func(v string) error { _, err := strconv.Atoi(v); return err },
-		apply: func(c *Config, v string) error {
-			secs, err := strconv.Atoi(v)
-			if err != nil {
-				return err
-			}
-			if secs <= 0 {
-				return fmt.Errorf("IMS token lifetime must be at least one second")
-			}
-			c.IMSTokenTTL = time.Duration(secs) * time.Second
-			return nil
-		}},
+	lifetimeSetting("token-ttl", "TOKEN_TTL", auth.DefaultTTL, "access tokens", "token", func(c *Config) *time.Duration { return &c.TokenTTL }),
+	lifetimeSetting("ims-token-ttl", "IMS_TOKEN_TTL", auth.DefaultIMSTTL, "Adobe IMS access tokens", "IMS token", func(c *Config) *time.Duration { return &c.IMSTokenTTL }),
 
 	{flag: "control-file", env: "CONTROL_FILE", group: "control", usage: `JSON file of the fault rules and rate limits to start with (and reset to), as the control API takes them: {"faults": [...], "rate_limits": {...}}`,
 		apply: func(c *Config, v string) error { c.ControlFile = v; return nil }},
@@ -146,6 +121,23 @@ func durationSetting(name, env, def, usage string, field func(*Config) *time.Dur
 				return fmt.Errorf("%s must be a positive duration such as %s, not %q", strings.ReplaceAll(name, "-", " "), def, v)
 			}
 			*field(c) = d
+			return nil
+		}}
+}
+
+// lifetimeSetting is a token lifetime in whole seconds, at least one.
+func lifetimeSetting(name, env string, def time.Duration, tokens, what string, field func(*Config) *time.Duration) setting {
+	return setting{flag: name, env: env, group: "auth", def: strconv.Itoa(int(def / time.Second)), usage: "lifetime of " + tokens + " in seconds",
+		check: func(v string) error { _, err := strconv.Atoi(v); return err },
+		apply: func(c *Config, v string) error {
+			secs, err := strconv.Atoi(v)
+			if err != nil {
+				return err
+			}
+			if secs <= 0 {
+				return fmt.Errorf("%s lifetime must be at least one second", what)
+			}
+			*field(c) = time.Duration(secs) * time.Second
 			return nil
 		}}
 }
