@@ -1,13 +1,11 @@
 package handlers_test
 
 import (
-	"context"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -15,7 +13,6 @@ import (
 	"github.com/commercelayer-mock/provmock/fixtures"
 	"github.com/commercelayer-mock/provmock/frontdoor"
 	"github.com/commercelayer-mock/provmock/handlers"
-	"github.com/commercelayer-mock/provmock/models"
 	"github.com/commercelayer-mock/provmock/store"
 )
 
@@ -45,23 +42,7 @@ func mustAdobeServer(tb testing.TB) *adobeServer {
 
 func mustAdobeServerWith(tb testing.TB, dataset []byte, cfg handlers.Config) *adobeServer {
 	tb.Helper()
-	reg := models.All()
-	var tick atomic.Int64
-	start := time.Date(2025, 1, 1, 0, 0, 0, 123456000, time.UTC)
-	st, err := store.Open(store.Memory, reg, store.Options{
-		Now: func() time.Time { return start.Add(time.Duration(tick.Add(1)) * time.Second) },
-	})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { st.Close() })
-	ds, err := fixtures.Parse("dataset", dataset, reg)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	if err := ds.Load(context.Background(), st); err != nil {
-		tb.Fatal(err)
-	}
+	st, _ := mustLoadedStore(tb, dataset, time.Date(2025, 1, 1, 0, 0, 0, 123456000, time.UTC), nil)
 	if cfg.Tokens == nil {
 		cfg.Tokens = auth.NewIssuer(auth.Options{Key: testTokenKey()})
 	}

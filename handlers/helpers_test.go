@@ -57,14 +57,16 @@ func mustServer(tb testing.TB) *testServer {
 	return mustServerWith(tb, fixtures.Demo(), handlers.Config{BaseURL: testBase})
 }
 
-func mustServerWith(tb testing.TB, dataset []byte, cfg handlers.Config) *testServer {
+// mustLoadedStore opens an in-memory store of every family's types whose clock starts at
+// start and ticks a second a reading, loads the dataset into it, and closes it when the
+// test ends. newID, when set, makes the ids of new records.
+func mustLoadedStore(tb testing.TB, dataset []byte, start time.Time, newID func() string) (*store.Store, *fixtures.Dataset) {
 	tb.Helper()
 	reg := models.All()
-	var tick, ids atomic.Int64
-	start := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	var tick atomic.Int64
 	st, err := store.Open(store.Memory, reg, store.Options{
 		Now:   func() time.Time { return start.Add(time.Duration(tick.Add(1)) * time.Second) },
-		NewID: func() string { return fmt.Sprintf("test%06d", ids.Add(1)) },
+		NewID: newID,
 	})
 	if err != nil {
 		tb.Fatal(err)
@@ -77,6 +79,14 @@ func mustServerWith(tb testing.TB, dataset []byte, cfg handlers.Config) *testSer
 	if err := ds.Load(context.Background(), st); err != nil {
 		tb.Fatal(err)
 	}
+	return st, ds
+}
+
+func mustServerWith(tb testing.TB, dataset []byte, cfg handlers.Config) *testServer {
+	tb.Helper()
+	var ids atomic.Int64
+	st, ds := mustLoadedStore(tb, dataset, time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC),
+		func() string { return fmt.Sprintf("test%06d", ids.Add(1)) })
 	if cfg.Tokens == nil {
 		cfg.Tokens = auth.NewIssuer(auth.Options{Key: testTokenKey()})
 	}
