@@ -234,3 +234,17 @@ func (e *SchemaError) Error() string {
 	return fmt.Sprintf("store: database %s cannot be upgraded to this build's schema, so it was left as it is: %s",
 		e.Path, strings.Join(e.Differences, "; "))
 }
+
+// addColumn and addIndex gather, table by table, what a dialect's introspection reads.
+func addColumn(tables map[string]tableSchema, table string, c columnSchema) {
+	t := tables[table]
+	t.Name = table
+	t.Columns = append(t.Columns, c)
+	tables[table] = t
+}
+
+func addIndex(tables map[string]tableSchema, table string, ix indexSchema) {
+	t := tables[table]
+	t.Indexes = append(t.Indexes, ix)
+	tables[table] = t
+}

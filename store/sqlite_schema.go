@@ -46,10 +46,7 @@ func readSchema(db *gorm.DB) (map[string]tableSchema, error) {
 				c.Default = &dflt.String
 			}
 			c.References = refs[fk{table, c.Name}]
-			t := tables[table]
-			t.Name = table
-			t.Columns = append(t.Columns, c)
-			tables[table] = t
+			addColumn(tables, table, c)
 			return nil
 		})
 	if err != nil {
@@ -63,9 +60,7 @@ func readSchema(db *gorm.DB) (map[string]tableSchema, error) {
 			if err := rows.Scan(&table, &ix.Name, &ix.Unique, &ix.Columns); err != nil {
 				return err
 			}
-			t := tables[table]
-			t.Indexes = append(t.Indexes, ix)
-			tables[table] = t
+			addIndex(tables, table, ix)
 			return nil
 		})
 	if err != nil {
