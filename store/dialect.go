@@ -63,6 +63,9 @@ type dialect interface {
 	// extraColumns are columns every table has besides the descriptions' (an insertion
 	// sequence, for an engine without rowid), never selected.
 	extraColumns() []columnSchema
+	// setColumnDefault is the statement that gives an existing column c's DEFAULT, or ""
+	// where the engine cannot alter a column (its records are unchanged either way).
+	setColumnDefault(table string, c columnSchema) string
 	// indexMethod is the index method of an indexed column of the kind ("": the default).
 	indexMethod(k models.Kind) string
 	// orderTerm is col in an ORDER BY, NULLs first ascending and last descending (SQLite's).

@@ -136,6 +136,12 @@ func (postgresDialect) extraColumns() []columnSchema {
 	return []columnSchema{{Name: seqColumn, Type: seqType}}
 }
 
+// A schema made before columns carried their defaults gets them, so that older instances
+// still running insert the descriptions' default rather than NULL.
+func (postgresDialect) setColumnDefault(table string, c columnSchema) string {
+	return fmt.Sprintf("ALTER TABLE %s ALTER COLUMN %s SET DEFAULT %s;\n", quote(table), quote(c.Name), *c.Default)
+}
+
 func (postgresDialect) tieBreak(table string) string { return table + "." + quote(seqColumn) }
 
 // orderTerm puts NULLs first ascending and last descending, as SQLite does.

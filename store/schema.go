@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/commercelayer-mock/provmock/models"
@@ -28,9 +29,6 @@ type columnSchema struct {
 	PrimaryKey bool
 	Default    *string // the declaration's DEFAULT, as SQL text; nil for none
 	References string  // "table(column)" of a foreign key; "" for none
-	// Fill is what the records of a table get when the column is added to it: the
-	// description's default, as stored. Not part of the declaration, never compared.
-	Fill any
 }
 
 // indexSchema is one index made by CREATE INDEX.
@@ -54,11 +52,15 @@ func wantSchema(reg *models.Registry, dia dialect) []tableSchema {
 			if !a.Stored() {
 				continue
 			}
-			fill, err := encodeValue(a.Kind, a.Default)
+			stored, err := encodeValue(a.Kind, a.Default)
 			if err != nil {
 				panic(fmt.Sprintf("store: default of %s.%s: %v", def.Type, a.Name, err)) // constant descriptions
 			}
-			t.Columns = append(t.Columns, columnSchema{Name: a.Name, Type: dia.columnType(a.Kind), Fill: fill})
+			// The description's default is the column's too: a record inserted by a build
+			// that does not know the column yet (an older instance still running on a shared
+			// database after a newer one added it) gets it, as do the records of a table the
+			// column is added to.
+			t.Columns = append(t.Columns, columnSchema{Name: a.Name, Type: dia.columnType(a.Kind), Default: sqlLiteral(stored)})
 			if a.Flags.Has(models.Indexed) {
 				indexed = append(indexed, a.Name)
 				method[a.Name] = dia.indexMethod(a.Kind)
@@ -104,10 +106,30 @@ func (c columnSchema) describe() string {
 	return d
 }
 
+// sameDeclaration compares all but the DEFAULT: it only decides what a record inserted
+// without the column holds, never what a stored record answers, so a database whose column
+// lacks it (made before columns carried their defaults) is served as it is.
 func (c columnSchema) sameDeclaration(o columnSchema) bool {
 	return strings.EqualFold(c.Type, o.Type) && c.NotNull == o.NotNull && c.PrimaryKey == o.PrimaryKey &&
-		(c.Default == nil) == (o.Default == nil) && (c.Default == nil || *c.Default == *o.Default) &&
 		c.References == o.References
+}
+
+// sqlLiteral is a stored value (what encodeValue returns) as SQL text; nil for none.
+func sqlLiteral(v any) *string {
+	var lit string
+	switch v := v.(type) {
+	case nil:
+		return nil
+	case string:
+		lit = "'" + strings.ReplaceAll(v, "'", "''") + "'"
+	case int64:
+		lit = strconv.FormatInt(v, 10)
+	case float64:
+		lit = strconv.FormatFloat(v, 'g', -1, 64)
+	default:
+		panic(fmt.Sprintf("store: no SQL literal for a default of type %T", v)) // constant descriptions
+	}
+	return &lit
 }
 
 func (ix indexSchema) create(table string) string {
@@ -146,15 +168,9 @@ func schemaScript(tables []tableSchema) string {
 }
 
 // upgrade is what makes a database's schema the descriptions': statements that only add
-// (tables, columns, indexes) and the values the records get in the columns added.
+// (tables, columns, indexes, and the defaults of columns that lack them).
 type upgrade struct {
 	statements []string
-	fills      []columnFill
-}
-
-type columnFill struct {
-	table, column string
-	value         any
 }
 
 // planUpgrade compares a database's tables with the wanted ones. It returns the upgrade, or
@@ -163,7 +179,9 @@ type columnFill struct {
 // column declared otherwise, a column that cannot be added to a table that exists, an index
 // of the descriptions' name on other columns. Indexes the descriptions do not have are kept:
 // they change how fast lists are, not what they answer.
-func planUpgrade(want []tableSchema, have map[string]tableSchema) (upgrade, []string) {
+// setDefault is the statement that gives an existing column the descriptions' DEFAULT, or
+// "" where the engine cannot (the column is kept as it is).
+func planUpgrade(want []tableSchema, have map[string]tableSchema, setDefault func(table string, c columnSchema) string) (upgrade, []string) {
 	var up upgrade
 	var problems []string
 	wanted := map[string]bool{}
@@ -188,9 +206,11 @@ func planUpgrade(want []tableSchema, have map[string]tableSchema) (upgrade, []st
 			case !ok && (c.PrimaryKey || c.NotNull && c.Default == nil):
 				problems = append(problems, fmt.Sprintf("%s has no column %s, which cannot be added to a table that exists", w.Name, c.Name))
 			case !ok:
+				// The DEFAULT fills the records there are, in both engines.
 				up.statements = append(up.statements, fmt.Sprintf("ALTER TABLE %s ADD COLUMN %s;\n", quote(w.Name), c.declaration()))
-				if c.Fill != nil {
-					up.fills = append(up.fills, columnFill{w.Name, c.Name, c.Fill})
+			case got.Default == nil && c.Default != nil:
+				if stmt := setDefault(w.Name, c); stmt != "" {
+					up.statements = append(up.statements, stmt)
 				}
 			}
 		}

@@ -77,6 +77,10 @@ func (sqliteDialect) columnType(k models.Kind) string {
 
 // tieBreak is SQLite's rowid: the order of insertion, kept by every copy of the file
 // (images, upgrades), as SQLite assigns it increasing while no row was deleted at the end.
+// SQLite cannot alter a column's DEFAULT short of rebuilding its table; a file is one
+// instance's, so no older build inserts into it meanwhile.
+func (sqliteDialect) setColumnDefault(string, columnSchema) string { return "" }
+
 func (sqliteDialect) tieBreak(table string) string { return table + ".rowid" }
 
 // maxBindVars is SQLite's SQLITE_MAX_VARIABLE_NUMBER as mattn/go-sqlite3 builds it.

@@ -480,17 +480,12 @@ func (s *Store) upgradeSchema(path string) error {
 		if len(have) == 0 {
 			return tx.Exec(s.schema + s.dialect.stampStatement(s.stamp)).Error
 		}
-		up, problems := planUpgrade(s.tables, have)
+		up, problems := planUpgrade(s.tables, have, s.dialect.setColumnDefault)
 		if len(problems) > 0 {
 			return &SchemaError{Path: MaskURL(path), Differences: problems}
 		}
 		for _, stmt := range up.statements {
 			if err := tx.Exec(stmt).Error; err != nil {
-				return err
-			}
-		}
-		for _, f := range up.fills {
-			if err := tx.Exec("UPDATE "+quote(f.table)+" SET "+quote(f.column)+" = ?", f.value).Error; err != nil {
 				return err
 			}
 		}
