@@ -2,6 +2,7 @@ package store
 
 import (
 	"database/sql"
+	"io"
 
 	"gorm.io/gorm"
 
@@ -37,8 +38,9 @@ type dialect interface {
 	// open returns the GORM dialector for the database at path, and whether it lives in
 	// memory (and so starts empty, and may start without a schema).
 	open(path string) (d gorm.Dialector, inMemory bool)
-	// configure sets the connection pool and per-connection settings after opening.
-	configure(db *gorm.DB, opts Options) error
+	// configure sets the connection pool and per-connection settings after opening. What
+	// it returns to close, if anything, the store closes after the pool.
+	configure(db *gorm.DB, opts Options) (io.Closer, error)
 	// columnType is the declared SQL type of a column holding values of the kind.
 	columnType(k models.Kind) string
 	// tieBreak orders records created in the same millisecond by insertion (table quoted).

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/crc32"
+	"io"
 	"net/url"
 	"strings"
 	"unicode"
@@ -98,21 +99,21 @@ func (d postgresDialect) lockKey() int64 {
 	return int64(0x70726f76)<<32 | int64(crc32.ChecksumIEEE([]byte(name)))
 }
 
-func (d postgresDialect) configure(db *gorm.DB, opts Options) error {
+func (d postgresDialect) configure(db *gorm.DB, opts Options) (io.Closer, error) {
 	if opts.MaxPages > 0 {
-		return errors.New("a page limit (MaxPages) is SQLite's only")
+		return nil, errors.New("a page limit (MaxPages) is SQLite's only")
 	}
 	sqlDB, err := db.DB()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	sqlDB.SetMaxOpenConns(16)
 	sqlDB.SetMaxIdleConns(16)
 	if d.schema == "" {
-		return nil
+		return nil, nil
 	}
 	// Under the schema's lock: instances starting together would otherwise race to create it.
-	return db.Transaction(func(tx *gorm.DB) error {
+	return nil, db.Transaction(func(tx *gorm.DB) error {
 		if err := tx.Exec("SELECT pg_advisory_xact_lock(?)", d.lockKey()).Error; err != nil {
 			return err
 		}

@@ -4,6 +4,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -46,23 +47,53 @@ func escapePath(path string) string {
 	return strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(path)
 }
 
-func (sqliteDialect) configure(db *gorm.DB, opts Options) error {
+func (sqliteDialect) configure(db *gorm.DB, opts Options) (io.Closer, error) {
 	sqlDB, err := db.DB()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	// One connection: SQLite has one writer at a time anyway, and a single connection makes
-	// "database is locked" impossible and keeps an in-memory database alive for the
-	// lifetime of the store.
+	// "database is locked" impossible.
 	sqlDB.SetMaxOpenConns(1)
 	sqlDB.SetMaxIdleConns(1)
 	sqlDB.SetConnMaxLifetime(0)
 	sqlDB.SetConnMaxIdleTime(0)
-	if opts.MaxPages > 0 {
-		// A setting of the connection: the store keeps its one connection for its lifetime.
-		return db.Exec(fmt.Sprintf("PRAGMA max_page_count = %d", opts.MaxPages)).Error
+	var keeper io.Closer
+	if dsn := db.Dialector.(*sqlite.Dialector).DSN; strings.Contains(dsn, "mode=memory") {
+		// An in-memory database lives as long as a connection to it is open, and database/sql
+		// throws the pool's away when a transaction's context ends first (a client hanging
+		// up mid-write): a connection of its own, outside the pool, keeps it for the store's
+		// lifetime.
+		if keeper, err = keepOpen(dsn); err != nil {
+			return nil, err
+		}
 	}
-	return nil
+	if opts.MaxPages > 0 {
+		// A setting of the database's pager, which the shared cache gives every connection.
+		if err := db.Exec(fmt.Sprintf("PRAGMA max_page_count = %d", opts.MaxPages)).Error; err != nil {
+			if keeper != nil {
+				keeper.Close()
+			}
+			return nil, err
+		}
+	}
+	return keeper, nil
+}
+
+// keepOpen opens a connection to the database of dsn and holds it until closed.
+func keepOpen(dsn string) (io.Closer, error) {
+	db, err := sql.Open(driverName, dsn)
+	if err != nil {
+		return nil, err
+	}
+	db.SetMaxOpenConns(1)
+	db.SetConnMaxLifetime(0)
+	db.SetConnMaxIdleTime(0)
+	if err := db.Ping(); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
 }
 
 func (sqliteDialect) columnType(k models.Kind) string {

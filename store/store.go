@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/crc32"
+	"io"
 	"maps"
 	"strings"
 	"sync/atomic"
@@ -87,6 +88,9 @@ type Store struct {
 	// caller is preparing; with a single connection, a transaction that waits so for a
 	// preparation that waits for the transaction's connection would never end.
 	unprepared *gorm.DB
+	// keeper is what the dialect keeps open beside the pool (an in-memory database's own
+	// connection); nil for none.
+	keeper     io.Closer
 	reg        *models.Registry
 	tables     []tableSchema // what the descriptions call for
 	schema     string        // the script that creates the tables and indexes
@@ -127,13 +131,20 @@ func Open(path string, reg *models.Registry, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := dia.configure(db, opts); err != nil {
+	keeper, err := dia.configure(db, opts)
+	if err != nil {
 		sqlDB.Close()
 		return nil, fmt.Errorf("store: open %s: %w", MaskURL(path), err)
 	}
+	closeAll := func() {
+		sqlDB.Close()
+		if keeper != nil {
+			keeper.Close()
+		}
+	}
 	tables := wantSchema(reg, dia)
 	schema := schemaScript(tables)
-	s := &Store{dialect: dia, db: db, unprepared: db, reg: reg, tables: tables, schema: schema, stamp: schemaStamp(schema),
+	s := &Store{dialect: dia, db: db, keeper: keeper, unprepared: db, reg: reg, tables: tables, schema: schema, stamp: schemaStamp(schema),
 		now: opts.Now, newID: opts.NewID, gen: new(atomic.Uint64)}
 	if s.now == nil {
 		s.now = time.Now
@@ -142,7 +153,7 @@ func Open(path string, reg *models.Registry, opts Options) (*Store, error) {
 		s.newID = NewID
 	}
 	if opts.NoSchema && !inMemory {
-		sqlDB.Close()
+		closeAll()
 		return nil, fmt.Errorf("store: open %s: only an in-memory database starts without a schema", path)
 	}
 	switch {
@@ -154,7 +165,7 @@ func Open(path string, reg *models.Registry, opts Options) (*Store, error) {
 		err = s.upgradeSchema(path)
 	}
 	if err != nil {
-		sqlDB.Close()
+		closeAll()
 		return nil, err
 	}
 	// From here on, statements are prepared once and reused: the same few queries run on
@@ -173,7 +184,11 @@ func (s *Store) Close() error {
 	if drop := s.dialect.dropStatement(); drop != "" {
 		s.unprepared.Exec(drop) // a throwaway schema: what is left of it the cluster's end removes
 	}
-	return sqlDB.Close()
+	err = sqlDB.Close()
+	if s.keeper != nil {
+		err = errors.Join(err, s.keeper.Close())
+	}
+	return err
 }
 
 // Registry returns the resource descriptions the store was opened with.
