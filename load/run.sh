@@ -42,6 +42,8 @@ row() { # what figure target verdict
   [ "$verdict" = "NOT met" ] && verdict="**not met**"
   printf '| %s | %s | %s | %s | `%s` |\n' "$1" "$2" "$3" "$verdict" "$cmd" >>"$summary"
 }
+# commas writes a number as the README does: 19,575.
+commas='function commas(x,   s, out) { s = sprintf("%.0f", x); while (length(s) > 3) { out = "," substr(s, length(s) - 2) out; s = substr(s, 1, length(s) - 3) } return s out }'
 verdict() { awk -v ok="$1" 'BEGIN { print (ok ? "met" : "NOT met") }'; }
 
 export CGO_ENABLED=1
@@ -142,7 +144,7 @@ compare() { # name path target% [wrk flags...]: the mock's rate beside the stati
     r = 100 * m / s
     printf "%-36s mock %9.0f req/s   static %9.0f req/s   ratio %5.1f%%  (target >= %d%%: %s)\n", n, m, s, r, t, (r >= t ? "met" : "NOT met")
   }'
-  row "$name" "$(awk -v m="$mock" -v s="$static" 'BEGIN { printf "%.0f req/s = **%.1f%%** of the static server'"'"'s %.0f", m, 100 * m / s, s }')" \
+  row "$name" "$(awk -v m="$mock" -v s="$static" "$commas"' BEGIN { printf "%s req/s = **%.1f%%** of the static server'"'"'s %s", commas(m), 100 * m / s, commas(s) }')" \
     "at least $target%" "$(checked "$(awk -v m="$mock" -v s="$static" -v t="$target" 'BEGIN { print (100 * m / s >= t) }')")"
 }
 unique=(-s load/wrk/unique.lua)
@@ -192,7 +194,7 @@ else
   written="the mock no longer answers its lists after wrk hung up: $(grep 'level=ERROR' "$tmp/mock.out" | grep -v 'context canceled' | tail -1 | sed 's/.*error=//')"
 fi
 awk -v c="$creates" -v w="$written" 'BEGIN { printf "role creates: %.0f a second (%s)  (target >= 3000: %s)\n", c, w, (c >= 3000 ? "met" : "NOT met") }'
-row "role creates, 4 concurrent clients, with their versions" "$(awk -v c="$creates" 'BEGIN { printf "**%.0f** a second", c }') ($written)" \
+row "role creates, 4 concurrent clients, with their versions" "$(awk -v c="$creates" "$commas"' BEGIN { printf "**%s** a second", commas(c) }') ($written)" \
   "at least 3,000 a second (in memory)" "$(checked "$(awk -v c="$creates" 'BEGIN { print (c >= 3000) }')")"
 stop_mock
 
@@ -243,7 +245,7 @@ if [ -z "$prism_skip" ]; then
   ratio_met=$(awk -v m="$mock_rate" -v p="$prism_rate" 'BEGIN { print (m >= 3 * p) }')
   awk -v m="$mock_rate" -v p="$prism_rate" -v ok="$ratio_met" 'BEGIN { printf "mock / Prism: %.1fx  (target >= 3x: %s)\n", m / p, (ok ? "met" : "NOT met") }'
   row "test-suite cycle, $CYCLE_CLIENTS clients, beside Prism" \
-    "$(awk -v m="$mock_rate" -v p="$prism_rate" 'BEGIN { printf "%.0f cycles/s = **%.1fx** Prism'"'"'s %.0f", m, m / p, p }'); cycle $(latency "$mock_cycle") (Prism: $(latency "$prism_cycle"))" \
+    "$(awk -v m="$mock_rate" -v p="$prism_rate" "$commas"' BEGIN { printf "%s cycles/s = **%.1fx** Prism'"'"'s %s", commas(m), m / p, commas(p) }'); cycle $(latency "$mock_cycle") (Prism: $(latency "$prism_cycle"))" \
     "at least 3x Prism" "$(verdict "$ratio_met")"
 elif [ -n "$mock_cycle" ]; then
   echo "Prism: $prism_skip"
@@ -254,7 +256,7 @@ else
 fi
 
 echo
-echo "== summary (Markdown, for the README; load generator on the same cores${LOAD_DB:+; on PostgreSQL})"
+echo "== summary (Markdown, for the README; load generator on the same cores${LOAD_DB:+; all but start-up on PostgreSQL})"
 echo "| what | figure | target | met | command |"
 echo "| --- | --- | --- | --- | --- |"
 cat "$summary"
