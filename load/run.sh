@@ -161,11 +161,11 @@ echo "Adobe retrieve and list, uncached:   $adobe_uncached"
 row "Adobe retrieve and list, uncached" "$adobe_uncached" "none set" "—"
 
 echo "== memory after ${SOAK}s of load, half of it on URLs never asked before"
-wrk -t1 -c"$((CONNECTIONS / 2))" -d"${SOAK}s" -H "$auth" -H "$accept" "http://$MOCK_ADDR$list" >/dev/null &
+wrk -t1 -c"$((CONNECTIONS > 1 ? CONNECTIONS / 2 : 1))" -d"${SOAK}s" -H "$auth" -H "$accept" "http://$MOCK_ADDR$list" >/dev/null &
 soak=($!)
 wrk -t1 -c4 -d"${SOAK}s" -H "$auth" -H "$accept" "http://$MOCK_ADDR$retrieve" >/dev/null &
 soak+=($!)
-wrk -t1 -c"$((CONNECTIONS / 2))" -d"${SOAK}s" -H "$auth" -H "$accept" "${unique[@]}" "http://$MOCK_ADDR$list" >/dev/null &
+wrk -t1 -c"$((CONNECTIONS > 1 ? CONNECTIONS / 2 : 1))" -d"${SOAK}s" -H "$auth" -H "$accept" "${unique[@]}" "http://$MOCK_ADDR$list" >/dev/null &
 soak+=($!)
 wrk -t1 -c4 -d"${SOAK}s" -H "$auth" -H "$accept" "${unique[@]}" "http://$MOCK_ADDR$retrieve" >/dev/null
 wait "${soak[@]}"
