@@ -75,7 +75,8 @@ fuzz:
 	go test -run='^$$' -fuzz='^FuzzListQuery$$' -fuzztime=$(FUZZTIME) ./handlers/
 	go test -run='^$$' -fuzz='^FuzzCreateBody$$' -fuzztime=$(FUZZTIME) ./handlers/
 
-# Side-by-side load measurement with wrk (see load/run.sh); not part of make test.
+# Side-by-side load measurement of every performance target with wrk, the test-suite cycle
+# beside Prism (see load/run.sh); not part of make test.
 load:
 	STATIC="$(STATIC)" bash load/run.sh
 
