@@ -107,6 +107,9 @@ func (d *document) resolve(n *docNode, rel int, l linkage) {
 
 // addPrimary makes the nodes of the primary data and resolves the include tree below them.
 func (d *document) addPrimary(def *models.Resource, recs []store.Record) error {
+	if len(d.nodes) == 0 && len(recs) > 4 {
+		d.nodes = make(map[nodeKey]*docNode, 2*len(recs)) // room for as many included
+	}
 	d.primary = make([]*docNode, len(recs))
 	for i, rec := range recs {
 		d.primary[i], _ = d.node(def, rec)

@@ -137,7 +137,7 @@ type referenceRelationship struct {
 	Data json.RawMessage `json:"data,omitempty"`
 }
 
-func referenceLinkage(t *testing.T, rel *models.Rel, l linkage) json.RawMessage {
+func referenceLinkage(t testing.TB, rel *models.Rel, l linkage) json.RawMessage {
 	var v any
 	if rel.ToMany {
 		list := make([]identifier, len(l.many))
@@ -156,7 +156,7 @@ func referenceLinkage(t *testing.T, rel *models.Rel, l linkage) json.RawMessage 
 }
 
 // referenceNode builds the node the mock built before for a document's node.
-func referenceNode(t *testing.T, d *document, n *docNode) *jsonapi.Node {
+func referenceNode(t testing.TB, d *document, n *docNode) *jsonapi.Node {
 	def, rec := n.def, n.rec
 	self := selfLink(d.base, def, rec.ID())
 	node := &jsonapi.Node{Type: def.Type, ID: rec.ID(), Attributes: map[string]any{}, Links: &jsonapi.Links{"self": self}}

@@ -246,7 +246,8 @@ func (d *document) appendPageLinks(b []byte, c echo.Context, page query.Page, pa
 	keys = append(keys, numberKey, sizeKey)
 	slices.Sort(keys)
 	// The encoded query around page[number]'s value, which is each link's own.
-	var before, after []byte
+	room := len(c.Request().URL.RawQuery) + 32
+	before, after := make([]byte, 0, room), make([]byte, 0, room)
 	for _, k := range keys {
 		if k == numberKey {
 			continue
