@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/commercelayer-mock/provmock/store"
@@ -62,6 +63,9 @@ func benchGET(b *testing.B, s *testServer, path string, cached bool) {
 	}
 }
 
+// uniqueRequests numbers benchUniqueGET's requests across runs, so that no URL comes twice.
+var uniqueRequests atomic.Int64
+
 // benchUniqueGET measures a GET that the response cache cannot answer because its URL is
 // new each time: a no-op filter (id_not_eq a value no id has) with the request's number.
 // Unlike benchGET's uncached variant it stops no timer, so what the request itself costs,
@@ -77,7 +81,7 @@ func benchUniqueGET(b *testing.B, s *testServer, path string) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		r.path = path + sep + "filter[q][id_not_eq]=bench" + strconv.Itoa(i)
+		r.path = path + sep + "filter[q][id_not_eq]=bench" + strconv.FormatInt(uniqueRequests.Add(1), 10)
 		if rec := s.do(b, r); rec.Code != http.StatusOK {
 			b.Fatalf("status %d", rec.Code)
 		}

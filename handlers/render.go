@@ -82,7 +82,7 @@ func (d *document) node(def *models.Resource, rec store.Record) (n *docNode, isN
 		return n, false
 	}
 	if len(d.nodeSlab) == 0 {
-		d.nodeSlab = make([]docNode, 32)
+		d.nodeSlab = make([]docNode, 16)
 	}
 	n = &d.nodeSlab[0]
 	d.nodeSlab = d.nodeSlab[1:]
@@ -111,6 +111,9 @@ func (d *document) addPrimary(def *models.Resource, recs []store.Record) error {
 		d.nodes = make(map[nodeKey]*docNode, 2*len(recs)) // room for as many included
 	}
 	d.primary = make([]*docNode, len(recs))
+	if len(d.nodeSlab) < len(recs) {
+		d.nodeSlab = make([]docNode, len(recs))
+	}
 	for i, rec := range recs {
 		d.primary[i], _ = d.node(def, rec)
 	}
