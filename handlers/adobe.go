@@ -223,16 +223,17 @@ func (a *adobeAPI) list(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	var b bytes.Buffer
-	b.WriteString(`{"items":[`)
+	buf := getDocBuffer()
+	defer putDocBuffer(buf)
+	b := append(*buf, `{"items":[`...)
 	for i, rec := range recs {
 		if i > 0 {
-			b.WriteByte(',')
+			b = append(b, ',')
 		}
-		writeCredential(&b, rec)
+		b = appendCredential(b, rec)
 	}
-	b.WriteString("]}")
-	return writeAdobeDoc(c, b.Bytes())
+	*buf = append(b, "]}"...)
+	return writeAdobeDoc(c, *buf)
 }
 
 func (a *adobeAPI) retrieve(c echo.Context) error {
@@ -308,54 +309,43 @@ func (a *adobeAPI) readCredential(c echo.Context) (store.Record, error) {
 }
 
 func (a *adobeAPI) one(c echo.Context, rec store.Record) error {
-	var b bytes.Buffer
-	writeCredential(&b, rec)
-	return writeAdobeDoc(c, b.Bytes())
+	buf := getDocBuffer()
+	defer putDocBuffer(buf)
+	*buf = appendCredential(*buf, rec)
+	return writeAdobeDoc(c, *buf)
 }
 
 // writeAdobeDoc writes a successful answer, keeping a GET's in the response cache.
 func writeAdobeDoc(c echo.Context, body []byte) error {
-	d := cachedDoc{body: body, mediaType: adobeMediaType}
-	if c.Request().Method == http.MethodGet {
-		d.etag = etagOf(body)
-		if slot, ok := c.Get(cacheSlotKey).(*cacheSlot); ok {
-			slot.cache.docs.put(slot.key, slot.gen, d)
-		}
-	}
-	return serveDoc(c, http.StatusOK, d)
+	return writeRendered(c, http.StatusOK, body, adobeMediaType)
 }
 
-// writeCredential renders a credential as the Destination SDK does: its id, dates, type,
-// name when set, then its auth objects in the table's order.
-func writeCredential(b *bytes.Buffer, rec store.Record) {
-	str := func(key, value string) {
-		k, _ := json.Marshal(key)
-		v, _ := json.Marshal(value)
-		b.Write(k)
-		b.WriteByte(':')
-		b.Write(v)
-	}
-	b.WriteByte('{')
-	str("instanceId", rec.ID())
-	b.WriteByte(',')
-	str("createdDate", rec.String("created_at"))
-	b.WriteByte(',')
-	str("lastModifiedDate", rec.String("updated_at"))
-	b.WriteByte(',')
-	str("type", rec.String("type"))
+// appendCredential renders a credential as the Destination SDK does: its id, dates, type,
+// name when set, then its auth objects in the table's order. Strings are escaped as
+// json.Marshal escapes them (<, > and & too); the objects are stored as they are written.
+func appendCredential(b []byte, rec store.Record) []byte {
+	b = append(b, `{"instanceId":`...)
+	b = appendString(b, rec.ID(), true)
+	b = append(b, `,"createdDate":`...)
+	b = appendString(b, rec.String("created_at"), true)
+	b = append(b, `,"lastModifiedDate":`...)
+	b = appendString(b, rec.String("updated_at"), true)
+	b = append(b, `,"type":`...)
+	b = appendString(b, rec.String("type"), true)
 	if name, ok := rec["name"].(string); ok {
-		b.WriteByte(',')
-		str("name", name)
+		b = append(b, `,"name":`...)
+		b = appendString(b, name, true)
 	}
 	for _, o := range models.AuthObjects {
 		if raw := objectText(rec[o.Member]); raw != nil {
-			b.WriteString(`,"` + o.Member + `":`)
-			b.Write(raw)
+			b = append(append(append(b, `,"`...), o.Member...), `":`...)
+			b = append(b, raw...)
 		}
 	}
-	b.WriteByte('}')
+	return append(b, '}')
 }
 
+// objectText is a stored auth object's JSON text, or nil when the credential has none.
 func objectText(v any) []byte {
 	switch o := v.(type) {
 	case json.RawMessage:

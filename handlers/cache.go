@@ -3,9 +3,6 @@ package handlers
 import (
 	"cmp"
 	"container/list"
-	"encoding/binary"
-	"encoding/hex"
-	"hash/fnv"
 	"net/http"
 	"strings"
 	"sync"
@@ -165,15 +162,6 @@ func (a *api) cached(next echo.HandlerFunc) echo.HandlerFunc {
 		c.Set(cacheSlotKey, &cacheSlot{cache: a.cache, key: key, gen: gen})
 		return next(c)
 	}
-}
-
-// etagOf is a weak validator of a document's bytes.
-func etagOf(body []byte) string {
-	h := fnv.New64a()
-	h.Write(body)
-	var sum [8]byte
-	binary.BigEndian.PutUint64(sum[:], h.Sum64())
-	return `W/"` + hex.EncodeToString(sum[:]) + `"`
 }
 
 // serveDoc writes a document with its ETag, or 304 when the client has it already.

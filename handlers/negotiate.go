@@ -31,6 +31,9 @@ func (a *api) negotiate(next echo.HandlerFunc) echo.HandlerFunc {
 
 // isMediaType reports whether a Content-Type is JSON:API's (a charset parameter is tolerated).
 func isMediaType(ct string) bool {
+	if ct == MediaType { // what clients send, without parsing
+		return true
+	}
 	mt, params, err := mime.ParseMediaType(ct)
 	if err != nil || mt != MediaType {
 		return false
@@ -46,6 +49,9 @@ func isMediaType(ct string) bool {
 // acceptable reports whether an Accept header allows JSON:API without media type parameters,
 // or anything (*/* or application/*).
 func acceptable(accept string) bool {
+	if accept == MediaType || accept == "*/*" { // what clients send, without parsing
+		return true
+	}
 	for _, item := range strings.Split(accept, ",") {
 		mt, params, err := mime.ParseMediaType(strings.TrimSpace(item))
 		if err != nil {

@@ -4,6 +4,9 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"strconv"
+	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/commercelayer-mock/provmock/store"
@@ -60,11 +63,37 @@ func benchGET(b *testing.B, s *testServer, path string, cached bool) {
 	}
 }
 
+// uniqueRequests numbers benchUniqueGET's requests across runs, so that no URL comes twice.
+var uniqueRequests atomic.Int64
+
+// benchUniqueGET measures a GET that the response cache cannot answer because its URL is
+// new each time: a no-op filter (id_not_eq a value no id has) with the request's number.
+// Unlike benchGET's uncached variant it stops no timer, so what the request itself costs,
+// the document's rendering above all, is what is measured.
+func benchUniqueGET(b *testing.B, s *testServer, path string) {
+	r := request{headers: map[string]string{"Authorization": "Bearer " + s.tokenFor(b, demoOwner)}}
+	sep := "?"
+	if strings.Contains(path, "?") {
+		sep = "&"
+	}
+	r.path = path + sep + "filter[q][id_not_eq]=warmup"
+	mustStatus(b, s.do(b, r), http.StatusOK)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		r.path = path + sep + "filter[q][id_not_eq]=bench" + strconv.FormatInt(uniqueRequests.Add(1), 10)
+		if rec := s.do(b, r); rec.Code != http.StatusOK {
+			b.Fatalf("status %d", rec.Code)
+		}
+	}
+}
+
 // BenchmarkRetrieve: GET /api/organizations/{id}.
 func BenchmarkRetrieve(b *testing.B) {
 	s := mustServer(b)
 	b.Run("cached", func(b *testing.B) { benchGET(b, s, "/api/organizations/orgBlueBrd", true) })
 	b.Run("uncached", func(b *testing.B) { benchGET(b, s, "/api/organizations/orgBlueBrd", false) })
+	b.Run("unique", func(b *testing.B) { benchUniqueGET(b, s, "/api/organizations/orgBlueBrd") })
 }
 
 // BenchmarkListInclude25: a page of 25 api_credentials with their organization and role.
@@ -76,6 +105,7 @@ func BenchmarkListInclude25(b *testing.B) {
 	}
 	b.Run("cached", func(b *testing.B) { benchGET(b, s, path, true) })
 	b.Run("uncached", func(b *testing.B) { benchGET(b, s, path, false) })
+	b.Run("unique", func(b *testing.B) { benchUniqueGET(b, s, path) })
 }
 
 // BenchmarkCreate: POST /api/roles (a versioned type: the create writes a version too).

@@ -4,11 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"net/http"
-	"net/url"
-	"strconv"
+	"slices"
 
-	"github.com/google/jsonapi"
 	"github.com/labstack/echo/v4"
 
 	"github.com/commercelayer-mock/provmock/models"
@@ -16,33 +13,53 @@ import (
 	"github.com/commercelayer-mock/provmock/store"
 )
 
-// relationship is a relationship object: links always, data only when the relationship is
-// included. google/jsonapi's relationship nodes always carry data, so the mock writes its own.
-type relationship struct {
-	Links relationshipLinks `json:"links"`
-	Data  json.RawMessage   `json:"data,omitempty"`
-}
-
-type relationshipLinks struct {
-	Self    string `json:"self"`
-	Related string `json:"related"`
-}
-
-// document builds one response: its primary nodes and the included ones, each once.
+// document builds one response: its primary records and the included ones, each once,
+// with the linkage the include tree resolves; then writes it (render_write.go).
 type document struct {
 	a        *api
 	st       *store.Store // as the request's user sees it: included records obey tenancy too
 	ctx      context.Context
 	base     string
 	params   *query.Params
-	nodes    map[string]*jsonapi.Node
-	primary  map[string]bool
-	included []*jsonapi.Node
+	nodes    map[nodeKey]*docNode
+	primary  []*docNode
+	included []*docNode
+	// step numbers the include tree's queries, so that a node knows which query last
+	// returned its record.
+	step int
+	// nodeSlab and linkSlab are where new nodes and their linkage come from, a chunk at a
+	// time rather than one allocation each.
+	nodeSlab []docNode
+	linkSlab []linkage
+	// scratch holds a link while it is put together, before it is escaped.
+	scratch []byte
+}
+
+// docNode is one resource object: a record and, once an include resolved them, the
+// resource identifiers of its relationships.
+type docNode struct {
+	def     *models.Resource
+	rec     store.Record
+	linkage []linkage // by index in def.Rels; nil until an include resolves one
+	step    int       // the include query that last returned the record
+}
+
+// linkage is a relationship's resource identifiers, once resolved: a to-one's id ("" is
+// none: null) or a to-many's ids. A relationship not resolved renders its links alone.
+type linkage struct {
+	resolved bool
+	one      string
+	many     []string
+}
+
+type nodeKey struct {
+	def *models.Resource
+	id  string
 }
 
 func (a *api) newDocument(c echo.Context, p *query.Params) *document {
 	return &document{a: a, st: a.store(c), ctx: c.Request().Context(), base: a.baseURL(c), params: p,
-		nodes: map[string]*jsonapi.Node{}, primary: map[string]bool{}}
+		nodes: map[nodeKey]*docNode{}}
 }
 
 // baseURL is the configured base, or the scheme and host the request came to.
@@ -57,43 +74,50 @@ func selfLink(base string, def *models.Resource, id string) string {
 	return base + "/api/" + def.Type + "/" + id
 }
 
-// node returns the resource object of a record, built once per document.
-func (d *document) node(def *models.Resource, rec store.Record) *jsonapi.Node {
-	key := def.Type + "/" + rec.ID()
+// node returns the node of a record, made once per document; isNew tells whether this
+// call made it.
+func (d *document) node(def *models.Resource, rec store.Record) (n *docNode, isNew bool) {
+	key := nodeKey{def, rec.ID()}
 	if n := d.nodes[key]; n != nil {
-		return n
+		return n, false
 	}
-	self := selfLink(d.base, def, rec.ID())
-	n := &jsonapi.Node{Type: def.Type, ID: rec.ID(), Attributes: map[string]any{}, Links: &jsonapi.Links{"self": self}}
-	for i := range def.Attrs {
-		attr := &def.Attrs[i]
-		if attr.Rendered() && d.params.Wants(def.Type, attr.Name) {
-			n.Attributes[attr.Name] = rec[attr.Name]
-		}
+	if len(d.nodeSlab) == 0 {
+		d.nodeSlab = make([]docNode, 16)
 	}
-	if len(def.Rels) > 0 {
-		n.Relationships = map[string]any{}
-	}
-	for _, rel := range def.Rels {
-		if d.params.Wants(def.Type, rel.Name) {
-			n.Relationships[rel.Name] = &relationship{Links: relationshipLinks{
-				Self:    self + "/relationships/" + rel.Name,
-				Related: self + "/" + rel.Name,
-			}}
-		}
-	}
+	n = &d.nodeSlab[0]
+	d.nodeSlab = d.nodeSlab[1:]
+	n.def, n.rec = def, rec
 	d.nodes[key] = n
-	return n
+	return n, true
 }
 
-// addPrimary builds the nodes of the primary data and resolves the include tree below them.
-func (d *document) addPrimary(def *models.Resource, recs []store.Record) ([]*jsonapi.Node, error) {
-	nodes := make([]*jsonapi.Node, len(recs))
-	for i, rec := range recs {
-		nodes[i] = d.node(def, rec)
-		d.primary[def.Type+"/"+rec.ID()] = true
+// resolve sets the linkage of a node's relationship (by its index in def.Rels).
+func (d *document) resolve(n *docNode, rel int, l linkage) {
+	if n.linkage == nil {
+		count := len(n.def.Rels)
+		if len(d.linkSlab) < count {
+			d.linkSlab = make([]linkage, max(count, 64))
+		}
+		n.linkage = d.linkSlab[:count:count]
+		d.linkSlab = d.linkSlab[count:]
 	}
-	return nodes, d.include(def, recs, d.params.Include)
+	l.resolved = true
+	n.linkage[rel] = l
+}
+
+// addPrimary makes the nodes of the primary data and resolves the include tree below them.
+func (d *document) addPrimary(def *models.Resource, recs []store.Record) error {
+	if len(d.nodes) == 0 && len(recs) > 4 {
+		d.nodes = make(map[nodeKey]*docNode, 2*len(recs)) // room for as many included
+	}
+	d.primary = make([]*docNode, len(recs))
+	if len(d.nodeSlab) < len(recs) {
+		d.nodeSlab = make([]docNode, len(recs))
+	}
+	for i, rec := range recs {
+		d.primary[i], _ = d.node(def, rec)
+	}
+	return d.include(def, recs, d.params.Include)
 }
 
 // include loads, with one query per relationship and level, the records that the include
@@ -104,8 +128,8 @@ func (d *document) include(def *models.Resource, recs []store.Record, tree *quer
 	}
 	for _, child := range tree.Children {
 		rel := child.Rel
+		index := slices.IndexFunc(def.Rels, func(r models.Rel) bool { return r.Name == rel.Name })
 		target := d.a.reg.Lookup(rel.Type)
-		linked := map[string][]string{} // parent id -> related ids
 		var related []store.Record
 		var err error
 		if rel.ToMany {
@@ -114,44 +138,49 @@ func (d *document) include(def *models.Resource, recs []store.Record, tree *quer
 				ids[i] = r.ID()
 			}
 			related, err = d.st.GetMany(d.ctx, target, rel.FK, ids, polymorphic(def, rel)...)
-			for _, r := range related {
-				parent := r.String(rel.FK)
-				linked[parent] = append(linked[parent], r.ID())
-			}
 		} else {
-			var ids []string
+			ids := make([]string, 0, len(recs))
 			for _, r := range recs {
 				if fk := r.String(rel.FK); fk != "" {
 					ids = append(ids, fk)
 				}
 			}
 			related, err = d.st.GetMany(d.ctx, target, "id", ids)
-			// Link only what the user may see: a record linked to one of another
-			// organization (as a dataset may link them) shows the relationship empty.
-			seen := map[string]bool{}
-			for _, r := range related {
-				seen[r.ID()] = true
-			}
-			for _, r := range recs {
-				if fk := r.String(rel.FK); seen[fk] {
-					linked[r.ID()] = []string{fk}
-				}
-			}
 		}
 		if err != nil {
 			return err
 		}
-		for _, r := range recs {
-			if ro, ok := d.node(def, r).Relationships[rel.Name].(*relationship); ok {
-				ro.Data = linkageJSON(rel, linked[r.ID()])
+		d.step++
+		for _, r := range related {
+			n, isNew := d.node(target, r)
+			n.step = d.step
+			if isNew {
+				d.included = append(d.included, n)
 			}
 		}
-		for _, r := range related {
-			key := target.Type + "/" + r.ID()
-			_, seen := d.nodes[key]
-			n := d.node(target, r)
-			if !seen && !d.primary[key] {
-				d.included = append(d.included, n)
+		if rel.ToMany {
+			for _, r := range recs {
+				n, _ := d.node(def, r)
+				d.resolve(n, index, linkage{})
+			}
+			for _, r := range related {
+				if parent := d.nodes[nodeKey{def, r.String(rel.FK)}]; parent != nil && parent.linkage != nil {
+					l := &parent.linkage[index]
+					l.many = append(l.many, r.ID())
+				}
+			}
+		} else {
+			// Link only what the user may see: a record linked to one of another
+			// organization (as a dataset may link them) shows the relationship empty.
+			for _, r := range recs {
+				n, _ := d.node(def, r)
+				var l linkage
+				if fk := r.String(rel.FK); fk != "" {
+					if t := d.nodes[nodeKey{target, fk}]; t != nil && t.step == d.step {
+						l.one = fk
+					}
+				}
+				d.resolve(n, index, l)
 			}
 		}
 		if err := d.include(target, related, child); err != nil {
@@ -169,22 +198,6 @@ func polymorphic(def *models.Resource, rel *models.Rel) []store.Cond {
 	return []store.Cond{{Column: rel.TypeColumn, Value: def.Type}}
 }
 
-// linkageJSON renders resource identifiers: one or null for to-one, a list for to-many.
-func linkageJSON(rel *models.Rel, ids []string) json.RawMessage {
-	var v any
-	if rel.ToMany {
-		list := make([]identifier, len(ids))
-		for i, id := range ids {
-			list[i] = identifier{Type: rel.Type, ID: id}
-		}
-		v = list
-	} else if len(ids) > 0 {
-		v = identifier{Type: rel.Type, ID: ids[0]}
-	}
-	b, _ := marshalJSON(v)
-	return b
-}
-
 // marshalJSON encodes a document as it is: unlike json.Marshal it leaves &, < and > alone
 // (links carry & between their parameters; the real service writes them so).
 func marshalJSON(v any) ([]byte, error) {
@@ -197,70 +210,12 @@ func marshalJSON(v any) ([]byte, error) {
 	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
 }
 
-// writeDoc writes a document with the JSON:API media type; headers are set before the
-// status. A successful GET gets an ETag and fills the response cache.
+// writeDoc writes any value as a document, as encoding/json encodes it (the descriptions
+// of /api/public/resources); resources' documents are written by render_write.go.
 func writeDoc(c echo.Context, status int, doc any) error {
 	body, err := marshalJSON(doc)
 	if err != nil {
 		return err
 	}
-	d := cachedDoc{body: body}
-	if status == http.StatusOK && c.Request().Method == http.MethodGet {
-		d.etag = etagOf(body)
-		if slot, ok := c.Get(cacheSlotKey).(*cacheSlot); ok {
-			slot.cache.docs.put(slot.key, slot.gen, d)
-		}
-	}
-	return serveDoc(c, status, d)
-}
-
-// one writes a single-resource document.
-func (d *document) one(c echo.Context, status int, def *models.Resource, rec store.Record) error {
-	nodes, err := d.addPrimary(def, []store.Record{rec})
-	if err != nil {
-		return err
-	}
-	return writeDoc(c, status, &jsonapi.OnePayload{Data: nodes[0], Included: d.included})
-}
-
-// many writes a page of a list with its counts and pagination links.
-func (d *document) many(c echo.Context, def *models.Resource, recs []store.Record, total int64) error {
-	nodes, err := d.addPrimary(def, recs)
-	if err != nil {
-		return err
-	}
-	if nodes == nil {
-		nodes = []*jsonapi.Node{}
-	}
-	page := d.params.Page
-	pages := int((total + int64(page.Size) - 1) / int64(page.Size))
-	payload := &jsonapi.ManyPayload{
-		Data:     nodes,
-		Included: d.included,
-		Meta:     &jsonapi.Meta{"record_count": total, "page_count": pages},
-		Links:    d.pageLinks(c, page, pages),
-	}
-	return writeDoc(c, http.StatusOK, payload)
-}
-
-// pageLinks are first, prev, next and last, each keeping the request's other parameters.
-func (d *document) pageLinks(c echo.Context, page query.Page, pages int) *jsonapi.Links {
-	link := func(n int) string {
-		q := url.Values{}
-		for k, v := range c.QueryParams() {
-			q[k] = v
-		}
-		q.Set("page[number]", strconv.Itoa(n))
-		q.Set("page[size]", strconv.Itoa(page.Size))
-		return d.base + c.Request().URL.Path + "?" + q.Encode()
-	}
-	last := max(pages, 1)
-	links := jsonapi.Links{"first": link(1), "last": link(last)}
-	if page.Number > 1 {
-		links["prev"] = link(min(page.Number-1, last))
-	}
-	if page.Number < pages {
-		links["next"] = link(page.Number + 1)
-	}
-	return &links
+	return writeRendered(c, status, body, "")
 }

@@ -176,7 +176,7 @@ func (a *api) related(def *models.Resource, rel *models.Rel) echo.HandlerFunc {
 		}
 		if rec == nil {
 			// Unset, or a record the user may not see: empty either way.
-			return writeDoc(c, http.StatusOK, map[string]any{"data": nil})
+			return writeRendered(c, http.StatusOK, []byte(`{"data":null}`), "")
 		}
 		return a.newDocument(c, p).one(c, http.StatusOK, target, rec)
 	}
@@ -215,10 +215,7 @@ func (a *api) linkage(def *models.Resource, rel *models.Rel) echo.HandlerFunc {
 			}
 		}
 		self := selfLink(a.baseURL(c), def, parent.ID())
-		return writeDoc(c, http.StatusOK, &relationship{
-			Links: relationshipLinks{Self: self + "/relationships/" + rel.Name, Related: self + "/" + rel.Name},
-			Data:  linkageJSON(rel, ids),
-		})
+		return writeLinkage(c, self, rel, ids)
 	}
 }
 
