@@ -79,6 +79,11 @@ type dialect interface {
 	shared() bool
 	bumpGeneration() string
 	readGeneration() string
+	// prepares reports whether the store keeps its statements prepared (stmt.go): not where
+	// the driver keeps prepared statements of its own.
+	prepares() bool
+	// rebind turns the ? of a statement the store wrote into the engine's placeholders.
+	rebind(query string) string
 }
 
 // dialects are every dialect the store knows, for classifying their errors.

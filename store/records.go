@@ -137,14 +137,58 @@ func (s *Store) table(def *models.Resource) *gorm.DB {
 
 func quote(name string) string { return `"` + name + `"` }
 
+// tableMeta is what building the statements of one type needs, computed once per store.
+type tableMeta struct {
+	kinds      map[string]models.Kind
+	columns    []string // def.Columns()
+	selectList string   // the columns, qualified and quoted, for SELECT
+	returning  string   // the columns, quoted, for RETURNING
+	order      string   // the default order
+}
+
+func tableMetas(reg *models.Registry, d dialect) map[*models.Resource]*tableMeta {
+	out := map[*models.Resource]*tableMeta{}
+	for _, def := range reg.All() {
+		out[def] = newTableMeta(def, d)
+	}
+	return out
+}
+
+func newTableMeta(def *models.Resource, d dialect) *tableMeta {
+	m := &tableMeta{kinds: columnKinds(def), columns: def.Columns()}
+	qualified := make([]string, len(m.columns))
+	plain := make([]string, len(m.columns))
+	for i, c := range m.columns {
+		qualified[i] = quote(def.Type) + "." + quote(c)
+		plain[i] = quote(c)
+	}
+	m.selectList = strings.Join(qualified, ", ")
+	m.returning = strings.Join(plain, ", ")
+	m.order = quote(def.Type) + `."created_at", ` + d.tieBreak(quote(def.Type))
+	return m
+}
+
+// metaOf returns def's tableMeta; a description the store was not opened with gets one
+// computed on the spot.
+func (s *Store) metaOf(def *models.Resource) *tableMeta {
+	if m := s.meta[def]; m != nil {
+		return m
+	}
+	return newTableMeta(def, s.dialect)
+}
+
 // scan reads rows of def's columns into records.
 func scan(def *models.Resource, rows *sql.Rows) ([]Record, error) {
+	return scanKinds(columnKinds(def), rows)
+}
+
+// scanKinds reads rows into records, each column decoded as its kind.
+func scanKinds(kinds map[string]models.Kind, rows *sql.Rows) ([]Record, error) {
 	defer rows.Close()
 	cols, err := rows.Columns()
 	if err != nil {
 		return nil, err
 	}
-	kinds := columnKinds(def)
 	var out []Record
 	vals := make([]any, len(cols))
 	ptrs := make([]any, len(cols))
@@ -192,18 +236,62 @@ func (s *Store) GetMany(ctx context.Context, def *models.Resource, column string
 	if len(values) == 0 {
 		return nil, nil
 	}
-	db, err := s.where(ctx, def, ListQuery{Where: extra})
+	m := s.metaOf(def)
+	conds, args, err := s.conditions(ctx, def, m, extra)
 	if err != nil {
 		return nil, err
 	}
-	rows, err := db.Select(s.selectColumns(def)).
-		Where(clause.IN{Column: clause.Column{Table: def.Type, Name: column}, Values: anySlice(values)}).
-		Order(s.defaultOrder(def)).Rows()
+	in := anySlice(values)
+	// The same text as the statements GORM built: the conditions, visibility, then the list.
+	col := quote(def.Type) + "." + quote(column)
+	if len(in) == 1 {
+		conds = append(conds, col+" = ?")
+	} else {
+		conds = append(conds, col+" IN ("+binds(len(in))+")")
+	}
+	args = append(args, in...)
+	rows, err := s.query(ctx, "SELECT "+m.selectList+" FROM "+quote(def.Type)+" WHERE "+strings.Join(conds, " AND ")+" ORDER BY "+m.order, args...)
 	if err != nil {
 		return nil, err
 	}
-	return scan(def, rows)
+	return scanKinds(m.kinds, rows)
 }
+
+// conditions are the terms of a WHERE that the conditions and the handle's scope make, in
+// that order (see where), with their bound values.
+func (s *Store) conditions(ctx context.Context, def *models.Resource, m *tableMeta, conds []Cond) ([]string, []any, error) {
+	terms := make([]string, 0, len(conds)+2)
+	var args []any
+	for _, c := range conds {
+		// Encoded as stored: PostgreSQL's driver does not take a bool for a BIGINT column.
+		v, err := encodeValue(m.kinds[c.Column], c.Value)
+		if err != nil {
+			return nil, nil, err
+		}
+		col := quote(def.Type) + "." + quote(c.Column)
+		switch text, ok := v.(string); {
+		case ok && hasNUL(text):
+			terms = append(terms, "1 = 0") // no stored text holds a NUL
+		case v == nil:
+			terms = append(terms, col+" IS NULL")
+		default:
+			terms = append(terms, col+" = ?")
+			args = append(args, v)
+		}
+	}
+	allowed, err := s.allowed(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	if sql, vis, ok := visibility(def, allowed); ok {
+		terms = append(terms, sql)
+		args = append(args, vis...)
+	}
+	return terms, args, nil
+}
+
+// binds is n comma-separated placeholders.
+func binds(n int) string { return strings.TrimSuffix(strings.Repeat("?, ", n), ", ") }
 
 // anySlice turns values into bind arguments, each once: an include of 25 records that share
 // an organization asks for it once, and equal lists give equal statements, which the
@@ -294,32 +382,68 @@ func (s *Store) List(ctx context.Context, def *models.Resource, q ListQuery) ([]
 
 // Count returns how many records of def have column equal to value.
 func (s *Store) Count(ctx context.Context, def *models.Resource, conds ...Cond) (int64, error) {
-	db, err := s.where(ctx, def, ListQuery{Where: conds})
+	terms, args, err := s.conditions(ctx, def, s.metaOf(def), conds)
 	if err != nil {
 		return 0, err
 	}
+	q := "SELECT count(*) FROM " + quote(def.Type)
+	if len(terms) > 0 {
+		q += " WHERE " + strings.Join(terms, " AND ")
+	}
+	rows, err := s.query(ctx, q, args...)
+	if err != nil {
+		return 0, err
+	}
+	defer rows.Close()
 	var n int64
-	err = db.Count(&n).Error
+	if rows.Next() {
+		err = rows.Scan(&n)
+	}
+	if err == nil {
+		err = rows.Err()
+	}
 	return n, err
 }
 
 // Insert stores rec as a new record of def. Stored attributes it leaves out get the
-// description's default; id and timestamps are generated when absent.
+// description's default; id and timestamps are generated when absent. It returns the record
+// as stored, whether the handle may see it or not (a new organization is visible only once
+// its owner membership exists).
 func (s *Store) Insert(ctx context.Context, def *models.Resource, rec Record) (Record, error) {
 	s.fill(def, rec)
-	if _, err := s.insertRow(ctx, def, rec); err != nil {
-		return nil, err
-	}
-	// Read back unscoped: a record can become visible only through later writes (a new
-	// organization, once its owner membership exists).
-	return s.Unscoped().Get(ctx, def, rec.ID())
-}
-
-// insertRow writes a complete record as it is.
-func (s *Store) insertRow(ctx context.Context, def *models.Resource, rec Record) (Record, error) {
-	row, err := encodeRecord(def, rec)
+	stmt, args, err := s.insertStatement(def, rec)
 	if err != nil {
 		return nil, err
+	}
+	// Read back in the same statement.
+	defer s.wrote()
+	rows, err := s.query(ctx, stmt+" RETURNING "+s.metaOf(def).returning, args...)
+	if err != nil {
+		return nil, diskFull(fmt.Errorf("store: insert %s %s: %w", def.Type, rec.ID(), err))
+	}
+	recs, err := scanKinds(s.metaOf(def).kinds, rows)
+	if err != nil {
+		return nil, diskFull(fmt.Errorf("store: insert %s %s: %w", def.Type, rec.ID(), err))
+	}
+	if len(recs) != 1 {
+		return nil, fmt.Errorf("store: insert %s %s: %d records back", def.Type, rec.ID(), len(recs))
+	}
+	return recs[0], nil
+}
+
+// Put stores rec as a new record of def, as Insert does, without reading it back: for
+// records the caller does not answer with (a version).
+func (s *Store) Put(ctx context.Context, def *models.Resource, rec Record) error {
+	s.fill(def, rec)
+	_, err := s.insertRow(ctx, def, rec)
+	return err
+}
+
+// insertStatement is the INSERT of a complete record, with its bound values.
+func (s *Store) insertStatement(def *models.Resource, rec Record) (string, []any, error) {
+	row, err := encodeRecord(def, rec)
+	if err != nil {
+		return "", nil, err
 	}
 	// Plain INSERT text from the description's columns: GORM's map Create reflects on
 	// every call, and loading fixtures or restoring a snapshot inserts many rows.
@@ -333,10 +457,17 @@ func (s *Store) insertRow(ctx context.Context, def *models.Resource, rec Record)
 	for i, col := range cols {
 		quoted[i], args[i] = quote(col), row[col]
 	}
-	stmt := "INSERT INTO " + quote(def.Type) + " (" + strings.Join(quoted, ", ") + ") VALUES (" +
-		strings.TrimSuffix(strings.Repeat("?, ", len(cols)), ", ") + ")"
+	return "INSERT INTO " + quote(def.Type) + " (" + strings.Join(quoted, ", ") + ") VALUES (" + binds(len(cols)) + ")", args, nil
+}
+
+// insertRow writes a complete record as it is.
+func (s *Store) insertRow(ctx context.Context, def *models.Resource, rec Record) (Record, error) {
+	stmt, args, err := s.insertStatement(def, rec)
+	if err != nil {
+		return nil, err
+	}
 	defer s.wrote()
-	if err := s.db.WithContext(ctx).Exec(stmt, args...).Error; err != nil {
+	if _, err := s.exec(ctx, stmt, args...); err != nil {
 		return nil, diskFull(fmt.Errorf("store: insert %s %s: %w", def.Type, rec.ID(), err))
 	}
 	return rec, nil
@@ -389,13 +520,13 @@ func (s *Store) PutAll(ctx context.Context, def *models.Resource, recs []Record)
 		// A savepoint, so that the transaction can go on after a failed statement (PostgreSQL
 		// refuses every statement after one, until rolled back to a savepoint).
 		if s.inTx {
-			if err := s.db.WithContext(ctx).SavePoint("put_all").Error; err != nil {
+			if _, err := s.exec(ctx, "SAVEPOINT put_all"); err != nil {
 				return err
 			}
 		}
-		if err := s.db.WithContext(ctx).Exec(stmt, args...).Error; err != nil {
+		if _, err := s.exec(ctx, stmt, args...); err != nil {
 			if s.inTx {
-				if rbErr := s.db.WithContext(ctx).RollbackTo("put_all").Error; rbErr != nil {
+				if _, rbErr := s.exec(ctx, "ROLLBACK TO SAVEPOINT put_all"); rbErr != nil {
 					return diskFull(fmt.Errorf("store: insert %s: %w", def.Type, err))
 				}
 			}
@@ -459,19 +590,38 @@ func (s *Store) Update(ctx context.Context, def *models.Resource, id string, cha
 	if err != nil {
 		return nil, err
 	}
-	db, err := s.where(ctx, def, ListQuery{Where: []Cond{{Column: "id", Value: id}}})
+	m := s.metaOf(def)
+	terms, condArgs, err := s.conditions(ctx, def, m, []Cond{{Column: "id", Value: id}})
 	if err != nil {
 		return nil, err
 	}
-	defer s.wrote()
-	res := db.Updates(row)
-	if res.Error != nil {
-		return nil, diskFull(fmt.Errorf("store: update %s: %w", def.Type, res.Error))
+	cols := make([]string, 0, len(row))
+	for col := range row {
+		cols = append(cols, col)
 	}
-	if res.RowsAffected == 0 {
+	sort.Strings(cols)
+	sets := make([]string, len(cols))
+	args := make([]any, 0, len(cols)+len(condArgs))
+	for i, col := range cols {
+		sets[i] = quote(col) + " = ?"
+		args = append(args, row[col])
+	}
+	args = append(args, condArgs...)
+	defer s.wrote()
+	// Read back in the same statement, whether the handle may still see the record or not.
+	rows, err := s.query(ctx, "UPDATE "+quote(def.Type)+" SET "+strings.Join(sets, ", ")+" WHERE "+strings.Join(terms, " AND ")+
+		" RETURNING "+m.returning, args...)
+	if err != nil {
+		return nil, diskFull(fmt.Errorf("store: update %s: %w", def.Type, err))
+	}
+	recs, err := scanKinds(m.kinds, rows)
+	if err != nil {
+		return nil, diskFull(fmt.Errorf("store: update %s: %w", def.Type, err))
+	}
+	if len(recs) == 0 {
 		return nil, ErrNotFound
 	}
-	return s.Unscoped().Get(ctx, def, id)
+	return recs[0], nil
 }
 
 // SetColumn writes one column of every record of def whose id is in ids.
