@@ -94,13 +94,30 @@ func benchRoleCreate(token string, n int64) request {
 func BenchmarkCreate(b *testing.B) {
 	s := mustServer(b)
 	token := s.tokenFor(b, demoOwner)
-	b.ReportAllocs()
-	b.ResetTimer()
+	cpu := startCPU(b)
 	for i := 0; i < b.N; i++ {
 		if rec := s.do(b, benchRoleCreate(token, int64(i))); rec.Code != http.StatusCreated {
 			b.Fatalf("status %d: %s", rec.Code, rec.Body.String())
 		}
 	}
+	b.StopTimer()
+	reportCPU(b, cpu)
+}
+
+// reportCPU adds the process's CPU time per operation since start (see processCPU) to the
+// benchmark's metrics, as cpu-ns/op.
+func reportCPU(b *testing.B, start time.Duration) {
+	if now, ok := processCPU(); ok && b.N > 0 {
+		b.ReportMetric(float64(now-start)/float64(b.N), "cpu-ns/op")
+	}
+}
+
+// startCPU resets the benchmark's timer and returns the process's CPU time, for reportCPU.
+func startCPU(b *testing.B) time.Duration {
+	b.ReportAllocs()
+	b.ResetTimer()
+	cpu, _ := processCPU()
+	return cpu
 }
 
 // createClients is how many clients BenchmarkCreateParallel runs at once.
@@ -114,8 +131,7 @@ func BenchmarkCreateParallel(b *testing.B) {
 	var next atomic.Int64
 	var failed atomic.Value
 	var wg sync.WaitGroup
-	b.ReportAllocs()
-	b.ResetTimer()
+	cpu := startCPU(b)
 	start := time.Now()
 	for c := 0; c < createClients; c++ {
 		wg.Add(1)
@@ -140,6 +156,7 @@ func BenchmarkCreateParallel(b *testing.B) {
 		b.Fatal(msg)
 	}
 	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "creates/s")
+	reportCPU(b, cpu)
 }
 
 // BenchmarkCreateOrganization creates organizations: each with its admin and read_only
@@ -147,8 +164,7 @@ func BenchmarkCreateParallel(b *testing.B) {
 func BenchmarkCreateOrganization(b *testing.B) {
 	s := mustServer(b)
 	token := s.tokenFor(b, demoOwner)
-	b.ReportAllocs()
-	b.ResetTimer()
+	cpu := startCPU(b)
 	for i := 0; i < b.N; i++ {
 		rec := s.do(b, request{method: http.MethodPost, path: "/api/organizations", headers: map[string]string{"Authorization": "Bearer " + token},
 			body: fmt.Sprintf(`{"data":{"type":"organizations","attributes":{"name":"Bench %d"}}}`, i)})
@@ -156,4 +172,6 @@ func BenchmarkCreateOrganization(b *testing.B) {
 			b.Fatalf("status %d: %s", rec.Code, rec.Body.String())
 		}
 	}
+	b.StopTimer()
+	reportCPU(b, cpu)
 }

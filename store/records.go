@@ -232,6 +232,23 @@ func (s *Store) Get(ctx context.Context, def *models.Resource, id string) (Recor
 // GetMany returns the records of def whose column holds one of values and that meet the
 // extra conditions, in the default order.
 func (s *Store) GetMany(ctx context.Context, def *models.Resource, column string, values []string, extra ...Cond) ([]Record, error) {
+	return s.getMany(ctx, def, s.metaOf(def).selectList, column, values, extra)
+}
+
+// GetManyColumns is GetMany reading only id and the columns named: for rules that look at
+// a few columns of many records.
+func (s *Store) GetManyColumns(ctx context.Context, def *models.Resource, columns []string, column string, values []string, extra ...Cond) ([]Record, error) {
+	sel := quote(def.Type) + `."id"`
+	for _, c := range columns {
+		if _, ok := s.metaOf(def).kinds[c]; !ok {
+			return nil, fmt.Errorf("store: %s has no column %s", def.Type, c)
+		}
+		sel += ", " + quote(def.Type) + "." + quote(c)
+	}
+	return s.getMany(ctx, def, sel, column, values, extra)
+}
+
+func (s *Store) getMany(ctx context.Context, def *models.Resource, sel, column string, values []string, extra []Cond) ([]Record, error) {
 	values = slices.DeleteFunc(slices.Clone(values), hasNUL) // no stored text holds one
 	if len(values) == 0 {
 		return nil, nil
@@ -241,20 +258,115 @@ func (s *Store) GetMany(ctx context.Context, def *models.Resource, column string
 	if err != nil {
 		return nil, err
 	}
-	in := anySlice(values)
-	// The same text as the statements GORM built: the conditions, visibility, then the list.
-	col := quote(def.Type) + "." + quote(column)
-	if len(in) == 1 {
-		conds = append(conds, col+" = ?")
-	} else {
-		conds = append(conds, col+" IN ("+binds(len(in))+")")
-	}
+	cond, in := inList(quote(def.Type)+"."+quote(column), values)
+	// As GORM built them: the conditions, visibility, then the list.
+	conds = append(conds, cond)
 	args = append(args, in...)
-	rows, err := s.query(ctx, "SELECT "+m.selectList+" FROM "+quote(def.Type)+" WHERE "+strings.Join(conds, " AND ")+" ORDER BY "+m.order, args...)
+	rows, err := s.query(ctx, "SELECT "+sel+" FROM "+quote(def.Type)+" WHERE "+strings.Join(conds, " AND ")+" ORDER BY "+m.order, args...)
 	if err != nil {
 		return nil, err
 	}
 	return scanKinds(m.kinds, rows)
+}
+
+// inList is the condition that col holds one of values, with its bound values (each once).
+func inList(col string, values []string) (string, []any) {
+	in := anySlice(values)
+	if len(in) == 1 {
+		return col + " = ?", in
+	}
+	return col + " IN (" + binds(len(in)) + ")", in
+}
+
+// CountEach counts the records of def whose column holds each of values (and that meet the
+// extra conditions): a value no record holds counts 0.
+func (s *Store) CountEach(ctx context.Context, def *models.Resource, column string, values []string, extra ...Cond) (map[string]int64, error) {
+	out := make(map[string]int64, len(values))
+	for _, v := range values {
+		out[v] = 0
+	}
+	values = slices.DeleteFunc(slices.Clone(values), hasNUL)
+	if len(values) == 0 {
+		return out, nil
+	}
+	m := s.metaOf(def)
+	conds, args, err := s.conditions(ctx, def, m, extra)
+	if err != nil {
+		return nil, err
+	}
+	col := quote(def.Type) + "." + quote(column)
+	cond, in := inList(col, values)
+	conds = append(conds, cond)
+	args = append(args, in...)
+	rows, err := s.query(ctx, "SELECT "+col+", count(*) FROM "+quote(def.Type)+" WHERE "+strings.Join(conds, " AND ")+" GROUP BY "+col, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var v string
+		var n int64
+		if err := rows.Scan(&v, &n); err != nil {
+			return nil, err
+		}
+		out[v] = n
+	}
+	return out, rows.Err()
+}
+
+// setEachBatch is how many records one statement of SetEach writes: statements of the same
+// length are prepared once.
+const setEachBatch = 64
+
+// SetEach writes one column of several records of def, each its own value (by id), leaving
+// updated_at as it is: for values derived from other records (an organization's totals).
+// Records the handle cannot see, or that do not exist, are left alone.
+func (s *Store) SetEach(ctx context.Context, def *models.Resource, column string, values map[string]any) error {
+	m := s.metaOf(def)
+	kind, ok := m.kinds[column]
+	if !ok {
+		return fmt.Errorf("store: %s has no column %s", def.Type, column)
+	}
+	ids := make([]string, 0, len(values))
+	for id := range values {
+		if !hasNUL(id) {
+			ids = append(ids, id)
+		}
+	}
+	sort.Strings(ids) // the same statements, in the same order, for the same values
+	terms, condArgs, err := s.conditions(ctx, def, m, nil)
+	if err != nil {
+		return err
+	}
+	// VALUES leaves its columns untyped on PostgreSQL: text fits text columns only.
+	value := "v.column2"
+	if kind != models.String && kind != models.Object {
+		value = "CAST(v.column2 AS " + s.dialect.columnType(kind) + ")"
+	}
+	terms = append([]string{quote(def.Type) + `."id" = v.column1`}, terms...)
+	defer s.wrote()
+	for start := 0; start < len(ids); start += setEachBatch {
+		batch := ids[start:min(start+setEachBatch, len(ids))]
+		args := make([]any, 0, 2*len(batch)+len(condArgs))
+		for _, id := range batch {
+			v, err := encodeValue(kind, values[id])
+			if err != nil {
+				return fmt.Errorf("store: %s.%s: %w", def.Type, column, err)
+			}
+			if text, ok := v.(string); ok && hasNUL(text) {
+				return fmt.Errorf("store: %s.%s: %w", def.Type, column, ErrNUL)
+			}
+			args = append(args, id, v)
+		}
+		args = append(args, condArgs...)
+		q := "UPDATE " + quote(def.Type) + " SET " + quote(column) + " = " + value +
+			" FROM (VALUES " + strings.TrimSuffix(strings.Repeat("(?, ?), ", len(batch)), ", ") + ") AS v" +
+			" WHERE " + strings.Join(terms, " AND ")
+		if _, err := s.exec(ctx, q, args...); err != nil {
+			return diskFull(fmt.Errorf("store: update %s: %w", def.Type, err))
+		}
+	}
+	return nil
 }
 
 // conditions are the terms of a WHERE that the conditions and the handle's scope make, in

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"hash/maphash"
 	"strconv"
 	"strings"
 	"sync"
@@ -17,10 +18,33 @@ import (
 // statements. Past the bound, statements run without being kept.
 const maxCachedStatements = 1024
 
-// stmtCache holds the statements prepared on the database, by SQL text.
+// stmtCache holds the statements prepared on the database, by SQL text. A statement is
+// prepared the second time it runs: one that runs once (an IN list of an unusual length)
+// takes no room.
 type stmtCache struct {
 	mu    sync.Mutex
 	stmts map[string]*sql.Stmt
+	seen  map[uint64]bool // hashes of the statements run once, forgotten when too many
+	seed  maphash.Seed
+}
+
+func newStmtCache() *stmtCache {
+	return &stmtCache{stmts: map[string]*sql.Stmt{}, seen: map[uint64]bool{}, seed: maphash.MakeSeed()}
+}
+
+// again reports whether q ran before, noting that it runs now.
+func (c *stmtCache) again(q string) bool {
+	h := maphash.String(c.seed, q)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.seen[h] {
+		return true
+	}
+	if len(c.seen) >= maxCachedStatements {
+		clear(c.seen)
+	}
+	c.seen[h] = true
+	return false
 }
 
 func (c *stmtCache) get(q string) *sql.Stmt {
@@ -92,18 +116,19 @@ func (s *Store) statement(ctx context.Context, q string) *sql.Stmt {
 	if s.stmts == nil {
 		return nil
 	}
-	if s.sqlTx == nil {
-		if stmt := s.stmts.get(q); stmt != nil {
-			return stmt
-		}
-		return s.stmts.prepare(ctx, s.sqlDB, q)
-	}
 	stmt := s.stmts.get(q)
-	if stmt == nil {
+	switch {
+	case stmt == nil && !s.stmts.again(q):
+		return nil
+	case stmt == nil && s.sqlTx == nil:
+		return s.stmts.prepare(ctx, s.sqlDB, q)
+	case stmt == nil:
 		if s.pending != nil {
 			s.pending.add(q)
 		}
 		return nil
+	case s.sqlTx == nil:
+		return stmt
 	}
 	// Prepared on the transaction's connection already (SQLite has one): no new preparation.
 	return s.sqlTx.StmtContext(ctx, stmt)

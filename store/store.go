@@ -144,7 +144,7 @@ func Open(path string, reg *models.Registry, opts Options) (*Store, error) {
 	s := &Store{dialect: dia, db: db, unprepared: db, reg: reg, tables: tables, schema: schema, stamp: schemaStamp(schema),
 		now: opts.Now, newID: opts.NewID, gen: new(atomic.Uint64), sqlDB: sqlDB, meta: tableMetas(reg, dia)}
 	if dia.prepares() {
-		s.stmts = &stmtCache{stmts: map[string]*sql.Stmt{}}
+		s.stmts = newStmtCache()
 	}
 	if s.now == nil {
 		s.now = time.Now
