@@ -28,11 +28,11 @@ func recordVersion(ctx context.Context, tx *store.Store, def *models.Resource, e
 		return nil // nothing the audit trail would show
 	}
 	// Not read back: nothing answers with it.
-	return tx.Put(ctx, tx.Registry().Lookup("versions"), versionOf(def, event, changes, old, new, actor))
+	return tx.Put(ctx, tx.Registry().Lookup("versions"), versionOf(def, event, changes, old, new, who(actor)))
 }
 
-// versionOf is the version record of a change to a record of def.
-func versionOf(def *models.Resource, event string, changes map[string][2]any, old, new, actor store.Record) store.Record {
+// versionOf is the version record of a change to a record of def, made by whom (see who).
+func versionOf(def *models.Resource, event string, changes map[string][2]any, old, new store.Record, whom any) store.Record {
 	rec := new
 	if rec == nil {
 		rec = old
@@ -46,7 +46,7 @@ func versionOf(def *models.Resource, event string, changes map[string][2]any, ol
 		"resource_id":   rec.ID(),
 		"event":         event,
 		"changes":       changes,
-		"who":           who(actor),
+		"who":           whom,
 		// The version stays with the record's organization after the record is destroyed.
 		"organization_id": orgID,
 	}
@@ -89,9 +89,13 @@ func insertAll(ctx context.Context, tx *store.Store, def *models.Resource, recs 
 	if !def.Versioned {
 		return nil
 	}
+	whom, err := json.Marshal(who(actor)) // once for all: the same for each
+	if err != nil {
+		return err
+	}
 	versions := make([]store.Record, len(recs))
 	for i, rec := range recs {
-		versions[i] = versionOf(def, eventCreate, changesOf(def, nil, rec), nil, rec, actor)
+		versions[i] = versionOf(def, eventCreate, changesOf(def, nil, rec), nil, rec, json.RawMessage(whom))
 	}
 	return tx.PutAll(ctx, tx.Registry().Lookup("versions"), versions)
 }

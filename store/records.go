@@ -553,7 +553,7 @@ func (s *Store) Put(ctx context.Context, def *models.Resource, rec Record) error
 
 // insertStatement is the INSERT of a complete record, with its bound values.
 func (s *Store) insertStatement(def *models.Resource, rec Record) (string, []any, error) {
-	row, err := encodeRecord(def, rec)
+	row, err := s.encodeRecord(def, rec)
 	if err != nil {
 		return "", nil, err
 	}
@@ -593,24 +593,33 @@ func (s *Store) PutAll(ctx context.Context, def *models.Resource, recs []Record)
 	if len(recs) == 0 {
 		return nil
 	}
-	rows := make([]map[string]any, len(recs))
+	kinds := s.metaOf(def).kinds
 	used := map[string]bool{}
-	for i, rec := range recs {
+	for _, rec := range recs {
 		s.fill(def, rec)
-		row, err := encodeRecord(def, rec)
-		if err != nil {
-			return err
-		}
-		for col := range row {
+		for col := range rec {
+			if _, ok := kinds[col]; !ok {
+				return fmt.Errorf("store: %s has no column %s", def.Type, col)
+			}
 			used[col] = true
 		}
-		rows[i] = row
 	}
 	cols := make([]string, 0, len(used))
 	for col := range used {
 		cols = append(cols, col)
 	}
 	sort.Strings(cols)
+	// Every value encoded before anything is written, in column order.
+	values := make([]any, 0, len(recs)*len(cols))
+	for _, rec := range recs {
+		for _, col := range cols {
+			v, err := encodeColumn(def, kinds[col], col, rec[col]) // absent: NULL, as an INSERT without the column stores
+			if err != nil {
+				return err
+			}
+			values = append(values, v)
+		}
+	}
 	quoted := make([]string, len(cols))
 	for i, col := range cols {
 		quoted[i] = quote(col)
@@ -619,14 +628,9 @@ func (s *Store) PutAll(ctx context.Context, def *models.Resource, recs []Record)
 	// A statement binds at most the dialect's number of values (SQLite: 32766).
 	perStatement := max(1, (s.dialect.maxBindVars()-filterVarsMargin)/len(cols))
 	defer s.wrote()
-	for start := 0; start < len(rows); start += perStatement {
-		batch := rows[start:min(start+perStatement, len(rows))]
-		args := make([]any, 0, len(batch)*len(cols))
-		for _, row := range batch {
-			for _, col := range cols {
-				args = append(args, row[col]) // absent: NULL, as an INSERT without the column stores
-			}
-		}
+	for start := 0; start < len(recs); start += perStatement {
+		batch := recs[start:min(start+perStatement, len(recs))]
+		args := values[start*len(cols) : (start+len(batch))*len(cols)]
 		stmt := "INSERT INTO " + quote(def.Type) + " (" + strings.Join(quoted, ", ") + ") VALUES " +
 			strings.TrimSuffix(strings.Repeat(tuple+", ", len(batch)), ", ")
 		// A savepoint, so that the transaction can go on after a failed statement (PostgreSQL
@@ -673,24 +677,35 @@ func (s *Store) fill(def *models.Resource, rec Record) {
 	}
 }
 
-func encodeRecord(def *models.Resource, rec Record) (map[string]any, error) {
-	kinds := columnKinds(def)
+// encodeRecord turns a record into the values its columns store, refusing columns the type
+// lacks and text holding a NUL.
+func (s *Store) encodeRecord(def *models.Resource, rec Record) (map[string]any, error) {
+	kinds := s.metaOf(def).kinds
 	row := make(map[string]any, len(rec))
 	for col, v := range rec {
 		kind, ok := kinds[col]
 		if !ok {
 			return nil, fmt.Errorf("store: %s has no column %s", def.Type, col)
 		}
-		ev, err := encodeValue(kind, v)
+		ev, err := encodeColumn(def, kind, col, v)
 		if err != nil {
-			return nil, fmt.Errorf("store: %s.%s: %w", def.Type, col, err)
-		}
-		if text, ok := ev.(string); ok && hasNUL(text) {
-			return nil, fmt.Errorf("store: %s.%s: %w", def.Type, col, ErrNUL)
+			return nil, err
 		}
 		row[col] = ev
 	}
 	return row, nil
+}
+
+// encodeColumn is encodeValue for the column col of def, refusing text that holds a NUL.
+func encodeColumn(def *models.Resource, kind models.Kind, col string, v any) (any, error) {
+	ev, err := encodeValue(kind, v)
+	if err != nil {
+		return nil, fmt.Errorf("store: %s.%s: %w", def.Type, col, err)
+	}
+	if text, ok := ev.(string); ok && hasNUL(text) {
+		return nil, fmt.Errorf("store: %s.%s: %w", def.Type, col, ErrNUL)
+	}
+	return ev, nil
 }
 
 // Update writes the given columns of the record with that id and touches updated_at.
@@ -698,7 +713,7 @@ func (s *Store) Update(ctx context.Context, def *models.Resource, id string, cha
 	if _, ok := changes["updated_at"]; !ok {
 		changes["updated_at"] = s.NowTextFor(def)
 	}
-	row, err := encodeRecord(def, changes)
+	row, err := s.encodeRecord(def, changes)
 	if err != nil {
 		return nil, err
 	}
