@@ -48,7 +48,7 @@ func MayWrite(ctx context.Context, tx *store.Store, userID, orgID string) (bool,
 	}
 	all := tx.Unscoped()
 	reg := tx.Registry()
-	members, err := all.GetMany(ctx, reg.Lookup("memberships"), "organization_id", []string{orgID},
+	members, err := all.GetManyColumns(ctx, reg.Lookup("memberships"), []string{"owner", "role_id"}, "organization_id", []string{orgID},
 		store.Cond{Column: "user_id", Value: userID}, store.Cond{Column: "status", Value: "active"})
 	if err != nil {
 		return false, err
@@ -58,11 +58,11 @@ func MayWrite(ctx context.Context, tx *store.Store, userID, orgID string) (bool,
 			return true, nil
 		}
 		if roleID := m.String("role_id"); roleID != "" {
-			role, err := all.Get(ctx, reg.Lookup("roles"), roleID)
-			if err != nil && !store.IsNotFound(err) {
+			roles, err := all.GetManyColumns(ctx, reg.Lookup("roles"), []string{"kind"}, "id", []string{roleID})
+			if err != nil {
 				return false, err
 			}
-			if role.String("kind") == "admin" {
+			if len(roles) > 0 && roles[0].String("kind") == "admin" {
 				return true, nil
 			}
 		}

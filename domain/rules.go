@@ -1,6 +1,7 @@
 package domain
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"regexp"
@@ -106,28 +107,37 @@ func subscriptionInfo() map[string]any {
 // the mock holds no records of (markets, skus) stay as they are, and so does updated_at:
 // the organization itself was not edited.
 func refreshTotals(ctx context.Context, tx *store.Store, orgID string, formerOwners ...string) error {
+	// A few statements whatever the number of organizations an owner has: each of them is
+	// refreshed on every new organization of theirs.
 	all := tx.Unscoped()
 	reg := tx.Registry()
 	members, orgs := reg.Lookup("memberships"), reg.Lookup("organizations")
 	isOwner := store.Cond{Column: "owner", Value: true}
-	ownerOf := func(id string) (string, error) {
-		owners, err := all.GetMany(ctx, members, "organization_id", []string{id}, isOwner)
-		if err != nil || len(owners) == 0 {
-			return "", err
+	// ownersOf maps each organization to its owner: the user of its first owner membership.
+	ownersOf := func(ids []string) (map[string]string, error) {
+		owners, err := all.GetManyColumns(ctx, members, []string{"user_id", "organization_id"}, "organization_id", ids, isOwner)
+		if err != nil {
+			return nil, err
 		}
-		return owners[0].String("user_id"), nil
+		out := map[string]string{}
+		for _, m := range owners {
+			if id := m.String("organization_id"); out[id] == "" {
+				out[id] = m.String("user_id")
+			}
+		}
+		return out, nil
 	}
-	owner, err := ownerOf(orgID)
+	first, err := ownersOf([]string{orgID})
 	if err != nil {
 		return err
 	}
 	var userIDs []string
-	for _, id := range append([]string{owner}, formerOwners...) {
+	for _, id := range append([]string{first[orgID]}, formerOwners...) {
 		if id != "" {
 			userIDs = append(userIDs, id)
 		}
 	}
-	owned, err := all.GetMany(ctx, members, "user_id", userIDs, isOwner)
+	owned, err := all.GetManyColumns(ctx, members, []string{"organization_id"}, "user_id", userIDs, isOwner)
 	if err != nil {
 		return err
 	}
@@ -137,27 +147,37 @@ func refreshTotals(ctx context.Context, tx *store.Store, orgID string, formerOwn
 			targets = append(targets, id)
 		}
 	}
-	for _, id := range targets {
-		org, err := all.Get(ctx, orgs, id)
-		if err != nil {
-			return err
+	found, err := all.GetManyColumns(ctx, orgs, []string{"subscription_info"}, "id", targets)
+	if err != nil {
+		return err
+	}
+	if len(found) != len(targets) {
+		return store.ErrNotFound
+	}
+	memberships, err := all.CountEach(ctx, members, "organization_id", targets)
+	if err != nil {
+		return err
+	}
+	ownerOf, err := ownersOf(targets)
+	if err != nil {
+		return err
+	}
+	var ownerIDs []string
+	for _, id := range ownerOf {
+		if !slices.Contains(ownerIDs, id) {
+			ownerIDs = append(ownerIDs, id)
 		}
-		memberships, err := all.Count(ctx, members, store.Cond{Column: "organization_id", Value: id})
-		if err != nil {
-			return err
-		}
-		ownerID, err := ownerOf(id)
-		if err != nil {
-			return err
-		}
-		var organizations int64
-		if ownerID != "" {
-			if organizations, err = all.Count(ctx, members, store.Cond{Column: "user_id", Value: ownerID}, isOwner); err != nil {
-				return err
-			}
-		}
+	}
+	organizations, err := all.CountEach(ctx, members, "user_id", ownerIDs, isOwner)
+	if err != nil {
+		return err
+	}
+	infos := map[string]any{}
+	for _, org := range found {
+		id := org.ID()
 		var info map[string]any
-		if raw, ok := org["subscription_info"].(json.RawMessage); ok {
+		raw, ok := org["subscription_info"].(json.RawMessage)
+		if ok {
 			_ = json.Unmarshal(raw, &info) // not an object: start again from a new plan
 		}
 		if len(info) == 0 {
@@ -167,13 +187,23 @@ func refreshTotals(ctx context.Context, tx *store.Store, orgID string, formerOwn
 		if totals == nil {
 			totals = map[string]any{}
 		}
-		totals["organizations"], totals["memberships"] = organizations, memberships
+		var owns int64
+		if owner := ownerOf[id]; owner != "" {
+			owns = organizations[owner]
+		}
+		totals["organizations"], totals["memberships"] = owns, memberships[id]
 		info["totals"] = totals
-		if _, err := all.Update(ctx, orgs, id, store.Record{"subscription_info": info, "updated_at": org["updated_at"]}); err != nil {
+		text, err := json.Marshal(info)
+		if err != nil {
 			return err
 		}
+		if !ok || !bytes.Equal(text, raw) {
+			infos[id] = json.RawMessage(text)
+		}
 	}
-	return nil
+	// The plan, its limits and what the mock holds no records of stay, and so does
+	// updated_at: the organizations themselves were not edited.
+	return all.SetEach(ctx, orgs, "subscription_info", infos)
 }
 
 // organizationSetUp gives a new organization its admin and read_only roles, each with a
@@ -347,14 +377,11 @@ func permissionDerive(ctx context.Context, w *Write) error {
 	if roleID == "" {
 		return nil
 	}
-	role, err := w.Tx.Get(ctx, w.Tx.Registry().Lookup("roles"), roleID)
-	if err != nil {
-		if store.IsNotFound(err) {
-			return nil // already reported as "must exist"
-		}
-		return err
+	roles, err := w.Tx.GetManyColumns(ctx, w.Tx.Registry().Lookup("roles"), []string{"organization_id"}, "id", []string{roleID})
+	if err != nil || len(roles) == 0 {
+		return err // none: already reported as "must exist"
 	}
-	w.Rec["organization_id"] = role["organization_id"]
+	w.Rec["organization_id"] = roles[0]["organization_id"]
 	return nil
 }
 

@@ -215,7 +215,7 @@ func (s *Service) collect(ctx context.Context, w *Write) error {
 			continue
 		}
 		target := s.reg.Lookup(rel.Type)
-		found, err := w.Tx.GetMany(ctx, target, "id", ids)
+		found, err := w.Tx.GetManyColumns(ctx, target, nil, "id", ids) // whether they exist: ids only
 		if err != nil {
 			return err
 		}

@@ -17,7 +17,7 @@ func UserScope(userID string) *store.Scope {
 		if userID == "" {
 			return store.Allowed{}, nil
 		}
-		members, err := all.GetMany(ctx, all.Registry().Lookup("memberships"), "user_id", []string{userID},
+		members, err := all.GetManyColumns(ctx, all.Registry().Lookup("memberships"), []string{"organization_id"}, "user_id", []string{userID},
 			store.Cond{Column: "status", Value: "active"})
 		if err != nil {
 			return nil, err

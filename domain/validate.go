@@ -92,7 +92,7 @@ func isTaken(ctx context.Context, w *Write, a *models.Attr, v any) (bool, error)
 	if a.UniqueWithin != "" {
 		conds = append(conds, store.Cond{Column: a.UniqueWithin, Value: w.Value(a.UniqueWithin)})
 	}
-	others, err := w.Tx.Unscoped().GetMany(ctx, w.Def, a.Name, []string{fmt.Sprint(v)}, conds[1:]...)
+	others, err := w.Tx.Unscoped().GetManyColumns(ctx, w.Def, nil, a.Name, []string{fmt.Sprint(v)}, conds[1:]...)
 	if err != nil {
 		return false, err
 	}
@@ -131,7 +131,7 @@ func validateSameOrganization(ctx context.Context, w *Write) error {
 		if len(ids) == 0 || targetCol == "" || targetCol == "id" {
 			continue
 		}
-		linked, err := w.Tx.Unscoped().GetMany(ctx, target, "id", ids)
+		linked, err := w.Tx.Unscoped().GetManyColumns(ctx, target, []string{targetCol}, "id", ids)
 		if err != nil {
 			return err
 		}

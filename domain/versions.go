@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"slices"
+	"strconv"
 
 	"github.com/commercelayer-mock/provmock/models"
 	"github.com/commercelayer-mock/provmock/store"
@@ -27,12 +29,12 @@ func recordVersion(ctx context.Context, tx *store.Store, def *models.Resource, e
 	if event == eventUpdate && len(changes) == 0 {
 		return nil // nothing the audit trail would show
 	}
-	_, err := tx.Insert(ctx, tx.Registry().Lookup("versions"), versionOf(def, event, changes, old, new, actor))
-	return err
+	// Not read back: nothing answers with it.
+	return tx.Put(ctx, tx.Registry().Lookup("versions"), versionOf(def, event, changes, old, new, who(actor)))
 }
 
-// versionOf is the version record of a change to a record of def.
-func versionOf(def *models.Resource, event string, changes map[string][2]any, old, new, actor store.Record) store.Record {
+// versionOf is the version record of a change to a record of def, made by whom (see who).
+func versionOf(def *models.Resource, event string, changes map[string][2]any, old, new store.Record, whom any) store.Record {
 	rec := new
 	if rec == nil {
 		rec = old
@@ -46,7 +48,7 @@ func versionOf(def *models.Resource, event string, changes map[string][2]any, ol
 		"resource_id":   rec.ID(),
 		"event":         event,
 		"changes":       changes,
-		"who":           who(actor),
+		"who":           whom,
 		// The version stays with the record's organization after the record is destroyed.
 		"organization_id": orgID,
 	}
@@ -89,9 +91,17 @@ func insertAll(ctx context.Context, tx *store.Store, def *models.Resource, recs 
 	if !def.Versioned {
 		return nil
 	}
+	whom, err := json.Marshal(who(actor)) // once for all: the same for each
+	if err != nil {
+		return err
+	}
 	versions := make([]store.Record, len(recs))
 	for i, rec := range recs {
-		versions[i] = versionOf(def, eventCreate, changesOf(def, nil, rec), nil, rec, actor)
+		v := versionOf(def, eventCreate, changesOf(def, nil, rec), nil, rec, json.RawMessage(whom))
+		if v["changes"], err = changesJSON(v["changes"].(map[string][2]any)); err != nil {
+			return err
+		}
+		versions[i] = v
 	}
 	return tx.PutAll(ctx, tx.Registry().Lookup("versions"), versions)
 }
@@ -135,4 +145,50 @@ func update(ctx context.Context, tx *store.Store, def *models.Resource, old, cha
 		return err
 	}
 	return recordVersion(ctx, tx, def, eventUpdate, old, out, actor)
+}
+
+// changesJSON is json.Marshal(changes), byte for byte, without reflecting on the map: an
+// organization's set-up writes hundreds of versions.
+func changesJSON(changes map[string][2]any) (json.RawMessage, error) {
+	keys := make([]string, 0, len(changes))
+	for k := range changes {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	out := make([]byte, 0, 32*len(keys)+2)
+	out = append(out, '{')
+	for i, k := range keys {
+		if i > 0 {
+			out = append(out, ',')
+		}
+		var err error
+		if out, err = appendJSON(out, k); err != nil {
+			return nil, err
+		}
+		out = append(out, ':', '[')
+		for j, v := range changes[k] {
+			if j > 0 {
+				out = append(out, ',')
+			}
+			if out, err = appendJSON(out, v); err != nil {
+				return nil, err
+			}
+		}
+		out = append(out, ']')
+	}
+	return append(out, '}'), nil
+}
+
+// appendJSON appends v as json.Marshal writes it.
+func appendJSON(out []byte, v any) ([]byte, error) {
+	switch v := v.(type) {
+	case nil:
+		return append(out, "null"...), nil
+	case bool:
+		return strconv.AppendBool(out, v), nil
+	case int64:
+		return strconv.AppendInt(out, v, 10), nil
+	}
+	b, err := json.Marshal(v)
+	return append(out, b...), err
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -111,6 +112,21 @@ type request struct {
 // Authorization ("" sends none).
 func (s *testServer) do(tb testing.TB, r request) *httptest.ResponseRecorder {
 	tb.Helper()
+	if _, given := r.headers["Authorization"]; s.actor != "" && !given {
+		r.headers = maps.Clone(r.headers)
+		if r.headers == nil {
+			r.headers = map[string]string{}
+		}
+		r.headers["Authorization"] = "Bearer " + s.tokenFor(tb, s.actor)
+	}
+	rec := httptest.NewRecorder()
+	s.ServeHTTP(rec, newRequest(r))
+	return rec
+}
+
+// newRequest makes the HTTP request r describes, with the JSON:API headers unless r sets
+// them ("" removes one).
+func newRequest(r request) *http.Request {
 	var body io.Reader
 	if r.body != "" {
 		body = strings.NewReader(r.body)
@@ -120,9 +136,6 @@ func (s *testServer) do(tb testing.TB, r request) *httptest.ResponseRecorder {
 	}
 	req := httptest.NewRequest(r.method, r.path, body)
 	req.Header.Set("Accept", handlers.MediaType)
-	if _, given := r.headers["Authorization"]; s.actor != "" && !given {
-		req.Header.Set("Authorization", "Bearer "+s.tokenFor(tb, s.actor))
-	}
 	if r.body != "" {
 		req.Header.Set("Content-Type", handlers.MediaType)
 	}
@@ -133,9 +146,7 @@ func (s *testServer) do(tb testing.TB, r request) *httptest.ResponseRecorder {
 			req.Header.Set(k, v)
 		}
 	}
-	rec := httptest.NewRecorder()
-	s.ServeHTTP(rec, req)
-	return rec
+	return req
 }
 
 func (s *testServer) get(tb testing.TB, path string) *httptest.ResponseRecorder {

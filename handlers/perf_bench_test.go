@@ -4,10 +4,13 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/commercelayer-mock/provmock/store"
 )
@@ -108,31 +111,96 @@ func BenchmarkListInclude25(b *testing.B) {
 	b.Run("unique", func(b *testing.B) { benchUniqueGET(b, s, path) })
 }
 
+// benchRoleCreate is the request of a new custom role of The Blue Brand named after n, with the
+// token given (a client reuses its token: issuing one signs it, which costs more than the
+// create).
+func benchRoleCreate(token string, n int64) request {
+	return request{method: http.MethodPost, path: "/api/roles", headers: map[string]string{"Authorization": "Bearer " + token},
+		body: fmt.Sprintf(`{"data":{"type":"roles","attributes":{"name":"Role %d"},"relationships":{"organization":{"data":{"type":"organizations","id":"orgBlueBrd"}}}}}`, n)}
+}
+
 // BenchmarkCreate: POST /api/roles (a versioned type: the create writes a version too).
 func BenchmarkCreate(b *testing.B) {
 	s := mustServer(b)
-	b.ReportAllocs()
-	b.ResetTimer()
+	token := s.tokenFor(b, demoOwner)
+	cpu := startCPU(b)
 	for i := 0; i < b.N; i++ {
-		rec := s.do(b, request{method: http.MethodPost, path: "/api/roles",
-			body: fmt.Sprintf(`{"data":{"type":"roles","attributes":{"name":"Role %d"},"relationships":{"organization":{"data":{"type":"organizations","id":"orgBlueBrd"}}}}}`, i)})
-		if rec.Code != http.StatusCreated {
+		if rec := s.do(b, benchRoleCreate(token, int64(i))); rec.Code != http.StatusCreated {
 			b.Fatalf("status %d: %s", rec.Code, rec.Body.String())
 		}
 	}
+	b.StopTimer()
+	reportCPU(b, cpu)
+}
+
+// reportCPU adds the process's CPU time per operation since start (see processCPU) to the
+// benchmark's metrics, as cpu-ns/op.
+func reportCPU(b *testing.B, start time.Duration) {
+	if now, ok := processCPU(); ok && b.N > 0 {
+		b.ReportMetric(float64(now-start)/float64(b.N), "cpu-ns/op")
+	}
+}
+
+// startCPU resets the benchmark's timer and returns the process's CPU time, for reportCPU.
+func startCPU(b *testing.B) time.Duration {
+	b.ReportAllocs()
+	b.ResetTimer()
+	cpu, _ := processCPU()
+	return cpu
+}
+
+// createClients is how many clients BenchmarkCreateParallel runs at once.
+const createClients = 4
+
+// BenchmarkCreateParallel: POST /api/roles from createClients clients at once, whatever
+// GOMAXPROCS is; creates/s is the throughput of them all.
+func BenchmarkCreateParallel(b *testing.B) {
+	s := mustServer(b)
+	token := s.tokenFor(b, demoOwner)
+	var next atomic.Int64
+	var failed atomic.Value
+	var wg sync.WaitGroup
+	cpu := startCPU(b)
+	start := time.Now()
+	for c := 0; c < createClients; c++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for n := next.Add(1); n <= int64(b.N); n = next.Add(1) {
+				// s.do's tb.Helper and tb.Fatal are for the benchmark's goroutine: a failure
+				// is kept and reported there.
+				rec := httptest.NewRecorder()
+				s.ServeHTTP(rec, newRequest(benchRoleCreate(token, n)))
+				if rec.Code != http.StatusCreated {
+					failed.CompareAndSwap(nil, fmt.Sprintf("status %d: %s", rec.Code, rec.Body.String()))
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	b.StopTimer()
+	if msg := failed.Load(); msg != nil {
+		b.Fatal(msg)
+	}
+	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "creates/s")
+	reportCPU(b, cpu)
 }
 
 // BenchmarkCreateOrganization creates organizations: each with its admin and read_only
 // roles, a permission of each on every base subject, and a version of every record.
 func BenchmarkCreateOrganization(b *testing.B) {
 	s := mustServer(b)
-	b.ReportAllocs()
-	b.ResetTimer()
+	token := s.tokenFor(b, demoOwner)
+	cpu := startCPU(b)
 	for i := 0; i < b.N; i++ {
-		rec := s.do(b, request{method: http.MethodPost, path: "/api/organizations",
+		rec := s.do(b, request{method: http.MethodPost, path: "/api/organizations", headers: map[string]string{"Authorization": "Bearer " + token},
 			body: fmt.Sprintf(`{"data":{"type":"organizations","attributes":{"name":"Bench %d"}}}`, i)})
 		if rec.Code != http.StatusCreated {
 			b.Fatalf("status %d: %s", rec.Code, rec.Body.String())
 		}
 	}
+	b.StopTimer()
+	reportCPU(b, cpu)
 }

@@ -25,8 +25,10 @@ import (
 //     the rows of an upgraded database in their present order), how many values one
 //     statement may bind (maxBindVars: SQLite 32766, PostgreSQL 65535), schema
 //     introspection and the schema stamp (readSchema, readStamp, stampStatement:
-//     store/sqlite_schema.go is SQLite's), which errors mean "no room" (isDiskFull), and
-//     whether the engine can take and restore whole-database images (images).
+//     store/sqlite_schema.go is SQLite's), which errors mean "no room" (isDiskFull),
+//     whether the engine can take and restore whole-database images (images), its
+//     placeholders (rebind: the store writes ?), and whether the store keeps its statements
+//     prepared (prepares: not when the driver keeps its own, as pgx does).
 //  2. Choose it in dialectFor (this file) from the path Open is given (a postgres:// URL,
 //     say), and add it to the dialects list so that IsDiskFull knows its errors.
 //  3. Run the store's tests against it: store/*_test.go, then mock/ and control/, which
@@ -84,6 +86,11 @@ type dialect interface {
 	shared() bool
 	bumpGeneration() string
 	readGeneration() string
+	// prepares reports whether the store keeps its statements prepared (stmt.go): not where
+	// the driver keeps prepared statements of its own.
+	prepares() bool
+	// rebind turns the ? of a statement the store wrote into the engine's placeholders.
+	rebind(query string) string
 }
 
 // dialects are every dialect the store knows, for classifying their errors.

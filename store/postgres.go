@@ -410,6 +410,12 @@ func mustJSON(v any) []byte {
 // hook's fresh schemas are one store's only).
 func (d postgresDialect) shared() bool { return !d.memory }
 
+// prepares: pgx keeps the statements it ran prepared on each connection (its statement
+// cache), so the store keeps none of its own.
+func (postgresDialect) prepares() bool { return false }
+
+func (postgresDialect) rebind(query string) string { return numberBinds(query) }
+
 // generationKey is the meta row counting the write transactions of every instance.
 const generationKey = "generation"
 

@@ -137,14 +137,58 @@ func (s *Store) table(def *models.Resource) *gorm.DB {
 
 func quote(name string) string { return `"` + name + `"` }
 
+// tableMeta is what building the statements of one type needs, computed once per store.
+type tableMeta struct {
+	kinds      map[string]models.Kind
+	columns    []string // def.Columns()
+	selectList string   // the columns, qualified and quoted, for SELECT
+	returning  string   // the columns, quoted, for RETURNING
+	order      string   // the default order
+}
+
+func tableMetas(reg *models.Registry, d dialect) map[*models.Resource]*tableMeta {
+	out := map[*models.Resource]*tableMeta{}
+	for _, def := range reg.All() {
+		out[def] = newTableMeta(def, d)
+	}
+	return out
+}
+
+func newTableMeta(def *models.Resource, d dialect) *tableMeta {
+	m := &tableMeta{kinds: columnKinds(def), columns: def.Columns()}
+	qualified := make([]string, len(m.columns))
+	plain := make([]string, len(m.columns))
+	for i, c := range m.columns {
+		qualified[i] = quote(def.Type) + "." + quote(c)
+		plain[i] = quote(c)
+	}
+	m.selectList = strings.Join(qualified, ", ")
+	m.returning = strings.Join(plain, ", ")
+	m.order = quote(def.Type) + `."created_at", ` + d.tieBreak(quote(def.Type))
+	return m
+}
+
+// metaOf returns def's tableMeta; a description the store was not opened with gets one
+// computed on the spot.
+func (s *Store) metaOf(def *models.Resource) *tableMeta {
+	if m := s.meta[def]; m != nil {
+		return m
+	}
+	return newTableMeta(def, s.dialect)
+}
+
 // scan reads rows of def's columns into records.
 func scan(def *models.Resource, rows *sql.Rows) ([]Record, error) {
+	return scanKinds(columnKinds(def), rows)
+}
+
+// scanKinds reads rows into records, each column decoded as its kind.
+func scanKinds(kinds map[string]models.Kind, rows *sql.Rows) ([]Record, error) {
 	defer rows.Close()
 	cols, err := rows.Columns()
 	if err != nil {
 		return nil, err
 	}
-	kinds := columnKinds(def)
 	var out []Record
 	vals := make([]any, len(cols))
 	ptrs := make([]any, len(cols))
@@ -188,22 +232,178 @@ func (s *Store) Get(ctx context.Context, def *models.Resource, id string) (Recor
 // GetMany returns the records of def whose column holds one of values and that meet the
 // extra conditions, in the default order.
 func (s *Store) GetMany(ctx context.Context, def *models.Resource, column string, values []string, extra ...Cond) ([]Record, error) {
+	return s.getMany(ctx, def, s.metaOf(def).selectList, column, values, extra)
+}
+
+// GetManyColumns is GetMany reading only id and the columns named: for rules that look at
+// a few columns of many records.
+func (s *Store) GetManyColumns(ctx context.Context, def *models.Resource, columns []string, column string, values []string, extra ...Cond) ([]Record, error) {
+	sel := quote(def.Type) + `."id"`
+	for _, c := range columns {
+		if _, ok := s.metaOf(def).kinds[c]; !ok {
+			return nil, fmt.Errorf("store: %s has no column %s", def.Type, c)
+		}
+		sel += ", " + quote(def.Type) + "." + quote(c)
+	}
+	return s.getMany(ctx, def, sel, column, values, extra)
+}
+
+func (s *Store) getMany(ctx context.Context, def *models.Resource, sel, column string, values []string, extra []Cond) ([]Record, error) {
 	values = slices.DeleteFunc(slices.Clone(values), hasNUL) // no stored text holds one
 	if len(values) == 0 {
 		return nil, nil
 	}
-	db, err := s.where(ctx, def, ListQuery{Where: extra})
+	m := s.metaOf(def)
+	conds, args, err := s.conditions(ctx, def, m, extra)
 	if err != nil {
 		return nil, err
 	}
-	rows, err := db.Select(s.selectColumns(def)).
-		Where(clause.IN{Column: clause.Column{Table: def.Type, Name: column}, Values: anySlice(values)}).
-		Order(s.defaultOrder(def)).Rows()
+	cond, in := inList(quote(def.Type)+"."+quote(column), values)
+	// As GORM built them: the conditions, visibility, then the list.
+	conds = append(conds, cond)
+	args = append(args, in...)
+	rows, err := s.query(ctx, "SELECT "+sel+" FROM "+quote(def.Type)+" WHERE "+strings.Join(conds, " AND ")+" ORDER BY "+m.order, args...)
 	if err != nil {
 		return nil, err
 	}
-	return scan(def, rows)
+	return scanKinds(m.kinds, rows)
 }
+
+// inList is the condition that col holds one of values, with its bound values (each once).
+func inList(col string, values []string) (string, []any) {
+	in := anySlice(values)
+	if len(in) == 1 {
+		return col + " = ?", in
+	}
+	return col + " IN (" + binds(len(in)) + ")", in
+}
+
+// CountEach counts the records of def whose column holds each of values (and that meet the
+// extra conditions): a value no record holds counts 0.
+func (s *Store) CountEach(ctx context.Context, def *models.Resource, column string, values []string, extra ...Cond) (map[string]int64, error) {
+	out := make(map[string]int64, len(values))
+	for _, v := range values {
+		out[v] = 0
+	}
+	values = slices.DeleteFunc(slices.Clone(values), hasNUL)
+	if len(values) == 0 {
+		return out, nil
+	}
+	m := s.metaOf(def)
+	conds, args, err := s.conditions(ctx, def, m, extra)
+	if err != nil {
+		return nil, err
+	}
+	col := quote(def.Type) + "." + quote(column)
+	cond, in := inList(col, values)
+	conds = append(conds, cond)
+	args = append(args, in...)
+	rows, err := s.query(ctx, "SELECT "+col+", count(*) FROM "+quote(def.Type)+" WHERE "+strings.Join(conds, " AND ")+" GROUP BY "+col, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var v string
+		var n int64
+		if err := rows.Scan(&v, &n); err != nil {
+			return nil, err
+		}
+		out[v] = n
+	}
+	return out, rows.Err()
+}
+
+// setEachBatch is how many records one statement of SetEach writes: statements of the same
+// length are prepared once.
+const setEachBatch = 64
+
+// SetEach writes one column of several records of def, each its own value (by id), leaving
+// updated_at as it is: for values derived from other records (an organization's totals).
+// Records the handle cannot see, or that do not exist, are left alone.
+func (s *Store) SetEach(ctx context.Context, def *models.Resource, column string, values map[string]any) error {
+	m := s.metaOf(def)
+	kind, ok := m.kinds[column]
+	if !ok {
+		return fmt.Errorf("store: %s has no column %s", def.Type, column)
+	}
+	ids := make([]string, 0, len(values))
+	for id := range values {
+		if !hasNUL(id) {
+			ids = append(ids, id)
+		}
+	}
+	sort.Strings(ids) // the same statements, in the same order, for the same values
+	terms, condArgs, err := s.conditions(ctx, def, m, nil)
+	if err != nil {
+		return err
+	}
+	// VALUES leaves its columns untyped on PostgreSQL: text fits text columns only.
+	value := "v.column2"
+	if kind != models.String && kind != models.Object {
+		value = "CAST(v.column2 AS " + s.dialect.columnType(kind) + ")"
+	}
+	terms = append([]string{quote(def.Type) + `."id" = v.column1`}, terms...)
+	defer s.wrote()
+	for start := 0; start < len(ids); start += setEachBatch {
+		batch := ids[start:min(start+setEachBatch, len(ids))]
+		args := make([]any, 0, 2*len(batch)+len(condArgs))
+		for _, id := range batch {
+			v, err := encodeValue(kind, values[id])
+			if err != nil {
+				return fmt.Errorf("store: %s.%s: %w", def.Type, column, err)
+			}
+			if text, ok := v.(string); ok && hasNUL(text) {
+				return fmt.Errorf("store: %s.%s: %w", def.Type, column, ErrNUL)
+			}
+			args = append(args, id, v)
+		}
+		args = append(args, condArgs...)
+		q := "UPDATE " + quote(def.Type) + " SET " + quote(column) + " = " + value +
+			" FROM (VALUES " + strings.TrimSuffix(strings.Repeat("(?, ?), ", len(batch)), ", ") + ") AS v" +
+			" WHERE " + strings.Join(terms, " AND ")
+		if _, err := s.exec(ctx, q, args...); err != nil {
+			return diskFull(fmt.Errorf("store: update %s: %w", def.Type, err))
+		}
+	}
+	return nil
+}
+
+// conditions are the terms of a WHERE that the conditions and the handle's scope make, in
+// that order (see where), with their bound values.
+func (s *Store) conditions(ctx context.Context, def *models.Resource, m *tableMeta, conds []Cond) ([]string, []any, error) {
+	terms := make([]string, 0, len(conds)+2)
+	var args []any
+	for _, c := range conds {
+		// Encoded as stored: PostgreSQL's driver does not take a bool for a BIGINT column.
+		v, err := encodeValue(m.kinds[c.Column], c.Value)
+		if err != nil {
+			return nil, nil, err
+		}
+		col := quote(def.Type) + "." + quote(c.Column)
+		switch text, ok := v.(string); {
+		case ok && hasNUL(text):
+			terms = append(terms, "1 = 0") // no stored text holds a NUL
+		case v == nil:
+			terms = append(terms, col+" IS NULL")
+		default:
+			terms = append(terms, col+" = ?")
+			args = append(args, v)
+		}
+	}
+	allowed, err := s.allowed(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	if sql, vis, ok := visibility(def, allowed); ok {
+		terms = append(terms, sql)
+		args = append(args, vis...)
+	}
+	return terms, args, nil
+}
+
+// binds is n comma-separated placeholders.
+func binds(n int) string { return strings.TrimSuffix(strings.Repeat("?, ", n), ", ") }
 
 // anySlice turns values into bind arguments, each once: an include of 25 records that share
 // an organization asks for it once, and equal lists give equal statements, which the
@@ -294,32 +494,68 @@ func (s *Store) List(ctx context.Context, def *models.Resource, q ListQuery) ([]
 
 // Count returns how many records of def have column equal to value.
 func (s *Store) Count(ctx context.Context, def *models.Resource, conds ...Cond) (int64, error) {
-	db, err := s.where(ctx, def, ListQuery{Where: conds})
+	terms, args, err := s.conditions(ctx, def, s.metaOf(def), conds)
 	if err != nil {
 		return 0, err
 	}
+	q := "SELECT count(*) FROM " + quote(def.Type)
+	if len(terms) > 0 {
+		q += " WHERE " + strings.Join(terms, " AND ")
+	}
+	rows, err := s.query(ctx, q, args...)
+	if err != nil {
+		return 0, err
+	}
+	defer rows.Close()
 	var n int64
-	err = db.Count(&n).Error
+	if rows.Next() {
+		err = rows.Scan(&n)
+	}
+	if err == nil {
+		err = rows.Err()
+	}
 	return n, err
 }
 
 // Insert stores rec as a new record of def. Stored attributes it leaves out get the
-// description's default; id and timestamps are generated when absent.
+// description's default; id and timestamps are generated when absent. It returns the record
+// as stored, whether the handle may see it or not (a new organization is visible only once
+// its owner membership exists).
 func (s *Store) Insert(ctx context.Context, def *models.Resource, rec Record) (Record, error) {
 	s.fill(def, rec)
-	if _, err := s.insertRow(ctx, def, rec); err != nil {
-		return nil, err
-	}
-	// Read back unscoped: a record can become visible only through later writes (a new
-	// organization, once its owner membership exists).
-	return s.Unscoped().Get(ctx, def, rec.ID())
-}
-
-// insertRow writes a complete record as it is.
-func (s *Store) insertRow(ctx context.Context, def *models.Resource, rec Record) (Record, error) {
-	row, err := encodeRecord(def, rec)
+	stmt, args, err := s.insertStatement(def, rec)
 	if err != nil {
 		return nil, err
+	}
+	// Read back in the same statement.
+	defer s.wrote()
+	rows, err := s.query(ctx, stmt+" RETURNING "+s.metaOf(def).returning, args...)
+	if err != nil {
+		return nil, diskFull(fmt.Errorf("store: insert %s %s: %w", def.Type, rec.ID(), err))
+	}
+	recs, err := scanKinds(s.metaOf(def).kinds, rows)
+	if err != nil {
+		return nil, diskFull(fmt.Errorf("store: insert %s %s: %w", def.Type, rec.ID(), err))
+	}
+	if len(recs) != 1 {
+		return nil, fmt.Errorf("store: insert %s %s: %d records back", def.Type, rec.ID(), len(recs))
+	}
+	return recs[0], nil
+}
+
+// Put stores rec as a new record of def, as Insert does, without reading it back: for
+// records the caller does not answer with (a version).
+func (s *Store) Put(ctx context.Context, def *models.Resource, rec Record) error {
+	s.fill(def, rec)
+	_, err := s.insertRow(ctx, def, rec)
+	return err
+}
+
+// insertStatement is the INSERT of a complete record, with its bound values.
+func (s *Store) insertStatement(def *models.Resource, rec Record) (string, []any, error) {
+	row, err := s.encodeRecord(def, rec)
+	if err != nil {
+		return "", nil, err
 	}
 	// Plain INSERT text from the description's columns: GORM's map Create reflects on
 	// every call, and loading fixtures or restoring a snapshot inserts many rows.
@@ -333,10 +569,17 @@ func (s *Store) insertRow(ctx context.Context, def *models.Resource, rec Record)
 	for i, col := range cols {
 		quoted[i], args[i] = quote(col), row[col]
 	}
-	stmt := "INSERT INTO " + quote(def.Type) + " (" + strings.Join(quoted, ", ") + ") VALUES (" +
-		strings.TrimSuffix(strings.Repeat("?, ", len(cols)), ", ") + ")"
+	return "INSERT INTO " + quote(def.Type) + " (" + strings.Join(quoted, ", ") + ") VALUES (" + binds(len(cols)) + ")", args, nil
+}
+
+// insertRow writes a complete record as it is.
+func (s *Store) insertRow(ctx context.Context, def *models.Resource, rec Record) (Record, error) {
+	stmt, args, err := s.insertStatement(def, rec)
+	if err != nil {
+		return nil, err
+	}
 	defer s.wrote()
-	if err := s.db.WithContext(ctx).Exec(stmt, args...).Error; err != nil {
+	if _, err := s.exec(ctx, stmt, args...); err != nil {
 		return nil, diskFull(fmt.Errorf("store: insert %s %s: %w", def.Type, rec.ID(), err))
 	}
 	return rec, nil
@@ -350,24 +593,33 @@ func (s *Store) PutAll(ctx context.Context, def *models.Resource, recs []Record)
 	if len(recs) == 0 {
 		return nil
 	}
-	rows := make([]map[string]any, len(recs))
+	kinds := s.metaOf(def).kinds
 	used := map[string]bool{}
-	for i, rec := range recs {
+	for _, rec := range recs {
 		s.fill(def, rec)
-		row, err := encodeRecord(def, rec)
-		if err != nil {
-			return err
-		}
-		for col := range row {
+		for col := range rec {
+			if _, ok := kinds[col]; !ok {
+				return fmt.Errorf("store: %s has no column %s", def.Type, col)
+			}
 			used[col] = true
 		}
-		rows[i] = row
 	}
 	cols := make([]string, 0, len(used))
 	for col := range used {
 		cols = append(cols, col)
 	}
 	sort.Strings(cols)
+	// Every value encoded before anything is written, in column order.
+	values := make([]any, 0, len(recs)*len(cols))
+	for _, rec := range recs {
+		for _, col := range cols {
+			v, err := encodeColumn(def, kinds[col], col, rec[col]) // absent: NULL, as an INSERT without the column stores
+			if err != nil {
+				return err
+			}
+			values = append(values, v)
+		}
+	}
 	quoted := make([]string, len(cols))
 	for i, col := range cols {
 		quoted[i] = quote(col)
@@ -376,26 +628,21 @@ func (s *Store) PutAll(ctx context.Context, def *models.Resource, recs []Record)
 	// A statement binds at most the dialect's number of values (SQLite: 32766).
 	perStatement := max(1, (s.dialect.maxBindVars()-filterVarsMargin)/len(cols))
 	defer s.wrote()
-	for start := 0; start < len(rows); start += perStatement {
-		batch := rows[start:min(start+perStatement, len(rows))]
-		args := make([]any, 0, len(batch)*len(cols))
-		for _, row := range batch {
-			for _, col := range cols {
-				args = append(args, row[col]) // absent: NULL, as an INSERT without the column stores
-			}
-		}
+	for start := 0; start < len(recs); start += perStatement {
+		batch := recs[start:min(start+perStatement, len(recs))]
+		args := values[start*len(cols) : (start+len(batch))*len(cols)]
 		stmt := "INSERT INTO " + quote(def.Type) + " (" + strings.Join(quoted, ", ") + ") VALUES " +
 			strings.TrimSuffix(strings.Repeat(tuple+", ", len(batch)), ", ")
 		// A savepoint, so that the transaction can go on after a failed statement (PostgreSQL
 		// refuses every statement after one, until rolled back to a savepoint).
 		if s.inTx {
-			if err := s.db.WithContext(ctx).SavePoint("put_all").Error; err != nil {
+			if _, err := s.exec(ctx, "SAVEPOINT put_all"); err != nil {
 				return err
 			}
 		}
-		if err := s.db.WithContext(ctx).Exec(stmt, args...).Error; err != nil {
+		if _, err := s.exec(ctx, stmt, args...); err != nil {
 			if s.inTx {
-				if rbErr := s.db.WithContext(ctx).RollbackTo("put_all").Error; rbErr != nil {
+				if _, rbErr := s.exec(ctx, "ROLLBACK TO SAVEPOINT put_all"); rbErr != nil {
 					return diskFull(fmt.Errorf("store: insert %s: %w", def.Type, err))
 				}
 			}
@@ -430,24 +677,35 @@ func (s *Store) fill(def *models.Resource, rec Record) {
 	}
 }
 
-func encodeRecord(def *models.Resource, rec Record) (map[string]any, error) {
-	kinds := columnKinds(def)
+// encodeRecord turns a record into the values its columns store, refusing columns the type
+// lacks and text holding a NUL.
+func (s *Store) encodeRecord(def *models.Resource, rec Record) (map[string]any, error) {
+	kinds := s.metaOf(def).kinds
 	row := make(map[string]any, len(rec))
 	for col, v := range rec {
 		kind, ok := kinds[col]
 		if !ok {
 			return nil, fmt.Errorf("store: %s has no column %s", def.Type, col)
 		}
-		ev, err := encodeValue(kind, v)
+		ev, err := encodeColumn(def, kind, col, v)
 		if err != nil {
-			return nil, fmt.Errorf("store: %s.%s: %w", def.Type, col, err)
-		}
-		if text, ok := ev.(string); ok && hasNUL(text) {
-			return nil, fmt.Errorf("store: %s.%s: %w", def.Type, col, ErrNUL)
+			return nil, err
 		}
 		row[col] = ev
 	}
 	return row, nil
+}
+
+// encodeColumn is encodeValue for the column col of def, refusing text that holds a NUL.
+func encodeColumn(def *models.Resource, kind models.Kind, col string, v any) (any, error) {
+	ev, err := encodeValue(kind, v)
+	if err != nil {
+		return nil, fmt.Errorf("store: %s.%s: %w", def.Type, col, err)
+	}
+	if text, ok := ev.(string); ok && hasNUL(text) {
+		return nil, fmt.Errorf("store: %s.%s: %w", def.Type, col, ErrNUL)
+	}
+	return ev, nil
 }
 
 // Update writes the given columns of the record with that id and touches updated_at.
@@ -455,23 +713,42 @@ func (s *Store) Update(ctx context.Context, def *models.Resource, id string, cha
 	if _, ok := changes["updated_at"]; !ok {
 		changes["updated_at"] = s.NowTextFor(def)
 	}
-	row, err := encodeRecord(def, changes)
+	row, err := s.encodeRecord(def, changes)
 	if err != nil {
 		return nil, err
 	}
-	db, err := s.where(ctx, def, ListQuery{Where: []Cond{{Column: "id", Value: id}}})
+	m := s.metaOf(def)
+	terms, condArgs, err := s.conditions(ctx, def, m, []Cond{{Column: "id", Value: id}})
 	if err != nil {
 		return nil, err
 	}
+	cols := make([]string, 0, len(row))
+	for col := range row {
+		cols = append(cols, col)
+	}
+	sort.Strings(cols)
+	sets := make([]string, len(cols))
+	args := make([]any, 0, len(cols)+len(condArgs))
+	for i, col := range cols {
+		sets[i] = quote(col) + " = ?"
+		args = append(args, row[col])
+	}
+	args = append(args, condArgs...)
 	defer s.wrote()
-	res := db.Updates(row)
-	if res.Error != nil {
-		return nil, diskFull(fmt.Errorf("store: update %s: %w", def.Type, res.Error))
+	// Read back in the same statement, whether the handle may still see the record or not.
+	rows, err := s.query(ctx, "UPDATE "+quote(def.Type)+" SET "+strings.Join(sets, ", ")+" WHERE "+strings.Join(terms, " AND ")+
+		" RETURNING "+m.returning, args...)
+	if err != nil {
+		return nil, diskFull(fmt.Errorf("store: update %s: %w", def.Type, err))
 	}
-	if res.RowsAffected == 0 {
+	recs, err := scanKinds(m.kinds, rows)
+	if err != nil {
+		return nil, diskFull(fmt.Errorf("store: update %s: %w", def.Type, err))
+	}
+	if len(recs) == 0 {
 		return nil, ErrNotFound
 	}
-	return s.Unscoped().Get(ctx, def, id)
+	return recs[0], nil
 }
 
 // SetColumn writes one column of every record of def whose id is in ids.

@@ -159,6 +159,12 @@ func (sqliteDialect) dropStatement() string { return "" }
 // shared: a file's other users are not mocks serving it at the same time.
 func (sqliteDialect) shared() bool { return false }
 
+// prepares: mattn/go-sqlite3 prepares every statement it is given anew, which costs more
+// than running most of the store's.
+func (sqliteDialect) prepares() bool { return true }
+
+func (sqliteDialect) rebind(query string) string { return query }
+
 func (sqliteDialect) bumpGeneration() string { return "" }
 func (sqliteDialect) readGeneration() string { return "" }
 

@@ -90,11 +90,19 @@ type Store struct {
 	unprepared *gorm.DB
 	// keeper is what the dialect keeps open beside the pool (an in-memory database's own
 	// connection); nil for none.
-	keeper     io.Closer
-	reg        *models.Registry
-	tables     []tableSchema // what the descriptions call for
-	schema     string        // the script that creates the tables and indexes
-	stamp      int32         // marks a database made by the script (its user_version)
+	keeper io.Closer
+	reg    *models.Registry
+	// sqlDB is the database under db, for the statements the store writes itself (stmt.go);
+	// stmts keeps them prepared (nil where the driver keeps its own); sqlTx is the handle's
+	// transaction (nil outside one), and pending the statements it ran unprepared.
+	sqlDB      *sql.DB
+	stmts      *stmtCache
+	sqlTx      *sql.Tx
+	pending    *pendingStmts
+	meta       map[*models.Resource]*tableMeta // per type: what building its statements needs
+	tables     []tableSchema                   // what the descriptions call for
+	schema     string                          // the script that creates the tables and indexes
+	stamp      int32                           // marks a database made by the script (its user_version)
 	now        func() time.Time
 	newID      func() string
 	scope      *Scope // nil: every record is visible
@@ -145,7 +153,10 @@ func Open(path string, reg *models.Registry, opts Options) (*Store, error) {
 	tables := wantSchema(reg, dia)
 	schema := schemaScript(tables)
 	s := &Store{dialect: dia, db: db, keeper: keeper, unprepared: db, reg: reg, tables: tables, schema: schema, stamp: schemaStamp(schema),
-		now: opts.Now, newID: opts.NewID, gen: new(atomic.Uint64)}
+		now: opts.Now, newID: opts.NewID, gen: new(atomic.Uint64), sqlDB: sqlDB, meta: tableMetas(reg, dia)}
+	if dia.prepares() {
+		s.stmts = newStmtCache()
+	}
 	if s.now == nil {
 		s.now = time.Now
 	}
@@ -180,6 +191,9 @@ func (s *Store) Close() error {
 	sqlDB, err := s.db.DB()
 	if err != nil {
 		return err
+	}
+	if s.stmts != nil {
+		s.stmts.close()
 	}
 	if drop := s.dialect.dropStatement(); drop != "" {
 		s.unprepared.Exec(drop) // a throwaway schema: what is left of it the cluster's end removes
@@ -242,16 +256,20 @@ func (s *Store) Tx(ctx context.Context, fn func(tx *Store) error) error {
 	}
 	// The generation moves once the transaction has ended, never before its commit, so a
 	// reader cannot cache what it read while the commit was pending under the new number.
+	// Statements the transaction ran unprepared are prepared after it, and after the
+	// generation moved: the transaction holds SQLite's one connection.
+	pending := &pendingStmts{}
+	defer s.prepareLater(ctx, pending)
 	defer s.gen.Add(1)
 	return diskFull(s.unprepared.WithContext(ctx).Transaction(func(g *gorm.DB) error {
+		tx, err := s.inTransaction(g, pending)
+		if err != nil {
+			return err
+		}
 		if err := s.dialect.beginWrite(g); err != nil {
 			return err
 		}
-		tx := *s
-		tx.db = g
-		tx.inTx = true
-		tx.txWrites = new(atomic.Uint64)
-		if err := fn(&tx); err != nil {
+		if err := fn(tx); err != nil {
 			return err
 		}
 		if bump := s.dialect.bumpGeneration(); s.dialect.shared() && bump != "" {
@@ -562,13 +580,30 @@ func (s *Store) read(ctx context.Context, fn func(tx *Store) error) error {
 	if s.inTx {
 		return fn(s)
 	}
+	pending := &pendingStmts{}
+	defer s.prepareLater(ctx, pending)
 	return s.unprepared.WithContext(ctx).Transaction(func(g *gorm.DB) error {
-		tx := *s
-		tx.db = g
-		tx.inTx = true
-		tx.txWrites = new(atomic.Uint64)
-		return fn(&tx)
+		tx, err := s.inTransaction(g, pending)
+		if err != nil {
+			return err
+		}
+		return fn(tx)
 	}, s.dialect.readOptions())
+}
+
+// inTransaction is the handle's twin inside the transaction g.
+func (s *Store) inTransaction(g *gorm.DB, pending *pendingStmts) (*Store, error) {
+	sqlTx, ok := g.Statement.ConnPool.(*sql.Tx)
+	if !ok {
+		return nil, fmt.Errorf("store: a transaction of %T", g.Statement.ConnPool)
+	}
+	tx := *s
+	tx.db = g
+	tx.sqlTx = sqlTx
+	tx.pending = pending
+	tx.inTx = true
+	tx.txWrites = new(atomic.Uint64)
+	return &tx, nil
 }
 
 // Size estimates the bytes the snapshot's values take, for limits on how many are kept.
