@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -57,6 +58,8 @@ type Faults struct {
 	// shared, when set, keeps the rules beside the records instead (a database several
 	// mocks share): a rule added through one instance applies on all.
 	shared *store.Store
+	// kept is how many rules the process holds, so that a request finds none without the lock.
+	kept atomic.Int32
 }
 
 // faultsKey is where shared rules are kept.
@@ -74,7 +77,9 @@ func (f *Faults) with(write bool, fn func(rules *[]*Fault, seq *int) error) erro
 	if f.shared == nil {
 		f.mu.Lock()
 		defer f.mu.Unlock()
-		return fn(&f.rules, &f.seq)
+		err := fn(&f.rules, &f.seq)
+		f.kept.Store(int32(len(f.rules)))
+		return err
 	}
 	decode := func(text string, ok bool) (sharedRules, error) {
 		var kept sharedRules
@@ -252,6 +257,9 @@ func (f *Faults) match(method, path string) (Fault, bool) {
 			return i, true
 		}
 		return 0, false
+	}
+	if f.shared == nil && f.kept.Load() == 0 {
+		return Fault{}, false
 	}
 	var hit Fault
 	found, counted := false, false

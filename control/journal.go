@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"hash/maphash"
 	"io"
 	"maps"
 	"net"
@@ -47,6 +48,29 @@ type Entry struct {
 	// unmasked marks a Response kept as it was sent: it is masked when first read, not on
 	// the request's path, where masking a large answer cost more than serving it.
 	unmasked bool
+	// raw holds the request's parts as they came until the entry is first read, when they
+	// are formatted and masked into Time, Query and Headers: work a request need not wait for.
+	raw *rawRequest
+}
+
+// rawRequest is what an entry keeps of its request before it is first read. The header is
+// the request's own, which nothing changes once the request is answered.
+type rawRequest struct {
+	at     time.Time
+	query  string
+	header http.Header
+}
+
+// settle formats and masks what the entry kept as it came.
+func (e *Entry) settle() {
+	if r := e.raw; r != nil {
+		e.Time, e.Query = r.at.UTC().Format(time.RFC3339Nano), maskQuery(r.query)
+		e.Headers, e.HeadersTruncated = recordHeaders(r.header)
+		e.raw = nil
+	}
+	if e.unmasked {
+		e.Response, e.unmasked = maskBody(e.ResponseType, []byte(e.Response)), false
+	}
 }
 
 // Journal limits, when the options leave them out.
@@ -73,6 +97,10 @@ type Journal struct {
 	// shared, when set, keeps the entries beside the records instead (a database several
 	// mocks share): every instance lists the requests of all.
 	shared *store.Store
+
+	// answers are the answers kept lately: a cached read answers the same bytes again and
+	// again, and its entries share one string instead of a copy each.
+	answers *interner
 }
 
 // NewJournal returns a journal keeping the last size requests, at most maxBytes bytes of
@@ -87,13 +115,14 @@ func NewJournal(size, maxBytes, maxBody int) *Journal {
 	if maxBody <= 0 {
 		maxBody = DefaultJournalBodyBytes
 	}
-	return &Journal{maxEntries: size, maxBytes: maxBytes, maxBody: maxBody}
+	return &Journal{maxEntries: size, maxBytes: maxBytes, maxBody: maxBody, answers: newInterner(maxBytes / 4)}
 }
 
 // add records an entry and returns its id.
 func (j *Journal) add(e Entry) int64 {
-	e.size = entrySize(e)
 	if j.shared != nil {
+		e.settle()
+		e.size = entrySize(e)
 		// The id is the shared log's; an entry that cannot be kept is left out.
 		id, err := j.shared.AppendShared(context.Background(), encodeEntry(&e), e.size, j.maxEntries, j.maxBytes)
 		if err != nil {
@@ -102,6 +131,7 @@ func (j *Journal) add(e Entry) int64 {
 		e.ID = id
 		return id
 	}
+	e.size = entrySize(e)
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	j.seq++
@@ -120,6 +150,7 @@ func (j *Journal) answered(id int64, e Entry, response, contentType string, trun
 		if id <= 0 {
 			return
 		}
+		e.settle()
 		e.ID, e.Response, e.ResponseType, e.ResponseTruncated = id, maskBody(contentType, []byte(response)), contentType, truncated
 		e.size = entrySize(e)
 		_ = j.shared.ReplaceShared(context.Background(), id, encodeEntry(&e), e.size, j.maxEntries, j.maxBytes)
@@ -150,11 +181,24 @@ func (j *Journal) trim() {
 	}
 }
 
+// entrySize is what the entry holds; for one not yet settled, what it will hold at most
+// once masked.
 func entrySize(e Entry) int {
 	n := entryOverhead + len(e.Time) + len(e.Method) + len(e.Path) + len(e.Query) + len(e.Body) +
 		len(e.Response) + len(e.ResponseType) + len(e.Fault)
 	for k, v := range e.Headers {
 		n += len(k) + len(v) + 16
+	}
+	if r := e.raw; r != nil {
+		n += len(time.RFC3339Nano) + len(r.query) + len(Masked)*(strings.Count(r.query, "&")+1)
+		headers := 0
+		for k, vs := range r.header {
+			headers += len(k) + 16 + len(Masked) + 2*len(vs)
+			for _, v := range vs {
+				headers += len(v)
+			}
+		}
+		n += min(headers, maxHeaderBytes+16*len(r.header))
 	}
 	return n
 }
@@ -173,8 +217,8 @@ func (j *Journal) List(f Filter) []Entry {
 	keep := func(e *Entry) bool {
 		if (f.Method == "" || strings.EqualFold(f.Method, e.Method)) &&
 			strings.HasPrefix(e.Path, f.PathPrefix) && (f.Status == 0 || f.Status == e.Status) {
-			if e.unmasked {
-				e.Response, e.unmasked = maskBody(e.ResponseType, []byte(e.Response)), false
+			if e.raw != nil || e.unmasked {
+				e.settle()
 				j.bytes -= e.size
 				e.size = entrySize(*e)
 				j.bytes += e.size
@@ -286,13 +330,12 @@ func (j *Journal) Middleware(now func() time.Time) echo.MiddlewareFunc {
 					body, truncated = body[:j.maxBody], true
 				}
 			}
-			headers, headersCut := recordHeaders(r.Header)
 			entry := Entry{
-				Time: start.UTC().Format(time.RFC3339Nano), Method: r.Method, Path: r.URL.Path, Query: maskQuery(r.URL.RawQuery),
-				Headers: headers, Body: maskBody(r.Header.Get("Content-Type"), body), Truncated: truncated, HeadersTruncated: headersCut,
+				Method: r.Method, Path: r.URL.Path, Body: maskBody(r.Header.Get("Content-Type"), body), Truncated: truncated,
+				raw: &rawRequest{at: start, query: r.URL.RawQuery, header: r.Header},
 			}
-			answer := &teeWriter{ResponseWriter: c.Response().Writer, max: j.maxBody, kept: answerBuffers.Get().(*bytes.Buffer)}
-			defer func() { answer.kept.Reset(); answerBuffers.Put(answer.kept) }()
+			answer := &teeWriter{ResponseWriter: c.Response().Writer, max: j.maxBody, answers: j.answers}
+			defer answer.release()
 			c.Response().Writer = answer
 			var id int64
 			record := func() {
@@ -310,9 +353,9 @@ func (j *Journal) Middleware(now func() time.Time) echo.MiddlewareFunc {
 				c.Error(err) // write the error now, so that its status is what gets recorded
 			}
 			record() // an answer never written (a dropped connection) is recorded now
-			if answer.kept.Len() > 0 {
+			if kept := answer.answer(); kept != "" {
 				contentType := c.Response().Header().Get(echo.HeaderContentType)
-				j.answered(id, entry, answer.kept.String(), contentType, answer.truncated)
+				j.answered(id, entry, kept, contentType, answer.truncated)
 			}
 			return nil
 		}
@@ -324,26 +367,96 @@ type readCloser struct {
 	io.Closer
 }
 
-// answerBuffers are reused from request to request: an answer is copied out of its buffer
-// (at its own size) into the journal, so each request need not make a new one.
+// answerBuffers are reused from request to request, for answers written in several parts:
+// an answer is copied out of its buffer (at its own size) into the journal.
 var answerBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
-// teeWriter keeps the first max bytes of an answer for the journal.
+// teeWriter keeps the first max bytes of an answer for the journal. An answer written at
+// once, as most are, is kept as one string, the same one as the last identical answer's.
 type teeWriter struct {
 	http.ResponseWriter
 	max       int
-	kept      *bytes.Buffer
+	answers   *interner
+	first     string        // the answer, while it came in one write
+	parts     *bytes.Buffer // the answer, once it came in more
 	truncated bool
 }
 
 func (w *teeWriter) Write(b []byte) (int, error) {
-	if room := w.max - w.kept.Len(); room < len(b) {
-		w.kept.Write(b[:max(room, 0)])
-		w.truncated = true
-	} else {
-		w.kept.Write(b)
-	}
+	w.keep(b)
 	return w.ResponseWriter.Write(b)
+}
+
+func (w *teeWriter) keep(b []byte) {
+	kept := len(w.first)
+	if w.parts != nil {
+		kept = w.parts.Len()
+	}
+	if room := w.max - kept; room < len(b) {
+		b, w.truncated = b[:max(room, 0)], true
+	}
+	switch {
+	case len(b) == 0:
+	case w.parts == nil && w.first == "":
+		w.first = w.answers.of(b)
+	default:
+		if w.parts == nil {
+			w.parts = answerBuffers.Get().(*bytes.Buffer)
+			w.parts.WriteString(w.first)
+		}
+		w.parts.Write(b)
+	}
+}
+
+// answer is what was kept of the answer.
+func (w *teeWriter) answer() string {
+	if w.parts != nil {
+		return w.answers.of(w.parts.Bytes())
+	}
+	return w.first
+}
+
+func (w *teeWriter) release() {
+	if w.parts != nil {
+		w.parts.Reset()
+		answerBuffers.Put(w.parts)
+		w.parts = nil
+	}
+}
+
+// interner hands out one string for equal answers, among those it saw lately; what it
+// holds beyond the journal's entries is bounded by its budget.
+type interner struct {
+	mu      sync.Mutex
+	seed    maphash.Seed
+	strings map[uint64]string
+	bytes   int
+	budget  int
+}
+
+func newInterner(budget int) *interner {
+	return &interner{seed: maphash.MakeSeed(), strings: map[uint64]string{}, budget: budget}
+}
+
+// of returns b as a string: the one kept for the same bytes, or a new copy, kept.
+func (in *interner) of(b []byte) string {
+	h := maphash.Bytes(in.seed, b)
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	if s, ok := in.strings[h]; ok && s == string(b) {
+		return s
+	}
+	s := string(b)
+	if len(s) > in.budget {
+		return s
+	}
+	if in.bytes+len(s) > in.budget {
+		clear(in.strings)
+		in.bytes = 0
+	}
+	in.strings[h] = s
+	in.bytes += len(s)
+	return s
 }
 
 // Unwrap lets http.ResponseController reach the connection's writer.

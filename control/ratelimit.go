@@ -280,10 +280,10 @@ func (r *RateLimiter) Middleware() echo.MiddlewareFunc {
 				return next(c)
 			}
 			q, refused := r.count(r.clientOf(req), req.Method, routeOf(c))
+			// The names are canonical; the values share one array.
+			values := []string{strconv.Itoa(q.limit), strconv.Itoa(int(q.interval / time.Second)), strconv.Itoa(q.remaining)}
 			h := c.Response().Header()
-			h.Set("X-Ratelimit-Limit", strconv.Itoa(q.limit))
-			h.Set("X-Ratelimit-Interval", strconv.Itoa(int(q.interval/time.Second)))
-			h.Set("X-Ratelimit-Remaining", strconv.Itoa(q.remaining))
+			h["X-Ratelimit-Limit"], h["X-Ratelimit-Interval"], h["X-Ratelimit-Remaining"] = values[0:1:1], values[1:2:2], values[2:3:3]
 			if refused != nil {
 				return refused
 			}
