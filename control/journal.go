@@ -82,6 +82,9 @@ const (
 	maxHeaderBytes = 16 << 10
 	// entryOverhead is what an entry costs beyond its strings.
 	entryOverhead = 128
+	// sharedTrimEvery is how often the shared log is trimmed on the request path: after
+	// each append whose id is a multiple of it.
+	sharedTrimEvery = 32
 )
 
 // Journal keeps the last requests, oldest first, within a number of entries and of bytes:
@@ -124,9 +127,14 @@ func (j *Journal) add(e Entry) int64 {
 		e.settle()
 		e.size = entrySize(e)
 		// The id is the shared log's; an entry that cannot be kept is left out.
-		id, err := j.shared.AppendShared(context.Background(), encodeEntry(&e), e.size, j.maxEntries, j.maxBytes)
+		ctx := context.Background()
+		id, err := j.shared.AppendSharedEntry(ctx, encodeEntry(&e), e.size)
 		if err != nil {
 			return -1
+		}
+		if id%sharedTrimEvery == 0 {
+			// Now and then, not on every request: readers trim before they read.
+			_ = j.shared.TrimShared(ctx, j.maxEntries, j.maxBytes)
 		}
 		e.ID = id
 		return id
@@ -153,7 +161,7 @@ func (j *Journal) answered(id int64, e Entry, response, contentType string, trun
 		e.settle()
 		e.ID, e.Response, e.ResponseType, e.ResponseTruncated = id, maskBody(contentType, []byte(response)), contentType, truncated
 		e.size = entrySize(e)
-		_ = j.shared.ReplaceShared(context.Background(), id, encodeEntry(&e), e.size, j.maxEntries, j.maxBytes)
+		_ = j.shared.ReplaceSharedEntry(context.Background(), id, encodeEntry(&e), e.size)
 		return
 	}
 	j.mu.Lock()
@@ -231,6 +239,7 @@ func (j *Journal) List(f Filter) []Entry {
 		return true
 	}
 	if j.shared != nil {
+		_ = j.shared.TrimShared(context.Background(), j.maxEntries, j.maxBytes)
 		_ = j.shared.SharedLog(context.Background(), func(id int64, text string) bool {
 			var e Entry
 			if json.Unmarshal([]byte(text), &e) != nil {
@@ -254,6 +263,7 @@ func (j *Journal) List(f Filter) []Entry {
 // Bytes returns how many bytes the entries hold, as counted against the limit.
 func (j *Journal) Bytes() int {
 	if j.shared != nil {
+		_ = j.shared.TrimShared(context.Background(), j.maxEntries, j.maxBytes)
 		n, _ := j.shared.SharedLogBytes(context.Background())
 		return n
 	}
