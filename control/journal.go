@@ -53,19 +53,17 @@ type Entry struct {
 	raw *rawRequest
 }
 
-// rawRequest is what an entry keeps of its request before it is first read. The header is
-// the request's own, which nothing changes once the request is answered.
+// rawRequest is what an entry keeps of its request before it is first read. (Not the
+// headers: the request's own would keep each token, far longer than its mask.)
 type rawRequest struct {
-	at     time.Time
-	query  string
-	header http.Header
+	at    time.Time
+	query string
 }
 
 // settle formats and masks what the entry kept as it came.
 func (e *Entry) settle() {
 	if r := e.raw; r != nil {
 		e.Time, e.Query = r.at.UTC().Format(time.RFC3339Nano), maskQuery(r.query)
-		e.Headers, e.HeadersTruncated = recordHeaders(r.header)
 		e.raw = nil
 	}
 	if e.unmasked {
@@ -199,14 +197,6 @@ func entrySize(e Entry) int {
 	}
 	if r := e.raw; r != nil {
 		n += len(time.RFC3339Nano) + len(r.query) + len(Masked)*(strings.Count(r.query, "&")+1)
-		headers := 0
-		for k, vs := range r.header {
-			headers += len(k) + 16 + len(Masked) + 2*len(vs)
-			for _, v := range vs {
-				headers += len(v)
-			}
-		}
-		n += min(headers, maxHeaderBytes+16*len(r.header))
 	}
 	return n
 }
@@ -295,6 +285,9 @@ var maskedHeaders = map[string]bool{"Authorization": true, "Proxy-Authorization"
 
 func mask(v string) string {
 	if scheme, rest, ok := strings.Cut(v, " "); ok && len(rest) > 0 {
+		if scheme == "Bearer" {
+			return "Bearer ***" // the usual one, without a new string
+		}
 		return scheme + " ***"
 	}
 	return "***"
@@ -304,6 +297,24 @@ func mask(v string) string {
 // it reports whether some were cut.
 func recordHeaders(h http.Header) (map[string]string, bool) {
 	out := make(map[string]string, len(h))
+	total := 0
+	for k, vs := range h {
+		total += len(k) + 2*len(vs)
+		for _, v := range vs {
+			total += len(v)
+		}
+	}
+	if total <= maxHeaderBytes {
+		// All fit: the order they are taken in does not matter.
+		for k, vs := range h {
+			value := strings.Join(vs, ", ")
+			if maskedHeaders[k] {
+				value = mask(value)
+			}
+			out[k] = value
+		}
+		return out, false
+	}
 	left, cut := maxHeaderBytes, false
 	for _, k := range slices.Sorted(maps.Keys(h)) {
 		value := strings.Join(h[k], ", ")
@@ -340,9 +351,11 @@ func (j *Journal) Middleware(now func() time.Time) echo.MiddlewareFunc {
 					body, truncated = body[:j.maxBody], true
 				}
 			}
+			headers, headersCut := recordHeaders(r.Header)
 			entry := Entry{
-				Method: r.Method, Path: r.URL.Path, Body: maskBody(r.Header.Get("Content-Type"), body), Truncated: truncated,
-				raw: &rawRequest{at: start, query: r.URL.RawQuery, header: r.Header},
+				Method: r.Method, Path: r.URL.Path, Headers: headers, HeadersTruncated: headersCut,
+				Body: maskBody(r.Header.Get("Content-Type"), body), Truncated: truncated,
+				raw: &rawRequest{at: start, query: r.URL.RawQuery},
 			}
 			answer := &teeWriter{ResponseWriter: c.Response().Writer, max: j.maxBody, answers: j.answers}
 			defer answer.release()
