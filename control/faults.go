@@ -344,10 +344,13 @@ func (f *Faults) Middleware() echo.MiddlewareFunc {
 			r := c.Request()
 			var values map[string]string
 			if f.shared != nil {
-				// The rules and the rate limits' settings, in one round trip for both.
-				if v, err := f.shared.LookupSharedValues(r.Context(), faultsKey, rateLimitsKey); err == nil {
+				// The rules, the rate limits' settings and the generation the response cache
+				// checks, in one round trip for all.
+				if ctx, v, err := f.shared.ReadShared(r.Context(), faultsKey, rateLimitsKey); err == nil {
 					values = v
 					c.Set(sharedValuesKey, v)
+					r = r.WithContext(ctx)
+					c.SetRequest(r)
 				}
 			}
 			rule, ok := f.match(r.Method, r.URL.Path, values)

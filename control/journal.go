@@ -149,15 +149,14 @@ func (j *Journal) add(e Entry) int64 {
 }
 
 // answered attaches the answer, as it was sent, to the entry with that id, if it is still
-// kept. A local journal masks it when it is first read; the shared one, whose entries are
-// written out, masks it now.
+// kept. Either journal masks it when it is first read, not on the request's path.
 func (j *Journal) answered(id int64, e Entry, response, contentType string, truncated bool) {
 	if j.shared != nil {
 		if id <= 0 {
 			return
 		}
 		e.settle()
-		e.ID, e.Response, e.ResponseType, e.ResponseTruncated = id, maskBody(contentType, []byte(response)), contentType, truncated
+		e.ID, e.Response, e.ResponseType, e.ResponseTruncated, e.unmasked = id, response, contentType, truncated, true
 		e.size = entrySize(e)
 		_ = j.shared.ReplaceSharedEntry(context.Background(), id, encodeEntry(&e), e.size)
 		return
@@ -217,9 +216,11 @@ func (j *Journal) List(f Filter) []Entry {
 			strings.HasPrefix(e.Path, f.PathPrefix) && (f.Status == 0 || f.Status == e.Status) {
 			if e.raw != nil || e.unmasked {
 				e.settle()
-				j.bytes -= e.size
-				e.size = entrySize(*e)
-				j.bytes += e.size
+				if j.shared == nil { // the shared log's sizes are the database's
+					j.bytes -= e.size
+					e.size = entrySize(*e)
+					j.bytes += e.size
+				}
 			}
 			out = append(out, *e)
 			if f.Limit > 0 && len(out) == f.Limit {
@@ -231,11 +232,12 @@ func (j *Journal) List(f Filter) []Entry {
 	if j.shared != nil {
 		_ = j.shared.TrimShared(context.Background(), j.maxEntries, j.maxBytes)
 		_ = j.shared.SharedLog(context.Background(), func(id int64, text string) bool {
-			var e Entry
-			if json.Unmarshal([]byte(text), &e) != nil {
+			var kept sharedEntry
+			if json.Unmarshal([]byte(text), &kept) != nil {
 				return true
 			}
-			e.ID = id
+			e := kept.Entry
+			e.ID, e.unmasked = id, kept.Unmasked
 			return keep(&e)
 		})
 		return out
@@ -262,9 +264,16 @@ func (j *Journal) Bytes() int {
 	return j.bytes
 }
 
+// sharedEntry is an entry as the shared log keeps it: its answer, when Unmasked, as it was
+// sent (the database holds the records' secrets anyway), masked by the instance that reads it.
+type sharedEntry struct {
+	Entry
+	Unmasked bool `json:"unmasked,omitempty"`
+}
+
 // encodeEntry is an entry as the shared log keeps it.
 func encodeEntry(e *Entry) string {
-	b, _ := json.Marshal(e) // strings, numbers and maps of strings only
+	b, _ := json.Marshal(sharedEntry{*e, e.unmasked}) // strings, numbers and maps of strings only
 	return string(b)
 }
 

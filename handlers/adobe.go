@@ -200,7 +200,7 @@ func (a *adobeAPI) cached(next echo.HandlerFunc) echo.HandlerFunc {
 			return next(c)
 		}
 		key := t.org + "\n" + t.sandbox + "\n" + c.Request().URL.Path
-		gen := a.st.Generation()
+		gen := a.st.GenerationIn(c.Request().Context())
 		if d, ok := a.cache.docs.get(key, gen); ok {
 			return serveDoc(c, http.StatusOK, d)
 		}

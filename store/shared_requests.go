@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strconv"
 )
 
 // The shared state a request reads and writes on a database several mocks share (fault
@@ -11,26 +12,49 @@ import (
 // guarantees allow: every request sees the rules and settings as they are, and counts
 // and logs itself before its answer leaves.
 
-// LookupSharedValues returns the values stored under the keys beside the records, those
-// there are, in one statement.
-func (s *Store) LookupSharedValues(ctx context.Context, keys ...string) (map[string]string, error) {
+// ReadShared returns the values stored under the keys beside the records, those there are,
+// and ctx carrying the generation (see Generation) read in the same statement, which
+// GenerationIn then answers for the rest of the request without a round trip of its own.
+// A request that reads it first sees every write acknowledged before it came.
+func (s *Store) ReadShared(ctx context.Context, keys ...string) (context.Context, map[string]string, error) {
 	if !s.dialect.shared() {
-		return nil, ErrNotShared
+		return ctx, nil, ErrNotShared
 	}
-	rows, err := s.unprepared.WithContext(ctx).Raw("SELECT key, value FROM "+quote(metaTable)+" WHERE key IN ?", keys).Rows()
+	rows, err := s.unprepared.WithContext(ctx).Raw("SELECT key, value FROM "+quote(metaTable)+" WHERE key IN ?", append(keys, generationKey)).Rows()
 	if err != nil {
-		return nil, fmt.Errorf("store: shared values: %w", err)
+		return ctx, nil, fmt.Errorf("store: shared values: %w", err)
 	}
 	defer rows.Close()
-	out := make(map[string]string, len(keys))
+	out := make(map[string]string, len(keys)+1)
 	for rows.Next() {
 		var k, v string
 		if err := rows.Scan(&k, &v); err != nil {
-			return nil, fmt.Errorf("store: shared values: %w", err)
+			return ctx, nil, fmt.Errorf("store: shared values: %w", err)
 		}
 		out[k] = v
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return ctx, nil, fmt.Errorf("store: shared values: %w", err)
+	}
+	if gen, err := strconv.ParseUint(out[generationKey], 10, 64); err == nil {
+		ctx = context.WithValue(ctx, generationInContext{}, gen)
+	}
+	delete(out, generationKey)
+	return ctx, out, nil
+}
+
+// generationInContext keeps, in a request's context, the generation ReadShared read.
+type generationInContext struct{}
+
+// GenerationIn is Generation for a request: the generation ReadShared read for it, if it
+// did, else Generation's.
+func (s *Store) GenerationIn(ctx context.Context) uint64 {
+	if s.dialect.shared() {
+		if gen, ok := ctx.Value(generationInContext{}).(uint64); ok {
+			return gen
+		}
+	}
+	return s.Generation()
 }
 
 // SharedCounter is one counter a request counts against: its key, the start of its present
