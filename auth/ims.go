@@ -58,8 +58,18 @@ func (i *Issuer) IssueIMS(clientID, userID, org, scope string, ttl time.Duration
 	return IMSToken{AccessToken: signed, TTL: ttl}, nil
 }
 
+// VerifiedIMS reports whether the token is one VerifyIMS accepted lately: a cheap test of
+// its family, for a caller that would otherwise check it as the other family's first.
+func (i *Issuer) VerifiedIMS(token string) bool {
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	_, ok := i.imsVerified[token]
+	return ok
+}
+
 // VerifyIMS checks an IMS token's signature, algorithm, key id, family and expiry and returns
 // its claims. A Provisioning token is ErrInvalid.
+
 func (i *Issuer) VerifyIMS(token string) (*IMSClaims, error) {
 	i.mu.Lock()
 	c, ok := i.imsVerified[token]

@@ -192,12 +192,12 @@ func (ctl *Controller) Mount(fd *frontdoor.Server, now func() time.Time) {
 	fd.Observe(ctl.Journal.Middleware(now))
 	fd.UseOnFamilies(ctl.Faults.Middleware())
 	fd.UseOnFamilies(ctl.Limits.Middleware())
-	fd.Mount(frontdoor.Family{Name: "control", Prefixes: []string{Prefix}, Internal: true, WriteError: writeError, Routes: ctl.routes})
+	// The guard runs before routing, so that unknown paths under /_mock are refused the same way.
+	fd.Mount(frontdoor.Family{Name: "control", Prefixes: []string{Prefix}, Internal: true, WriteError: writeError,
+		Pre: ctl.guard.middleware, Routes: ctl.routes})
 }
 
 func (ctl *Controller) routes(e *echo.Echo) {
-	// Before routing, so that unknown paths under /_mock are refused the same way.
-	e.Pre(ctl.guard.middleware)
 	// The admin token guards each route, not the group: a group's middleware would add a
 	// catch-all route, which answers 404 where the router knows the path and would say 405.
 	// An unknown path answers 404 with no token: it reveals nothing.

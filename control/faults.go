@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -57,6 +58,13 @@ type Faults struct {
 	// shared, when set, keeps the rules beside the records instead (a database several
 	// mocks share): a rule added through one instance applies on all.
 	shared *store.Store
+	// kept is how many rules the process holds, so that a request finds none without the lock.
+	kept atomic.Int32
+	// decoded are the shared rules as last read, compiled, while their text stays the same.
+	decodedMu   sync.Mutex
+	decoded     sharedRules
+	decodedText string
+	decodedOK   bool
 }
 
 // faultsKey is where shared rules are kept.
@@ -74,7 +82,9 @@ func (f *Faults) with(write bool, fn func(rules *[]*Fault, seq *int) error) erro
 	if f.shared == nil {
 		f.mu.Lock()
 		defer f.mu.Unlock()
-		return fn(&f.rules, &f.seq)
+		err := fn(&f.rules, &f.seq)
+		f.kept.Store(int32(len(f.rules)))
+		return err
 	}
 	decode := func(text string, ok bool) (sharedRules, error) {
 		var kept sharedRules
@@ -99,11 +109,7 @@ func (f *Faults) with(write bool, fn func(rules *[]*Fault, seq *int) error) erro
 		if err != nil {
 			return err
 		}
-		kept, err := decode(text, ok)
-		if err != nil {
-			return err
-		}
-		return fn(&kept.Rules, &kept.Seq)
+		return f.readShared(text, ok, fn)
 	}
 	return f.shared.UpdateShared(ctx, faultsKey, func(text string, ok bool) (string, error) {
 		kept, err := decode(text, ok)
@@ -116,6 +122,34 @@ func (f *Faults) with(write bool, fn func(rules *[]*Fault, seq *int) error) erro
 		b, err := json.Marshal(kept)
 		return string(b), err
 	})
+}
+
+// readShared runs fn on the shared rules as read (text, ok: as LookupShared returns them),
+// decoded once for as long as they stay the same. fn only reads them.
+func (f *Faults) readShared(text string, ok bool, fn func(rules *[]*Fault, seq *int) error) error {
+	f.decodedMu.Lock()
+	kept, same := f.decoded, ok && f.decodedText == text && f.decodedOK
+	f.decodedMu.Unlock()
+	if !same {
+		kept = sharedRules{}
+		if ok {
+			if err := json.Unmarshal([]byte(text), &kept); err != nil {
+				return err
+			}
+			for _, r := range kept.Rules {
+				re, err := globToRegexp(r.Path)
+				if err != nil {
+					return err
+				}
+				r.pattern = re
+			}
+			f.decodedMu.Lock()
+			f.decoded, f.decodedText, f.decodedOK = kept, text, true
+			f.decodedMu.Unlock()
+		}
+	}
+	rules := kept.Rules // fn may reslice its copy of the slice, never the rules
+	return fn(&rules, &kept.Seq)
 }
 
 // errUnchanged ends a shared update that has nothing to save.
@@ -240,7 +274,8 @@ func (f *Faults) Clear() {
 }
 
 // match returns the first rule that applies to the request, using up one of its times.
-func (f *Faults) match(method, path string) (Fault, bool) {
+// values, when set, are the shared values the request read already (the rules among them).
+func (f *Faults) match(method, path string, values map[string]string) (Fault, bool) {
 	find := func(rules []*Fault) (int, bool) {
 		for i, r := range rules {
 			if (r.Method != "" && r.Method != method) || !r.pattern.MatchString(path) {
@@ -253,16 +288,24 @@ func (f *Faults) match(method, path string) (Fault, bool) {
 		}
 		return 0, false
 	}
+	if f.shared == nil && f.kept.Load() == 0 {
+		return Fault{}, false
+	}
 	var hit Fault
 	found, counted := false, false
 	// Shared rules are first read: only a rule with times to use up needs a write.
-	_ = f.with(false, func(rules *[]*Fault, _ *int) error {
+	read := func(rules *[]*Fault, _ *int) error {
 		i, ok := find(*rules)
 		if ok {
 			hit, found, counted = *(*rules)[i], true, (*rules)[i].Times > 0
 		}
 		return nil
-	})
+	}
+	if text, ok := values[faultsKey]; f.shared != nil && values != nil {
+		_ = f.readShared(text, ok, read)
+	} else {
+		_ = f.with(false, read)
+	}
 	if !found || !counted {
 		return hit, found
 	}
@@ -285,6 +328,10 @@ func (f *Faults) match(method, path string) (Fault, bool) {
 	return hit, found
 }
 
+// sharedValuesKey holds, in the request's context, the shared values the faults read for the
+// request, for the rate limits after them.
+const sharedValuesKey = "control.sharedValues"
+
 // errDropped tells the journal that the connection was dropped on purpose.
 var errDropped = errors.New("control: connection dropped by a fault")
 
@@ -295,7 +342,18 @@ func (f *Faults) Middleware() echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			r := c.Request()
-			rule, ok := f.match(r.Method, r.URL.Path)
+			var values map[string]string
+			if f.shared != nil {
+				// The rules, the rate limits' settings and the generation the response cache
+				// checks, in one round trip for all.
+				if ctx, v, err := f.shared.ReadShared(r.Context(), faultsKey, rateLimitsKey); err == nil {
+					values = v
+					c.Set(sharedValuesKey, v)
+					r = r.WithContext(ctx)
+					c.SetRequest(r)
+				}
+			}
+			rule, ok := f.match(r.Method, r.URL.Path, values)
 			if !ok {
 				return next(c)
 			}

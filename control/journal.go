@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"hash/maphash"
 	"io"
 	"maps"
 	"net"
@@ -47,6 +48,27 @@ type Entry struct {
 	// unmasked marks a Response kept as it was sent: it is masked when first read, not on
 	// the request's path, where masking a large answer cost more than serving it.
 	unmasked bool
+	// raw holds the request's parts as they came until the entry is first read, when they
+	// are formatted and masked into Time, Query and Headers: work a request need not wait for.
+	raw *rawRequest
+}
+
+// rawRequest is what an entry keeps of its request before it is first read. (Not the
+// headers: the request's own would keep each token, far longer than its mask.)
+type rawRequest struct {
+	at    time.Time
+	query string
+}
+
+// settle formats and masks what the entry kept as it came.
+func (e *Entry) settle() {
+	if r := e.raw; r != nil {
+		e.Time, e.Query = r.at.UTC().Format(time.RFC3339Nano), maskQuery(r.query)
+		e.raw = nil
+	}
+	if e.unmasked {
+		e.Response, e.unmasked = maskBody(e.ResponseType, []byte(e.Response)), false
+	}
 }
 
 // Journal limits, when the options leave them out.
@@ -58,6 +80,9 @@ const (
 	maxHeaderBytes = 16 << 10
 	// entryOverhead is what an entry costs beyond its strings.
 	entryOverhead = 128
+	// sharedTrimEvery is how often the shared log is trimmed on the request path: after
+	// each append whose id is a multiple of it.
+	sharedTrimEvery = 32
 )
 
 // Journal keeps the last requests, oldest first, within a number of entries and of bytes:
@@ -73,6 +98,10 @@ type Journal struct {
 	// shared, when set, keeps the entries beside the records instead (a database several
 	// mocks share): every instance lists the requests of all.
 	shared *store.Store
+
+	// answers are the answers kept lately: a cached read answers the same bytes again and
+	// again, and its entries share one string instead of a copy each.
+	answers *interner
 }
 
 // NewJournal returns a journal keeping the last size requests, at most maxBytes bytes of
@@ -87,21 +116,28 @@ func NewJournal(size, maxBytes, maxBody int) *Journal {
 	if maxBody <= 0 {
 		maxBody = DefaultJournalBodyBytes
 	}
-	return &Journal{maxEntries: size, maxBytes: maxBytes, maxBody: maxBody}
+	return &Journal{maxEntries: size, maxBytes: maxBytes, maxBody: maxBody, answers: newInterner(maxBytes / 4)}
 }
 
 // add records an entry and returns its id.
 func (j *Journal) add(e Entry) int64 {
-	e.size = entrySize(e)
 	if j.shared != nil {
+		e.settle()
+		e.size = entrySize(e)
 		// The id is the shared log's; an entry that cannot be kept is left out.
-		id, err := j.shared.AppendShared(context.Background(), encodeEntry(&e), e.size, j.maxEntries, j.maxBytes)
+		ctx := context.Background()
+		id, err := j.shared.AppendSharedEntry(ctx, encodeEntry(&e), e.size)
 		if err != nil {
 			return -1
+		}
+		if id%sharedTrimEvery == 0 {
+			// Now and then, not on every request: readers trim before they read.
+			_ = j.shared.TrimShared(ctx, j.maxEntries, j.maxBytes)
 		}
 		e.ID = id
 		return id
 	}
+	e.size = entrySize(e)
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	j.seq++
@@ -113,16 +149,16 @@ func (j *Journal) add(e Entry) int64 {
 }
 
 // answered attaches the answer, as it was sent, to the entry with that id, if it is still
-// kept. A local journal masks it when it is first read; the shared one, whose entries are
-// written out, masks it now.
+// kept. Either journal masks it when it is first read, not on the request's path.
 func (j *Journal) answered(id int64, e Entry, response, contentType string, truncated bool) {
 	if j.shared != nil {
 		if id <= 0 {
 			return
 		}
-		e.ID, e.Response, e.ResponseType, e.ResponseTruncated = id, maskBody(contentType, []byte(response)), contentType, truncated
+		e.settle()
+		e.ID, e.Response, e.ResponseType, e.ResponseTruncated, e.unmasked = id, response, contentType, truncated, true
 		e.size = entrySize(e)
-		_ = j.shared.ReplaceShared(context.Background(), id, encodeEntry(&e), e.size, j.maxEntries, j.maxBytes)
+		_ = j.shared.ReplaceSharedEntry(context.Background(), id, encodeEntry(&e), e.size)
 		return
 	}
 	j.mu.Lock()
@@ -150,11 +186,16 @@ func (j *Journal) trim() {
 	}
 }
 
+// entrySize is what the entry holds; for one not yet settled, what it will hold at most
+// once masked.
 func entrySize(e Entry) int {
 	n := entryOverhead + len(e.Time) + len(e.Method) + len(e.Path) + len(e.Query) + len(e.Body) +
 		len(e.Response) + len(e.ResponseType) + len(e.Fault)
 	for k, v := range e.Headers {
 		n += len(k) + len(v) + 16
+	}
+	if r := e.raw; r != nil {
+		n += len(time.RFC3339Nano) + len(r.query) + len(Masked)*(strings.Count(r.query, "&")+1)
 	}
 	return n
 }
@@ -173,11 +214,13 @@ func (j *Journal) List(f Filter) []Entry {
 	keep := func(e *Entry) bool {
 		if (f.Method == "" || strings.EqualFold(f.Method, e.Method)) &&
 			strings.HasPrefix(e.Path, f.PathPrefix) && (f.Status == 0 || f.Status == e.Status) {
-			if e.unmasked {
-				e.Response, e.unmasked = maskBody(e.ResponseType, []byte(e.Response)), false
-				j.bytes -= e.size
-				e.size = entrySize(*e)
-				j.bytes += e.size
+			if e.raw != nil || e.unmasked {
+				e.settle()
+				if j.shared == nil { // the shared log's sizes are the database's
+					j.bytes -= e.size
+					e.size = entrySize(*e)
+					j.bytes += e.size
+				}
 			}
 			out = append(out, *e)
 			if f.Limit > 0 && len(out) == f.Limit {
@@ -187,12 +230,14 @@ func (j *Journal) List(f Filter) []Entry {
 		return true
 	}
 	if j.shared != nil {
+		_ = j.shared.TrimShared(context.Background(), j.maxEntries, j.maxBytes)
 		_ = j.shared.SharedLog(context.Background(), func(id int64, text string) bool {
-			var e Entry
-			if json.Unmarshal([]byte(text), &e) != nil {
+			var kept sharedEntry
+			if json.Unmarshal([]byte(text), &kept) != nil {
 				return true
 			}
-			e.ID = id
+			e := kept.Entry
+			e.ID, e.unmasked = id, kept.Unmasked
 			return keep(&e)
 		})
 		return out
@@ -210,6 +255,7 @@ func (j *Journal) List(f Filter) []Entry {
 // Bytes returns how many bytes the entries hold, as counted against the limit.
 func (j *Journal) Bytes() int {
 	if j.shared != nil {
+		_ = j.shared.TrimShared(context.Background(), j.maxEntries, j.maxBytes)
 		n, _ := j.shared.SharedLogBytes(context.Background())
 		return n
 	}
@@ -218,9 +264,16 @@ func (j *Journal) Bytes() int {
 	return j.bytes
 }
 
+// sharedEntry is an entry as the shared log keeps it: its answer, when Unmasked, as it was
+// sent (the database holds the records' secrets anyway), masked by the instance that reads it.
+type sharedEntry struct {
+	Entry
+	Unmasked bool `json:"unmasked,omitempty"`
+}
+
 // encodeEntry is an entry as the shared log keeps it.
 func encodeEntry(e *Entry) string {
-	b, _ := json.Marshal(e) // strings, numbers and maps of strings only
+	b, _ := json.Marshal(sharedEntry{*e, e.unmasked}) // strings, numbers and maps of strings only
 	return string(b)
 }
 
@@ -241,6 +294,9 @@ var maskedHeaders = map[string]bool{"Authorization": true, "Proxy-Authorization"
 
 func mask(v string) string {
 	if scheme, rest, ok := strings.Cut(v, " "); ok && len(rest) > 0 {
+		if scheme == "Bearer" {
+			return "Bearer ***" // the usual one, without a new string
+		}
 		return scheme + " ***"
 	}
 	return "***"
@@ -250,6 +306,24 @@ func mask(v string) string {
 // it reports whether some were cut.
 func recordHeaders(h http.Header) (map[string]string, bool) {
 	out := make(map[string]string, len(h))
+	total := 0
+	for k, vs := range h {
+		total += len(k) + 2*len(vs)
+		for _, v := range vs {
+			total += len(v)
+		}
+	}
+	if total <= maxHeaderBytes {
+		// All fit: the order they are taken in does not matter.
+		for k, vs := range h {
+			value := strings.Join(vs, ", ")
+			if maskedHeaders[k] {
+				value = mask(value)
+			}
+			out[k] = value
+		}
+		return out, false
+	}
 	left, cut := maxHeaderBytes, false
 	for _, k := range slices.Sorted(maps.Keys(h)) {
 		value := strings.Join(h[k], ", ")
@@ -288,11 +362,12 @@ func (j *Journal) Middleware(now func() time.Time) echo.MiddlewareFunc {
 			}
 			headers, headersCut := recordHeaders(r.Header)
 			entry := Entry{
-				Time: start.UTC().Format(time.RFC3339Nano), Method: r.Method, Path: r.URL.Path, Query: maskQuery(r.URL.RawQuery),
-				Headers: headers, Body: maskBody(r.Header.Get("Content-Type"), body), Truncated: truncated, HeadersTruncated: headersCut,
+				Method: r.Method, Path: r.URL.Path, Headers: headers, HeadersTruncated: headersCut,
+				Body: maskBody(r.Header.Get("Content-Type"), body), Truncated: truncated,
+				raw: &rawRequest{at: start, query: r.URL.RawQuery},
 			}
-			answer := &teeWriter{ResponseWriter: c.Response().Writer, max: j.maxBody, kept: answerBuffers.Get().(*bytes.Buffer)}
-			defer func() { answer.kept.Reset(); answerBuffers.Put(answer.kept) }()
+			answer := &teeWriter{ResponseWriter: c.Response().Writer, max: j.maxBody, answers: j.answers}
+			defer answer.release()
 			c.Response().Writer = answer
 			var id int64
 			record := func() {
@@ -310,9 +385,9 @@ func (j *Journal) Middleware(now func() time.Time) echo.MiddlewareFunc {
 				c.Error(err) // write the error now, so that its status is what gets recorded
 			}
 			record() // an answer never written (a dropped connection) is recorded now
-			if answer.kept.Len() > 0 {
+			if kept := answer.answer(); kept != "" {
 				contentType := c.Response().Header().Get(echo.HeaderContentType)
-				j.answered(id, entry, answer.kept.String(), contentType, answer.truncated)
+				j.answered(id, entry, kept, contentType, answer.truncated)
 			}
 			return nil
 		}
@@ -324,26 +399,96 @@ type readCloser struct {
 	io.Closer
 }
 
-// answerBuffers are reused from request to request: an answer is copied out of its buffer
-// (at its own size) into the journal, so each request need not make a new one.
+// answerBuffers are reused from request to request, for answers written in several parts:
+// an answer is copied out of its buffer (at its own size) into the journal.
 var answerBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
-// teeWriter keeps the first max bytes of an answer for the journal.
+// teeWriter keeps the first max bytes of an answer for the journal. An answer written at
+// once, as most are, is kept as one string, the same one as the last identical answer's.
 type teeWriter struct {
 	http.ResponseWriter
 	max       int
-	kept      *bytes.Buffer
+	answers   *interner
+	first     string        // the answer, while it came in one write
+	parts     *bytes.Buffer // the answer, once it came in more
 	truncated bool
 }
 
 func (w *teeWriter) Write(b []byte) (int, error) {
-	if room := w.max - w.kept.Len(); room < len(b) {
-		w.kept.Write(b[:max(room, 0)])
-		w.truncated = true
-	} else {
-		w.kept.Write(b)
-	}
+	w.keep(b)
 	return w.ResponseWriter.Write(b)
+}
+
+func (w *teeWriter) keep(b []byte) {
+	kept := len(w.first)
+	if w.parts != nil {
+		kept = w.parts.Len()
+	}
+	if room := w.max - kept; room < len(b) {
+		b, w.truncated = b[:max(room, 0)], true
+	}
+	switch {
+	case len(b) == 0:
+	case w.parts == nil && w.first == "":
+		w.first = w.answers.of(b)
+	default:
+		if w.parts == nil {
+			w.parts = answerBuffers.Get().(*bytes.Buffer)
+			w.parts.WriteString(w.first)
+		}
+		w.parts.Write(b)
+	}
+}
+
+// answer is what was kept of the answer.
+func (w *teeWriter) answer() string {
+	if w.parts != nil {
+		return w.answers.of(w.parts.Bytes())
+	}
+	return w.first
+}
+
+func (w *teeWriter) release() {
+	if w.parts != nil {
+		w.parts.Reset()
+		answerBuffers.Put(w.parts)
+		w.parts = nil
+	}
+}
+
+// interner hands out one string for equal answers, among those it saw lately; what it
+// holds beyond the journal's entries is bounded by its budget.
+type interner struct {
+	mu      sync.Mutex
+	seed    maphash.Seed
+	strings map[uint64]string
+	bytes   int
+	budget  int
+}
+
+func newInterner(budget int) *interner {
+	return &interner{seed: maphash.MakeSeed(), strings: map[uint64]string{}, budget: budget}
+}
+
+// of returns b as a string: the one kept for the same bytes, or a new copy, kept.
+func (in *interner) of(b []byte) string {
+	h := maphash.Bytes(in.seed, b)
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	if s, ok := in.strings[h]; ok && s == string(b) {
+		return s
+	}
+	s := string(b)
+	if len(s) > in.budget {
+		return s
+	}
+	if in.bytes+len(s) > in.budget {
+		clear(in.strings)
+		in.bytes = 0
+	}
+	in.strings[h] = s
+	in.bytes += len(s)
+	return s
 }
 
 // Unwrap lets http.ResponseController reach the connection's writer.

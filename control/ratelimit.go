@@ -72,6 +72,9 @@ type RateLimiter struct {
 	// database several mocks share): a client's requests count against one quota, whichever
 	// instances answer them.
 	shared *store.Store
+	// decoded are the shared settings last read, while their text stays the same.
+	decoded     Limits
+	decodedText string
 }
 
 // rateLimitsKey is where shared settings are kept.
@@ -99,17 +102,47 @@ func RemoteAddress(r *http.Request) string {
 
 // Limits returns the current settings.
 func (r *RateLimiter) Limits() Limits {
-	r.mu.Lock()
-	defer r.mu.Unlock()
 	if r.shared != nil {
+		// Not under the lock: requests would wait on each other's round trip.
 		if text, ok, err := r.shared.LookupShared(context.Background(), rateLimitsKey); err == nil && ok {
-			var l Limits
-			if json.Unmarshal([]byte(text), &l) == nil {
+			if l, ok := r.decode(text); ok {
 				return l
 			}
 		}
 	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	return r.limits
+}
+
+// decode reads shared settings, remembering the last ones decoded.
+func (r *RateLimiter) decode(text string) (Limits, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if text == r.decodedText && text != "" {
+		return r.decoded, true
+	}
+	var l Limits
+	if json.Unmarshal([]byte(text), &l) != nil {
+		return l, false
+	}
+	r.decoded, r.decodedText = l, text
+	return l, true
+}
+
+// limitsOf are the settings for a request that read the shared values already, if it did.
+func (r *RateLimiter) limitsOf(c echo.Context) Limits {
+	if values, ok := c.Get(sharedValuesKey).(map[string]string); ok && r.shared != nil {
+		if text, ok := values[rateLimitsKey]; ok {
+			if l, ok := r.decode(text); ok {
+				return l
+			}
+		}
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		return r.limits
+	}
+	return r.Limits()
 }
 
 // share makes the limiter's settings and counters the shared database's; the settings
@@ -199,7 +232,9 @@ func (r *RateLimiter) sweep(now time.Time) {
 	r.nextSweep = now.Add(sweepEvery)
 	if r.shared != nil {
 		// Windows are a minute at most: those that started before the last minute are over.
-		_ = r.shared.ClearCounters(context.Background(), now.Add(-time.Minute).UTC().Truncate(time.Minute).Format(store.TimeFormat))
+		// Not under the lock, which requests would wait on.
+		before := now.Add(-time.Minute).UTC().Truncate(time.Minute).Format(store.TimeFormat)
+		go func() { _ = r.shared.ClearCounters(context.Background(), before) }()
 		return
 	}
 	for k, w := range r.windows {
@@ -215,13 +250,13 @@ func (r *RateLimiter) sweep(now time.Time) {
 // count counts a request of the client to the endpoint (a route, or the token endpoint).
 // It returns the quota the answer reports (the window with the fewest requests left, or
 // the one that refused) and, when a limit is enforced and exceeded, the error to answer.
-func (r *RateLimiter) count(client, method, endpoint string) (quota, error) {
+func (r *RateLimiter) count(c echo.Context, client, method, endpoint string) (quota, error) {
 	r.mu.Lock()
 	if r.shared != nil {
 		// The database counts; the settings are the environment's.
 		r.sweep(r.now())
 		r.mu.Unlock()
-		return r.countWith(r.Limits(), client, method, endpoint)
+		return r.countWith(r.limitsOf(c), client, method, endpoint)
 	}
 	defer r.mu.Unlock()
 	r.sweep(r.now())
@@ -242,6 +277,9 @@ func (r *RateLimiter) countWith(limits Limits, client, method, endpoint string) 
 	if method != http.MethodGet && method != http.MethodHead {
 		kind, perMinute, per10s = "write", limits.WritesPerMinute, limits.WritesPer10s
 	}
+	if r.shared != nil {
+		return r.countShared(limits, client, kind, method+" "+endpoint, perMinute, per10s, now)
+	}
 	// The per-endpoint window is checked first so that a refused request is not counted
 	// against the overall one.
 	burst, wait, ok := r.take(windowKey{client, kind + " " + method + " " + endpoint}, 10*time.Second, per10s, now)
@@ -251,6 +289,36 @@ func (r *RateLimiter) countWith(limits Limits, client, method, endpoint string) 
 	overall, wait, ok := r.take(windowKey{client, kind}, time.Minute, perMinute, now)
 	if !ok && limits.Enabled {
 		return overall, tooMany(fmt.Sprintf("You have exceeded the limit of %d %s requests per minute.", perMinute, kind), wait)
+	}
+	if burst.remaining < overall.remaining {
+		return burst, nil
+	}
+	return overall, nil
+}
+
+// countShared is countWith's reads and writes on shared counters: both windows in one
+// round trip, the per-endpoint one first.
+func (r *RateLimiter) countShared(limits Limits, client, kind, endpoint string, perMinute, per10s int, now time.Time) (quota, error) {
+	burstStart, overallStart := now.Truncate(10*time.Second), now.Truncate(time.Minute)
+	burst, overall := quota{limit: per10s, interval: 10 * time.Second}, quota{limit: perMinute, interval: time.Minute}
+	b, o, err := r.shared.CountSharedPair(context.Background(),
+		store.SharedCounter{Key: client + "\n" + kind + " " + endpoint, Start: burstStart.UTC().Format(store.TimeFormat), Limit: per10s},
+		store.SharedCounter{Key: client + "\n" + kind, Start: overallStart.UTC().Format(store.TimeFormat), Limit: perMinute},
+		!limits.Enabled) // unenforced, every window counts every request, as the process's do
+	if err != nil {
+		return overall, nil // not counted: a request is never refused for want of a counter
+	}
+	if b.Refused && limits.Enabled {
+		return burst, tooMany(fmt.Sprintf("You have exceeded the limit of %d requests per 10 seconds on this endpoint.", per10s), burstStart.Add(10*time.Second).Sub(now))
+	}
+	if !b.Refused {
+		burst.remaining = per10s - b.Count
+	}
+	if o.Refused && limits.Enabled {
+		return overall, tooMany(fmt.Sprintf("You have exceeded the limit of %d %s requests per minute.", perMinute, kind), overallStart.Add(time.Minute).Sub(now))
+	}
+	if !o.Refused && !o.Skipped {
+		overall.remaining = perMinute - o.Count
 	}
 	if burst.remaining < overall.remaining {
 		return burst, nil
@@ -279,11 +347,11 @@ func (r *RateLimiter) Middleware() echo.MiddlewareFunc {
 			if req.Method == http.MethodOptions {
 				return next(c)
 			}
-			q, refused := r.count(r.clientOf(req), req.Method, routeOf(c))
+			q, refused := r.count(c, r.clientOf(req), req.Method, routeOf(c))
+			// The names are canonical; the values share one array.
+			values := []string{strconv.Itoa(q.limit), strconv.Itoa(int(q.interval / time.Second)), strconv.Itoa(q.remaining)}
 			h := c.Response().Header()
-			h.Set("X-Ratelimit-Limit", strconv.Itoa(q.limit))
-			h.Set("X-Ratelimit-Interval", strconv.Itoa(int(q.interval/time.Second)))
-			h.Set("X-Ratelimit-Remaining", strconv.Itoa(q.remaining))
+			h["X-Ratelimit-Limit"], h["X-Ratelimit-Interval"], h["X-Ratelimit-Remaining"] = values[0:1:1], values[1:2:2], values[2:3:3]
 			if refused != nil {
 				return refused
 			}

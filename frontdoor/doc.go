@@ -17,7 +17,7 @@
 //
 //	drainUnreadBodies → RemoveTrailingSlash → matchFamily → request log
 //	  → observers (the journal; not on internal families) → CORS (the family's; none for internal ones)
-//	  → [Pre middleware the families add: the control API's host guard]
+//	  → the family's Pre (the control API's host guard, the Adobe gateway's checks)
 //	  → router → features on families' routes (faults, rate limits) → the route's own middleware → handler
 //	errors, at any step → handleError → the family's WriteError (or WritePlain)
 package frontdoor

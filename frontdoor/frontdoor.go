@@ -5,8 +5,10 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"reflect"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
@@ -33,6 +35,14 @@ type Family struct {
 	// origins cannot read it, and none of the request-level features (journal, faults, rate
 	// limits), which are about the emulated services.
 	Internal bool
+	// Pre runs on the family's requests before routing, after CORS, so that what it refuses
+	// comes before the router's 404 and 405 (the control API's host guard, the Adobe
+	// gateway's header checks). Families add no Pre or Use middleware to the root Echo: the
+	// front door builds its chains once and would not run it.
+	Pre echo.MiddlewareFunc
+
+	// chain serves the family's requests from the family match on, built before the first.
+	chain echo.HandlerFunc
 }
 
 // owns reports whether the path is one of the family's.
@@ -67,6 +77,15 @@ type Server struct {
 	none echo.MiddlewareFunc
 	// observers see every request but the internal families', before CORS.
 	observers []echo.MiddlewareFunc
+	// features run after routing on the families' requests (UseOnFamilies).
+	features []echo.MiddlewareFunc
+
+	// The chains are built once, before the first request (Echo would compose its Pre and
+	// Use middleware anew for every request): root up to the family match, then the chain
+	// of the request's family, or unowned for paths no family owns.
+	build   sync.Once
+	root    echo.HandlerFunc
+	unowned echo.HandlerFunc
 }
 
 // commonHeaders are the request headers CORS admits for every family.
@@ -84,17 +103,9 @@ func New(cfg Config) *Server {
 	e := s.e
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError
-	// First, so that it sees the answer of every route and of every other middleware.
-	e.Pre(drainUnreadBodies)
-	// The real services answer /api/roles/ as /api/roles.
-	e.Pre(middleware.RemoveTrailingSlash())
-	e.Pre(s.matchFamily)
-	if cfg.RequestLog != nil {
-		e.Pre(logRequests(cfg.RequestLog))
-	}
-	e.Pre(s.observe)
-	// After the observers, so that they see preflights and the answers CORS refuses.
-	e.Pre(s.applyCORS)
+	// The one Pre middleware: it hands every request to the chains built once, which route
+	// it themselves.
+	e.Pre(s.serve)
 	e.GET("/healthz", func(c echo.Context) error {
 		return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
 	})
@@ -114,32 +125,86 @@ func (s *Server) Observe(mw echo.MiddlewareFunc) {
 	s.observers = append(s.observers, mw)
 }
 
-func (s *Server) observe(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		if f := FamilyOf(c); f != nil && f.Internal {
-			return next(c)
-		}
-		h := next
-		for i := len(s.observers) - 1; i >= 0; i-- {
-			h = s.observers[i](h)
-		}
-		return h(c)
-	}
-}
-
 // UseOnFamilies adds middleware that runs after routing on the requests of every family
 // but the internal ones (faults, rate limits): never on /healthz, the console or paths no
-// family owns.
+// family owns. All are added before the first request.
 func (s *Server) UseOnFamilies(mw echo.MiddlewareFunc) {
-	s.e.Use(func(next echo.HandlerFunc) echo.HandlerFunc {
-		used := mw(next)
-		return func(c echo.Context) error {
-			if f := FamilyOf(c); f == nil || f.Internal || len(f.Prefixes) == 0 {
-				return next(c)
-			}
-			return used(c)
-		}
-	})
+	s.features = append(s.features, mw)
+}
+
+// serve is the root Echo's Pre middleware: Echo's next would route and run the root's Use
+// middleware, which the chains do themselves, so it goes unused.
+func (s *Server) serve(echo.HandlerFunc) echo.HandlerFunc {
+	s.build.Do(s.buildChains)
+	return s.root
+}
+
+// buildChains composes the request path once every family is mounted:
+//
+//	drainUnreadBodies → RemoveTrailingSlash → matchFamily → (the family's chain:) request log
+//	  → observers (not on internal families) → CORS (the family's; none on internal ones)
+//	  → the family's Pre → router → features (on families' routes) → the route's handler
+func (s *Server) buildChains() {
+	mustOnlyPre(s.e)
+	for _, f := range s.families {
+		f.chain = s.familyChain(f)
+	}
+	s.unowned = s.familyChain(nil)
+	// First, so that it sees the answer of every route and of every other middleware; the
+	// real services answer /api/roles/ as /api/roles.
+	s.root = drainUnreadBodies(middleware.RemoveTrailingSlash()(s.matchFamily))
+}
+
+// familyChain is what serves a request of the family (nil: of no family) once it is matched.
+func (s *Server) familyChain(f *Family) echo.HandlerFunc {
+	routed := func(c echo.Context) error { return c.Handler()(c) }
+	if f != nil && !f.Internal && len(f.Prefixes) > 0 {
+		routed = chain(routed, s.features)
+	}
+	router := s.e.Router()
+	h := func(c echo.Context) error {
+		r := c.Request()
+		router.Find(r.Method, echo.GetPath(r), c)
+		return routed(c)
+	}
+	if f != nil && f.Pre != nil {
+		h = f.Pre(h)
+	}
+	switch {
+	case f == nil:
+		h = s.none(h)
+	case !f.Internal:
+		h = s.cors[f](h)
+	}
+	// The observers come before CORS, so that they see preflights and the answers CORS refuses.
+	if f == nil || !f.Internal {
+		h = chain(h, s.observers)
+	}
+	if s.cfg.RequestLog != nil {
+		h = logRequests(s.cfg.RequestLog)(h)
+	}
+	return h
+}
+
+// chain wraps h in the middleware, the first outermost.
+func chain(h echo.HandlerFunc, mws []echo.MiddlewareFunc) echo.HandlerFunc {
+	for i := len(mws) - 1; i >= 0; i-- {
+		h = mws[i](h)
+	}
+	return h
+}
+
+// mustOnlyPre checks that the root Echo has no middleware but serve: the chains would skip
+// any (a family's goes in Family.Pre).
+func mustOnlyPre(e *echo.Echo) {
+	v := reflect.ValueOf(e).Elem()
+	pre, use := v.FieldByName("premiddleware"), v.FieldByName("middleware")
+	if !pre.IsValid() || !use.IsValid() {
+		return // an Echo that keeps them otherwise: nothing to check
+	}
+	if pre.Len() != 1 || use.Len() != 0 {
+		panic("frontdoor: middleware added to the root Echo would not run; use Family.Pre, Observe or UseOnFamilies")
+	}
 }
 
 // Mount adds a family: its routes, its prefixes and its error writer. Families are all
@@ -160,13 +225,13 @@ const familyKey = "frontdoor.family"
 
 // matchFamily finds the family the request's path belongs to: the one with the longest
 // matching prefix.
-func (s *Server) matchFamily(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		if f := s.familyOf(c.Request().URL.Path); f != nil {
-			c.Set(familyKey, f)
-		}
-		return next(c)
+func (s *Server) matchFamily(c echo.Context) error {
+	f := s.familyOf(c.Request().URL.Path)
+	if f == nil {
+		return s.unowned(c)
 	}
+	c.Set(familyKey, f)
+	return f.chain(c)
 }
 
 func (s *Server) familyOf(path string) *Family {
@@ -184,22 +249,6 @@ func (s *Server) familyOf(path string) *Family {
 func FamilyOf(c echo.Context) *Family {
 	f, _ := c.Get(familyKey).(*Family)
 	return f
-}
-
-// applyCORS runs the CORS of the request's family: before routing, so that preflights and
-// every answer, errors included, carry its headers; never on an internal family's paths.
-func (s *Server) applyCORS(next echo.HandlerFunc) echo.HandlerFunc {
-	none := s.none(next)
-	return func(c echo.Context) error {
-		f := FamilyOf(c)
-		switch {
-		case f == nil:
-			return none(c)
-		case f.Internal:
-			return next(c)
-		}
-		return s.cors[f](next)(c)
-	}
 }
 
 // corsConfig admits browser apps: the headers the families' clients send, the methods they

@@ -104,3 +104,39 @@ func TestInternalFamilyHasNoCORSAndIsNotObserved(t *testing.T) {
 		t.Errorf("observed %q, want %q", got, want)
 	}
 }
+
+// TestRootMiddlewareIsRefused: middleware added to the root Echo would never run, since
+// the front door routes behind its own chains; the first request says so loudly instead.
+func TestRootMiddlewareIsRefused(t *testing.T) {
+	s := frontdoor.New(frontdoor.Config{})
+	s.Mount(frontdoor.Family{Name: "f", Prefixes: []string{"/f"}, Routes: func(e *echo.Echo) {
+		e.Pre(func(next echo.HandlerFunc) echo.HandlerFunc { return next })
+	}})
+	defer func() {
+		if recover() == nil {
+			t.Error("a request with Pre middleware on the root Echo did not panic")
+		}
+	}()
+	s.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, "/f", nil))
+}
+
+// TestFamilyPreRunsOnItsFamilyOnly: a family's Pre middleware sees its own requests, before
+// the router's 404, and no other family's.
+func TestFamilyPreRunsOnItsFamilyOnly(t *testing.T) {
+	s := frontdoor.New(frontdoor.Config{})
+	var seen []string
+	pre := func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			seen = append(seen, c.Request().URL.Path)
+			return next(c)
+		}
+	}
+	s.Mount(frontdoor.Family{Name: "guarded", Prefixes: []string{"/g"}, Pre: pre, WriteError: writerNamed("guarded")})
+	s.Mount(frontdoor.Family{Name: "other", Prefixes: []string{"/o"}, WriteError: writerNamed("other")})
+	for _, path := range []string{"/g/nope", "/o/nope", "/nowhere", "/g"} {
+		s.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, path, nil))
+	}
+	if got := strings.Join(seen, " "); got != "/g/nope /g" {
+		t.Errorf("the guarded family's Pre saw %q, want its two requests only", got)
+	}
+}

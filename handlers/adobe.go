@@ -78,6 +78,7 @@ func newAdobeFamily(st *store.Store, cfg Config) (*adobeAPI, frontdoor.Family) {
 		Name:         "adobe",
 		Prefixes:     AdobePrefixes,
 		WriteError:   a.writeError,
+		Pre:          a.gateway,
 		Routes:       a.routes,
 		AllowHeaders: AdobeHeaders,
 	}
@@ -100,10 +101,9 @@ func NewAdobeServer(st *store.Store, cfg Config) *echo.Echo {
 //	DELETE /data/core/activation/authoring/credentials/{instanceId}  delete
 //	POST   /ims/token/v3, /ims/token/v2                               client_credentials
 //
-// The gateway's header checks run on every /data request before routing, so that they come
-// before 404 and 405; the Content-Type check and the response cache are the routes' own.
+// The gateway's header checks (the family's Pre) run on every /data request before routing,
+// so that they come before 404 and 405; the Content-Type check and the response cache are the routes' own.
 func (a *adobeAPI) routes(e *echo.Echo) {
-	e.Pre(a.gateway)
 	e.POST("/ims/token/v3", a.imsToken)
 	e.POST("/ims/token/v2", a.imsToken)
 	guard := []echo.MiddlewareFunc{a.contentType, a.cached}
@@ -200,7 +200,7 @@ func (a *adobeAPI) cached(next echo.HandlerFunc) echo.HandlerFunc {
 			return next(c)
 		}
 		key := t.org + "\n" + t.sandbox + "\n" + c.Request().URL.Path
-		gen := a.st.Generation()
+		gen := a.st.GenerationIn(c.Request().Context())
 		if d, ok := a.cache.docs.get(key, gen); ok {
 			return serveDoc(c, http.StatusOK, d)
 		}

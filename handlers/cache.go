@@ -155,7 +155,7 @@ func (a *api) cached(next echo.HandlerFunc) echo.HandlerFunc {
 			return next(c)
 		}
 		key := user.ID() + "\n" + a.baseURL(c) + "\n" + c.Request().URL.RequestURI()
-		gen := a.st.Generation()
+		gen := a.st.GenerationIn(c.Request().Context())
 		if d, ok := a.cache.docs.get(key, gen); ok {
 			return serveDoc(c, http.StatusOK, d)
 		}

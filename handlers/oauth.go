@@ -220,7 +220,7 @@ func (a *api) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 
 // user returns the user with that id, from the cache while no write has landed.
 func (a *api) user(c echo.Context, id string) (store.Record, error) {
-	gen := a.st.Generation()
+	gen := a.st.GenerationIn(c.Request().Context())
 	if u, ok := a.cache.users.get(id, gen); ok {
 		return u, nil
 	}

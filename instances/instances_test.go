@@ -593,6 +593,37 @@ func TestTheJournalIsTheEnvironments(t *testing.T) {
 	}
 }
 
+// TestTheJournalsLimitsHoldAcrossInstances: the shared journal, trimmed now and then
+// rather than on every request, still lists no more than its size, the newest requests of
+// either instance.
+func TestTheJournalsLimitsHoldAcrossInstances(t *testing.T) {
+	db := freshSchema(t)
+	a, b := start(t, db, "--journal-size", "3"), start(t, db, "--journal-size", "3")
+	token := a.token(t)
+	for i := 0; i < 7; i++ {
+		in := []*instance{a, b}[i%2]
+		if status, _, err := in.do(http.MethodGet, fmt.Sprintf("/api/roles?filter[q][name_eq]=probe-%d", i), token, ""); err != nil || status != http.StatusOK {
+			t.Fatalf("GET %d: %d %v", i, status, err)
+		}
+	}
+	resp, err := httpClient.Get(b.base + "/_mock/requests?path=/api/roles")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var entries []struct{ Query string }
+	if err := json.NewDecoder(resp.Body).Decode(&entries); err != nil {
+		t.Fatal(err)
+	}
+	var queries []string
+	for _, e := range entries {
+		queries = append(queries, strings.TrimPrefix(e.Query, "filter[q][name_eq]="))
+	}
+	if fmt.Sprint(queries) != "[probe-6 probe-5 probe-4]" {
+		t.Errorf("B's journal lists %v, want the three newest requests of both instances", queries)
+	}
+}
+
 // TestRateLimitsAreTheEnvironments: limits set through A hold on B, and a client's requests
 // through both count against one quota.
 func TestRateLimitsAreTheEnvironments(t *testing.T) {

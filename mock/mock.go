@@ -367,10 +367,15 @@ func rateLimitClient(tokens *auth.Issuer) func(*http.Request) string {
 	return func(r *http.Request) string {
 		scheme, token, _ := strings.Cut(r.Header.Get("Authorization"), " ")
 		if strings.EqualFold(scheme, "Bearer") {
-			if app, err := tokens.Application(strings.TrimSpace(token)); err == nil && app != "" {
-				return "application " + app
+			token = strings.TrimSpace(token)
+			// An IMS token the gateway just verified is looked up, not checked with the
+			// signature as a Provisioning token first, which it is not.
+			if !tokens.VerifiedIMS(token) {
+				if app, err := tokens.Application(token); err == nil && app != "" {
+					return "application " + app
+				}
 			}
-			if ims, err := tokens.VerifyIMS(strings.TrimSpace(token)); err == nil {
+			if ims, err := tokens.VerifyIMS(token); err == nil {
 				return "IMS client " + ims.ClientID
 			}
 		}
