@@ -142,6 +142,9 @@ func New(ctx context.Context, opts Options) (*Mock, error) {
 			// the fixtures are loaded instead, which writes a new one.
 			opts.Logger.Warn("cached image not used", "error", refused)
 		}
+		if !ok {
+			entry, ok = embeddedImage(imageKey)
+		}
 		if ok {
 			img := store.NewImage(entry.Data)
 			err := img.Open() // beside the store's opening

@@ -1,0 +1,20 @@
+package mock
+
+import (
+	"github.com/commercelayer-mock/provmock/fixtures"
+	"github.com/commercelayer-mock/provmock/imagecache"
+	"github.com/commercelayer-mock/provmock/store"
+)
+
+// embeddedImage returns the image of the demo dataset built into the binary (package
+// fixtures, made by go generate), when key is that dataset's and the in-memory store is
+// SQLite's: the first start of a build, with no image cached yet, copies it as a later
+// start copies the cached one. An image the store refuses (made by another schema) is
+// dropped like a damaged cached one, and the fixtures are loaded.
+func embeddedImage(key string) (imagecache.Entry, bool) {
+	if !store.MemoryIsSQLite() {
+		return imagecache.Entry{}, false
+	}
+	img, ok := fixtures.DemoImage(key)
+	return imagecache.Entry{Data: img}, ok
+}
