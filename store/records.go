@@ -275,12 +275,7 @@ func (s *Store) List(ctx context.Context, def *models.Resource, q ListQuery) ([]
 	}
 	db, _ = s.where(ctx, def, q)
 	db = db.Select(s.selectColumns(def))
-	var order []string
-	for _, k := range q.Sort {
-		order = append(order, s.dialect.orderTerm(quote(def.Type)+"."+quote(k.Column), k.Desc))
-	}
-	order = append(order, s.defaultOrder(def))
-	db = db.Order(strings.Join(order, ", "))
+	db = db.Order(s.listOrder(def, q.Sort))
 	if q.Limit > 0 {
 		db = db.Limit(q.Limit).Offset(q.Offset)
 	}
