@@ -138,6 +138,9 @@ func (postgresDialect) extraColumns() []columnSchema {
 
 func (postgresDialect) tieBreak(table string) string { return table + "." + quote(seqColumn) }
 
+// countsByComplement: text compares by the database's collation, not byte by byte.
+func (postgresDialect) countsByComplement() bool { return false }
+
 // orderTerm puts NULLs first ascending and last descending, as SQLite does.
 func (postgresDialect) orderTerm(col string, desc bool) string {
 	if desc {

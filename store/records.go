@@ -266,9 +266,14 @@ func (s *Store) List(ctx context.Context, def *models.Resource, q ListQuery) ([]
 	if err != nil {
 		return nil, 0, err
 	}
-	var total int64
-	if err := db.Session(&gorm.Session{}).Count(&total).Error; err != nil {
+	total, counted, err := s.countVisible(ctx, def, q)
+	if err != nil {
 		return nil, 0, err
+	}
+	if !counted {
+		if err := db.Session(&gorm.Session{}).Count(&total).Error; err != nil {
+			return nil, 0, err
+		}
 	}
 	if q.Limit > 0 && int64(q.Offset) >= total {
 		return nil, total, nil

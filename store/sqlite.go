@@ -105,6 +105,9 @@ func (sqliteDialect) extraColumns() []columnSchema { return nil }
 
 func (sqliteDialect) indexMethod(models.Kind) string { return "" }
 
+// countsByComplement: TEXT columns and their indexes use the BINARY collation, bytewise.
+func (sqliteDialect) countsByComplement() bool { return true }
+
 func (sqliteDialect) orderTerm(col string, desc bool) string {
 	if desc {
 		return col + " DESC"
