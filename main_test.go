@@ -11,6 +11,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/commercelayer-mock/provmock/fixtures"
 )
 
 // buildCommand builds the command as a user would, so that main's own wiring (signals,
@@ -72,9 +74,25 @@ func TestCommand(t *testing.T) {
 		}
 	})
 
+	t.Run("TheDemoStartsFromTheImageBuiltIn", func(t *testing.T) {
+		cache := t.TempDir()
+		if loaded := runUntilLoaded(t, bin, cache); !strings.Contains(loaded, "roles 5") {
+			t.Fatalf("the demo start loaded %q", loaded)
+		}
+		// A start that loaded the fixtures would have cached their image.
+		if files, _ := filepath.Glob(filepath.Join(cache, "*")); len(files) != 0 {
+			t.Fatalf("the demo's start wrote %v to the cache", files)
+		}
+	})
+
 	t.Run("LaterStartsCopyTheCachedImage", func(t *testing.T) {
 		cache := t.TempDir()
-		first := runUntilLoaded(t, bin, cache)
+		// Fixtures of their own: the demo's image is built into the binary, never cached.
+		data := filepath.Join(t.TempDir(), "fixtures.yaml")
+		if err := os.WriteFile(data, append(fixtures.Demo(), "\n# not the demo\n"...), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		first := runUntilLoaded(t, bin, cache, "--fixtures", data)
 		files, _ := filepath.Glob(filepath.Join(cache, "*.sqlite"))
 		if len(files) != 1 {
 			t.Fatalf("after the first start the cache holds %v, want one image", files)
@@ -83,7 +101,7 @@ func TestCommand(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if second := runUntilLoaded(t, bin, cache); second != first {
+		if second := runUntilLoaded(t, bin, cache, "--fixtures", data); second != first {
 			t.Fatalf("the second start loaded %q, the first %q", second, first)
 		}
 		// A start that missed the image would have written a new file in its place.
@@ -137,9 +155,9 @@ func TestCommand(t *testing.T) {
 
 // runUntilLoaded starts the command with the demo data and the image cache in dir, and
 // stops it once its banner has said what it loaded, which it returns.
-func runUntilLoaded(t *testing.T, bin, dir string) string {
+func runUntilLoaded(t *testing.T, bin, dir string, args ...string) string {
 	t.Helper()
-	cmd := exec.Command(bin, "--addr", "127.0.0.1:0", "--quiet", "--cache-dir", dir)
+	cmd := exec.Command(bin, append([]string{"--addr", "127.0.0.1:0", "--quiet", "--cache-dir", dir}, args...)...)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)

@@ -245,3 +245,24 @@ func plantedImage(t *testing.T) []byte {
 	}
 	return data
 }
+
+// The demo dataset's first start in a process copies the image built into the binary: it
+// loads no fixtures (which would leave their image in memory) and serves what loading them
+// serves.
+func TestTheDemoStartsFromTheEmbeddedImage(t *testing.T) {
+	if !store.MemoryIsSQLite() {
+		t.Skip("SQLite only: images of the in-memory database")
+	}
+	key := imagecache.Key(fixtures.Demo())
+	imagecache.Remove("", key)
+	demo := mustNew(t, mock.Options{})
+	if _, ok, _ := imagecache.Lookup("", key); ok {
+		t.Error("the demo's first start loaded the fixtures")
+	}
+	if demo.Loaded["roles"] != 5 || demo.Loaded["adobe_credentials"] != 4 {
+		t.Errorf("Loaded = %v", demo.Loaded)
+	}
+	data := ownDemo(t)
+	imagecache.Remove("", imagecache.Key(data))
+	sameDocuments(t, documents(t, demo), documents(t, mustNew(t, mock.Options{Fixtures: data})))
+}

@@ -136,7 +136,7 @@ func New(ctx context.Context, opts Options) (*Mock, error) {
 		// Within a process the schema and the code are fixed, so the fixtures' bytes name
 		// the image; on disk, the cache adds the executable to the key.
 		imageKey = imagecache.Key(data)
-		entry, ok, refused := imagecache.Lookup(opts.ImageCache, imageKey)
+		entry, ok, refused := lookupImage(opts.ImageCache, imageKey)
 		if refused != nil && opts.Logger != nil {
 			// An image file that is not what was written (edited, truncated): removed, and
 			// the fixtures are loaded instead, which writes a new one.

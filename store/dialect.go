@@ -74,6 +74,9 @@ type dialect interface {
 	indexMethod(k models.Kind) string
 	// orderTerm is col in an ORDER BY, NULLs first ascending and last descending (SQLite's).
 	orderTerm(col string, desc bool) string
+	// countsByComplement reports whether text compares byte by byte, as Go sorts strings, so
+	// that a count may subtract the index ranges around a sorted list of values (countVisible).
+	countsByComplement() bool
 	// beginWrite runs first in every write transaction (a lock that makes writers take turns).
 	beginWrite(tx *gorm.DB) error
 	// readOptions are those of a transaction that only reads and must see one state.

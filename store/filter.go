@@ -274,3 +274,21 @@ func (s *Store) predicateSQL(col string, kind models.Kind, pred query.Predicate,
 	}
 	return "(" + balanced(parts, join) + ")", args, nil
 }
+
+// listOrder is the ORDER BY of a list: the sort keys, then the default order (defaultOrder)
+// less a column the keys already order by. Named again, created_at orders nothing more, but
+// SQLite then sorts every matching row instead of reading the created_at index backwards:
+// sort=-created_at over 100,000 records took 30 ms instead of 0.1 ms.
+func (s *Store) listOrder(def *models.Resource, keys []query.SortKey) string {
+	table := quote(def.Type)
+	terms := make([]string, 0, len(keys)+2)
+	byCreation := false
+	for _, k := range keys {
+		terms = append(terms, s.dialect.orderTerm(table+"."+quote(k.Column), k.Desc))
+		byCreation = byCreation || k.Column == "created_at"
+	}
+	if !byCreation {
+		terms = append(terms, table+`."created_at"`)
+	}
+	return strings.Join(append(terms, s.dialect.tieBreak(table)), ", ")
+}

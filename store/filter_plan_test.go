@@ -160,3 +160,41 @@ func TestFilterPlans(t *testing.T) {
 		})
 	}
 }
+
+// TestSortByCreationNamesItOnce checks that the default order that follows the sort keys
+// does not name created_at again when they sort by it: SQLite then sorted every matching row
+// instead of reading the created_at index backwards (sort=-created_at over 100,000 records:
+// 30 ms instead of 0.1 ms; on an empty table, as here, the planner sorts either way).
+func TestSortByCreationNamesItOnce(t *testing.T) {
+	reg := models.Provisioning()
+	st, err := Open(Memory, reg, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	c := captureSQL(t, st)
+	def := reg.Lookup("api_credentials")
+	for _, sort := range []string{"created_at", "-created_at", "-updated_at,created_at"} {
+		p, err := query.Parse(reg, def, url.Values{"sort": {sort}}, query.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.stmts = nil
+		if _, _, err := st.List(context.Background(), def, ListQuery{Sort: p.Sort, Limit: 1, Offset: -1}); err != nil {
+			t.Fatal(err)
+		}
+		var page *sqlStmt
+		for i := range c.stmts {
+			if strings.Contains(c.stmts[i].sql, "ORDER BY") {
+				page = &c.stmts[i]
+			}
+		}
+		if page == nil {
+			t.Fatalf("sort=%s: no page query captured", sort)
+		}
+		_, order, _ := strings.Cut(page.sql, "ORDER BY")
+		if n := strings.Count(order, `"created_at"`); n != 1 {
+			t.Errorf("sort=%s: ORDER BY names created_at %d times: %s", sort, n, page.sql)
+		}
+	}
+}

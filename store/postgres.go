@@ -145,6 +145,9 @@ func (postgresDialect) setColumnDefault(table string, c columnSchema) string {
 
 func (postgresDialect) tieBreak(table string) string { return table + "." + quote(seqColumn) }
 
+// countsByComplement: text compares by the database's collation, not byte by byte.
+func (postgresDialect) countsByComplement() bool { return false }
+
 // orderTerm puts NULLs first ascending and last descending, as SQLite does.
 func (postgresDialect) orderTerm(col string, desc bool) string {
 	if desc {

@@ -466,21 +466,21 @@ func (s *Store) List(ctx context.Context, def *models.Resource, q ListQuery) ([]
 	if err != nil {
 		return nil, 0, err
 	}
-	var total int64
-	if err := db.Session(&gorm.Session{}).Count(&total).Error; err != nil {
+	total, counted, err := s.countVisible(ctx, def, q)
+	if err != nil {
 		return nil, 0, err
+	}
+	if !counted {
+		if err := db.Session(&gorm.Session{}).Count(&total).Error; err != nil {
+			return nil, 0, err
+		}
 	}
 	if q.Limit > 0 && int64(q.Offset) >= total {
 		return nil, total, nil
 	}
 	db, _ = s.where(ctx, def, q)
 	db = db.Select(s.selectColumns(def))
-	var order []string
-	for _, k := range q.Sort {
-		order = append(order, s.dialect.orderTerm(quote(def.Type)+"."+quote(k.Column), k.Desc))
-	}
-	order = append(order, s.defaultOrder(def))
-	db = db.Order(strings.Join(order, ", "))
+	db = db.Order(s.listOrder(def, q.Sort))
 	if q.Limit > 0 {
 		db = db.Limit(q.Limit).Offset(q.Offset)
 	}
