@@ -10,22 +10,34 @@ FUZZTIME ?= 10s
 # and starts about 2 ms sooner, with no dynamic loader to run. (Pure-Go user and DNS
 # lookups; SQLite without loadable extensions, which need the dynamic loader.)
 ifeq ($(shell uname -s),Linux)
-STATIC := -tags=osusergo,netgo,sqlite_omit_load_extension -ldflags=-extldflags=-static
+STATIC_TAGS := ,osusergo,netgo,sqlite_omit_load_extension
+STATIC_LDFLAGS := -ldflags=-extldflags=-static
 endif
+# The demo dataset's image, built into the binary so that even a new build's first start
+# copies it (fixtures/image.go): made from this tree by go generate, never committed, and
+# embedded by the tag provmock_demo_image. A plain go build has none and loads the fixtures.
+DEMO_IMAGE := fixtures/demo.image
+DEMO_TAG := provmock_demo_image
+BUILD_FLAGS := -tags=$(DEMO_TAG)$(STATIC_TAGS) $(STATIC_LDFLAGS)
+# What the image is made of: the dataset and the code that stores it.
+IMAGE_SOURCES := fixtures/demo.yaml $(shell find . -name '*.go' -not -name '*_test.go' -not -path './sdk-test/*' -not -path './load/*' -not -path './e2e/*' -not -path './.git/*')
 
 .PHONY: run build first-build-note image test test-postgres go-test sdk-test vet fmt-check fuzz bench load
 
 # Starts the mock with the demo data; ADDR, DB_PATH, FIXTURES, BASE_URL... come from the environment.
-run: first-build-note
-	go run $(STATIC) .
+run: first-build-note $(DEMO_IMAGE)
+	go run $(BUILD_FLAGS) .
 
-build: first-build-note
-	go build $(STATIC) -o provmock .
+build: first-build-note $(DEMO_IMAGE)
+	go build $(BUILD_FLAGS) -o provmock .
+
+$(DEMO_IMAGE): $(IMAGE_SOURCES)
+	go generate ./fixtures/
 
 # Says so before a build that compiles SQLite's C code (the first, or after go clean -cache),
 # which takes about a minute with nothing printed.
 first-build-note:
-	@if [ "$$(go list $(STATIC) -f '{{.Stale}}' github.com/mattn/go-sqlite3 2>/dev/null)" = true ]; then \
+	@if [ "$$(go list $(BUILD_FLAGS) -f '{{.Stale}}' github.com/mattn/go-sqlite3 2>/dev/null)" = true ]; then \
 		echo "first build: compiling SQLite (cgo), about a minute; later builds take seconds"; fi
 
 # The container image (see Containerfile): the static binary in an empty image. CONTAINER
@@ -41,22 +53,23 @@ test: fmt-check vet go-test sdk-test
 
 # The details only of what failed, then a line per package and "go: N passed, N failed, N
 # skipped in Ts" (internal/testsummary reads go test -json; VERBOSE=1 shows go test's own).
-go-test:
+# GOFLAGS carries the demo image's tag to the tests' own builds of the command too.
+go-test: $(DEMO_IMAGE)
 ifdef VERBOSE
-	go test -race -count=1 ./...
+	GOFLAGS=-tags=$(DEMO_TAG) go test -race -count=1 ./...
 else
 	go build -o .testsummary ./internal/testsummary
 	@echo 'go test -race -count=1 -json ./... | .testsummary'
-	@bash -o pipefail -c 'go test -race -count=1 -json ./... | ./.testsummary'
+	@GOFLAGS=-tags=$(DEMO_TAG) bash -o pipefail -c 'go test -race -count=1 -json ./... | ./.testsummary'
 endif
 
 # The Go tests again on PostgreSQL: a throwaway cluster (.ci/with-postgres: initdb in a
 # temporary directory, installed from Debian's postgresql when missing), in which every
 # in-memory store of the tests is a fresh schema (the build tag provmock_postgres); tests of
 # what only SQLite has skip, saying so.
-test-postgres:
+test-postgres: $(DEMO_IMAGE)
 	go build -o .testsummary ./internal/testsummary
-	bash .ci/with-postgres bash -o pipefail -c 'go test -count=1 -tags provmock_postgres -json ./... | ./.testsummary'
+	GOFLAGS=-tags=$(DEMO_TAG) bash .ci/with-postgres bash -o pipefail -c 'go test -count=1 -tags provmock_postgres,$(DEMO_TAG) -json ./... | ./.testsummary'
 
 # The official @commercelayer/provisioning-sdk against the built binary (needs Node 20+).
 sdk-test: build
@@ -77,8 +90,8 @@ fuzz:
 
 # Side-by-side load measurement of every performance target with wrk, the test-suite cycle
 # beside Prism (see load/run.sh); not part of make test.
-load:
-	STATIC="$(STATIC)" bash load/run.sh
+load: $(DEMO_IMAGE)
+	STATIC="$(BUILD_FLAGS)" bash load/run.sh
 
 bench:
 	go test -run='^$$' -bench=. -benchmem ./...

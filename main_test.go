@@ -75,6 +75,9 @@ func TestCommand(t *testing.T) {
 	})
 
 	t.Run("TheDemoStartsFromTheImageBuiltIn", func(t *testing.T) {
+		if !fixtures.HasDemoImage() {
+			t.Skip("built without the demo image (the tag provmock_demo_image; make test builds with it)")
+		}
 		cache := t.TempDir()
 		if loaded := runUntilLoaded(t, bin, cache); !strings.Contains(loaded, "roles 5") {
 			t.Fatalf("the demo start loaded %q", loaded)

@@ -250,6 +250,9 @@ func plantedImage(t *testing.T) []byte {
 // loads no fixtures (which would leave their image in memory) and serves what loading them
 // serves.
 func TestTheDemoStartsFromTheEmbeddedImage(t *testing.T) {
+	if !fixtures.HasDemoImage() {
+		t.Skip("built without the demo image (the tag provmock_demo_image; make test builds with it)")
+	}
 	if !store.MemoryIsSQLite() {
 		t.Skip("SQLite only: images of the in-memory database")
 	}
