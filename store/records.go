@@ -227,6 +227,7 @@ func (s *Store) defaultOrder(def *models.Resource) string {
 }
 
 func (s *Store) where(ctx context.Context, def *models.Resource, q ListQuery) (*gorm.DB, error) {
+	noteRead(ctx, def.Type, q.Filters)
 	db := s.table(def).WithContext(ctx)
 	kinds := columnKinds(def)
 	for _, c := range q.Where {
@@ -335,7 +336,7 @@ func (s *Store) insertRow(ctx context.Context, def *models.Resource, rec Record)
 	}
 	stmt := "INSERT INTO " + quote(def.Type) + " (" + strings.Join(quoted, ", ") + ") VALUES (" +
 		strings.TrimSuffix(strings.Repeat("?, ", len(cols)), ", ") + ")"
-	defer s.wrote()
+	defer s.wrote(def.Type)
 	if err := s.db.WithContext(ctx).Exec(stmt, args...).Error; err != nil {
 		return nil, diskFull(fmt.Errorf("store: insert %s %s: %w", def.Type, rec.ID(), err))
 	}
@@ -375,7 +376,7 @@ func (s *Store) PutAll(ctx context.Context, def *models.Resource, recs []Record)
 	tuple := "(" + strings.TrimSuffix(strings.Repeat("?, ", len(cols)), ", ") + ")"
 	// A statement binds at most the dialect's number of values (SQLite: 32766).
 	perStatement := max(1, (s.dialect.maxBindVars()-filterVarsMargin)/len(cols))
-	defer s.wrote()
+	defer s.wrote(def.Type)
 	for start := 0; start < len(rows); start += perStatement {
 		batch := rows[start:min(start+perStatement, len(rows))]
 		args := make([]any, 0, len(batch)*len(cols))
@@ -463,7 +464,7 @@ func (s *Store) Update(ctx context.Context, def *models.Resource, id string, cha
 	if err != nil {
 		return nil, err
 	}
-	defer s.wrote()
+	defer s.wrote(def.Type)
 	res := db.Updates(row)
 	if res.Error != nil {
 		return nil, diskFull(fmt.Errorf("store: update %s: %w", def.Type, res.Error))
@@ -487,7 +488,7 @@ func (s *Store) SetColumn(ctx context.Context, def *models.Resource, ids []strin
 	if err != nil {
 		return err
 	}
-	defer s.wrote()
+	defer s.wrote(def.Type)
 	return diskFull(db.Where(clause.IN{Column: clause.Column{Table: def.Type, Name: "id"}, Values: anySlice(ids)}).
 		Updates(map[string]any{column: value, "updated_at": s.NowText()}).Error)
 }
@@ -498,7 +499,7 @@ func (s *Store) Delete(ctx context.Context, def *models.Resource, id string) err
 	if err != nil {
 		return err
 	}
-	defer s.wrote()
+	defer s.wrote(def.Type)
 	res := db.Delete(nil)
 	if res.Error != nil {
 		return diskFull(fmt.Errorf("store: delete %s: %w", def.Type, res.Error))
@@ -511,7 +512,7 @@ func (s *Store) Delete(ctx context.Context, def *models.Resource, id string) err
 
 // DeleteAll empties every table, dependents first.
 func (s *Store) DeleteAll(ctx context.Context) error {
-	defer s.wrote()
+	defer s.wroteAll()
 	all := s.reg.All()
 	for i := len(all) - 1; i >= 0; i-- {
 		if err := s.db.WithContext(ctx).Exec("DELETE FROM " + quote(all[i].Type)).Error; err != nil {

@@ -124,8 +124,9 @@ func (sqliteDialect) dropStatement() string { return "" }
 // shared: a file's other users are not mocks serving it at the same time.
 func (sqliteDialect) shared() bool { return false }
 
-func (sqliteDialect) bumpGeneration() string { return "" }
-func (sqliteDialect) readGeneration() string { return "" }
+func (sqliteDialect) bumpGenerations([]string) string { return "" }
+func (sqliteDialect) readGeneration() string          { return "" }
+func (sqliteDialect) readGenerations() string         { return "" }
 
 // driverName is the SQLite driver the store opens: mattn's, with foldFunc registered on every
 // connection.
