@@ -23,7 +23,9 @@ func TestSharedGenerationsMoveAcrossInstances(t *testing.T) {
 		return st
 	}
 	a, b := open(), open()
-	t.Cleanup(func() { a.unprepared.Exec(`DROP SCHEMA IF EXISTS "` + a.dialect.(postgresDialect).schema + `" CASCADE`) })
+	t.Cleanup(func() {
+		a.unprepared.Exec(`DROP SCHEMA IF EXISTS "` + a.dialect.(postgresDialect).schema + `" CASCADE`)
+	})
 	if !a.Shared() {
 		t.Fatal("a store opened by URL is not shared")
 	}
