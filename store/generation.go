@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"maps"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -136,26 +137,50 @@ func (g *tableGenerations) names() []string {
 	return out
 }
 
-// written collects the tables a transaction wrote.
+// written collects the tables a transaction wrote, with how many writes each had so far.
 type written struct {
 	mu     sync.Mutex
-	tables []string
+	writes map[string]uint64
 }
 
 func (w *written) add(tables []string) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	if w.writes == nil {
+		w.writes = map[string]uint64{}
+	}
 	for _, t := range tables {
-		if !slices.Contains(w.tables, t) {
-			w.tables = append(w.tables, t)
-		}
+		w.writes[t]++
 	}
 }
 
 func (w *written) list() []string {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	return slices.Clone(w.tables)
+	out := make([]string, 0, len(w.writes))
+	for t := range w.writes {
+		out = append(out, t)
+	}
+	return out
+}
+
+// snapshot is how many writes each table had so far; nil for no transaction.
+func (w *written) snapshot() map[string]uint64 {
+	if w == nil {
+		return nil
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return maps.Clone(w.writes)
+}
+
+// writesOf sums the writes of the tables in a snapshot: it moves iff one of them was written.
+func writesOf(snapshot map[string]uint64, tables []string) uint64 {
+	var n uint64
+	for _, t := range tables {
+		n += snapshot[t]
+	}
+	return n
 }
 
 // wrote counts a write of the tables: inside a transaction, it moves their generations when
@@ -164,9 +189,6 @@ func (s *Store) wrote(tables ...string) {
 	if !s.inTx {
 		s.wroteOutsideTx(tables)
 		return
-	}
-	if s.txWrites != nil {
-		s.txWrites.Add(1)
 	}
 	if s.txWritten != nil {
 		s.txWritten.add(tables)

@@ -28,13 +28,13 @@ type Scope struct {
 type Allowed map[string][]string
 
 // scopeCache keeps a handle's Allowed for as long as no write has landed on the tables it
-// read (and no write in the transaction it ran in): computing it costs a query.
+// read, committed or in the transaction it ran in: computing it costs a query.
 type scopeCache struct {
 	mu      sync.Mutex
 	valid   bool
 	read    []string // the tables the computation read
 	at      Stamp    // their generations before it
-	inTx    uint64   // the transaction's writes before it
+	inTx    uint64   // the transaction's writes of those tables before it
 	allowed Allowed
 }
 
@@ -56,13 +56,6 @@ func (s *Store) Unscoped() *Store { return s.As(nil) }
 // Scope returns the handle's scope, or nil.
 func (s *Store) Scope() *Scope { return s.scope }
 
-func (s *Store) txWriteCount() uint64 {
-	if s.txWrites == nil {
-		return 0
-	}
-	return s.txWrites.Load()
-}
-
 // allowed returns what the handle's scope allows now, computing it again when a write has
 // landed since the last time; nil for an unscoped handle.
 func (s *Store) allowed(ctx context.Context) (Allowed, error) {
@@ -76,8 +69,8 @@ func (s *Store) allowed(ctx context.Context) (Allowed, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	// Before computing: a write landing meanwhile makes the next call compute again.
-	now, inTx := s.localGenerations(), s.txWriteCount()
-	if c.valid && c.inTx == inTx && c.at.CurrentIn(now) {
+	now, inTx := s.localGenerations(), s.txWritten.snapshot()
+	if c.valid && c.inTx == writesOf(inTx, c.read) && c.at.CurrentIn(now) {
 		if r := readsOf(ctx); r != nil {
 			r.Note(c.read...) // what the caller made depends on what the scope read
 		}
@@ -96,7 +89,7 @@ func (s *Store) allowed(ctx context.Context) (Allowed, error) {
 		r.Note(c.read...)
 	}
 	c.at, c.valid = now.Stamp(c.read)
-	c.inTx, c.allowed = inTx, allowed
+	c.inTx, c.allowed = writesOf(inTx, c.read), allowed
 	return allowed, nil
 }
 

@@ -102,10 +102,8 @@ type Store struct {
 	gen       *atomic.Uint64
 	tableGens *tableGenerations // per table (generation.go)
 	inTx      bool              // writes of a transaction count once, when it ends
-	// txWrites counts the writes of the transaction so far (nil outside one): a scope's
-	// Allowed is computed again after one.
-	txWrites *atomic.Uint64
-	// txWritten collects the tables the transaction wrote (nil outside one).
+	// txWritten collects the tables the transaction wrote so far (nil outside one): a
+	// scope's Allowed is computed again after a write of one it read.
 	txWritten *written
 }
 
@@ -239,7 +237,6 @@ func (s *Store) Tx(ctx context.Context, fn func(tx *Store) error) error {
 		tx := *s
 		tx.db = g
 		tx.inTx = true
-		tx.txWrites = new(atomic.Uint64)
 		tx.txWritten = w
 		if err := fn(&tx); err != nil {
 			return err
@@ -545,7 +542,6 @@ func (s *Store) read(ctx context.Context, fn func(tx *Store) error) error {
 		tx := *s
 		tx.db = g
 		tx.inTx = true
-		tx.txWrites = new(atomic.Uint64)
 		return fn(&tx)
 	}, s.dialect.readOptions())
 }
