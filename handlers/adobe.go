@@ -200,11 +200,10 @@ func (a *adobeAPI) cached(next echo.HandlerFunc) echo.HandlerFunc {
 			return next(c)
 		}
 		key := t.org + "\n" + t.sandbox + "\n" + c.Request().URL.Path
-		gen := a.st.GenerationIn(c.Request().Context())
-		if d, ok := a.cache.docs.get(key, gen); ok {
+		if d, ok := a.cache.docs.get(key, generations(c, a.st)); ok {
 			return serveDoc(c, http.StatusOK, d)
 		}
-		c.Set(cacheSlotKey, &cacheSlot{cache: a.cache, key: key, gen: gen})
+		c.Set(cacheSlotKey, &cacheSlot{cache: a.cache, key: key, gen: trackReads(c, a.st)})
 		return next(c)
 	}
 }

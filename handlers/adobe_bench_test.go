@@ -1,14 +1,12 @@
 package handlers_test
 
 import (
-	"context"
 	"fmt"
 	"net/http"
 	"testing"
 
 	"github.com/commercelayer-mock/provmock/fixtures"
 	"github.com/commercelayer-mock/provmock/handlers"
-	"github.com/commercelayer-mock/provmock/store"
 )
 
 // benchAdobeGET measures a GET of the credentials API with the gateway's headers, cached or
@@ -18,15 +16,12 @@ func benchAdobeGET(b *testing.B, s *adobeServer, path string, cached bool) {
 	if rec := s.send(b, "GET", path, "", h...); rec.Code != http.StatusOK {
 		b.Fatalf("status %d: %s", rec.Code, rec.Body)
 	}
-	ctx := context.Background()
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		if !cached {
 			b.StopTimer()
-			if err := s.st.Tx(ctx, func(*store.Store) error { return nil }); err != nil {
-				b.Fatal(err)
-			}
+			s.st.MoveGenerations() // as a write of every table would
 			b.StartTimer()
 		}
 		if rec := s.send(b, "GET", path, "", h...); rec.Code != http.StatusOK {

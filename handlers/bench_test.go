@@ -92,7 +92,6 @@ func mustBenchServer(b *testing.B) *testServer {
 //	go test -run='^$' -bench=FilteredList100k -benchtime=200x ./handlers/
 func BenchmarkFilteredList100k(b *testing.B) {
 	s := mustBenchServer(b)
-	ctx := context.Background()
 	org := func(i int) bool { return i%benchOrgs == 7 }
 	webapp := func(i int) bool { return benchKinds[(i/3)%len(benchKinds)] == "webapp" }
 	long := func(i int) bool { return benchExpires[(i/7)%len(benchExpires)] > 10000 }
@@ -138,12 +137,10 @@ func BenchmarkFilteredList100k(b *testing.B) {
 			}
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
-				// The server caches GET answers until a write commits: end an empty write
-				// transaction (outside the timer) so that every request runs the query.
+				// The server caches GET answers until a table they read is written: move every
+				// table's generation (outside the timer) so that every request runs the query.
 				b.StopTimer()
-				if err := s.st.Tx(ctx, func(*store.Store) error { return nil }); err != nil {
-					b.Fatal(err)
-				}
+				s.st.MoveGenerations() // as a write of every table would
 				b.StartTimer()
 				if rec := s.get(b, path); rec.Code != http.StatusOK {
 					b.Fatalf("status %d", rec.Code)

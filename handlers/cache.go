@@ -4,8 +4,10 @@ import (
 	"cmp"
 	"container/list"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/labstack/echo/v4"
 
@@ -14,9 +16,11 @@ import (
 
 // A read-heavy client (a test suite polling, a page re-rendering) asks the same questions
 // again and again between writes. The response cache keeps the documents of successful GETs
-// per user and URL, and forgets all of them as soon as any write commits (the store's
-// generation moves), so an answer is never staler than the data. Documents also carry an
-// ETag, and a matching If-None-Match answers 304.
+// per user and URL, each with the tables it was made from (those its reads touched, the
+// token's user's, those its tenancy read) and their generations from before it read them:
+// it is served for as long as none of those tables was written since, so an answer is never
+// staler than the data, and a write to one table leaves answers made from others cached.
+// Documents also carry an ETag, and a matching If-None-Match answers 304.
 
 // DefaultCacheBytes is the response cache's budget unless configured: the documents it
 // keeps, with their keys (URLs can be long), add up to at most this many bytes.
@@ -36,84 +40,101 @@ type cachedDoc struct {
 	mediaType string
 }
 
-// generational is a bounded map whose entries are forgotten as soon as the store's
-// generation moves past the one they were made under. Each entry has a cost; past the
-// budget, the least recently used entries go first, and an entry that would take more
-// than an eighth of the budget is not kept at all (it would push out many others).
-type generational[V any] struct {
+// readPoint is where a computation started: the generations before it read, and the
+// tables it read since (besides those it depends on by construction).
+type readPoint struct {
+	gens  store.Generations
+	reads *store.Reads
+	also  []string
+}
+
+// stamp is what the computation depends on; ok is false when it cannot be known.
+func (p readPoint) stamp() (store.Stamp, bool) {
+	tables := p.also
+	if p.reads != nil {
+		tables = append(slices.Clone(tables), p.reads.Tables()...)
+	}
+	return p.gens.Stamp(tables)
+}
+
+// versioned is a bounded map whose entries are forgotten as soon as a table they were made
+// from is written. Each entry has a cost; past the budget, the least recently used entries
+// go first, and an entry that would take more than an eighth of the budget is not kept at
+// all (it would push out many others).
+type versioned[V any] struct {
 	mu      sync.Mutex
-	gen     uint64
 	budget  int64
 	cost    func(key string, v V) int64
 	used    int64
 	order   *list.List // of *lruEntry[V], the most recently used first
 	entries map[string]*list.Element
+	hits    atomic.Int64
 }
 
 type lruEntry[V any] struct {
-	key  string
-	val  V
-	cost int64
+	key   string
+	val   V
+	cost  int64
+	stamp store.Stamp
 }
 
-func newGenerational[V any](budget int64, cost func(string, V) int64) *generational[V] {
-	return &generational[V]{budget: budget, cost: cost, order: list.New(), entries: map[string]*list.Element{}}
+func newVersioned[V any](budget int64, cost func(string, V) int64) *versioned[V] {
+	return &versioned[V]{budget: budget, cost: cost, order: list.New(), entries: map[string]*list.Element{}}
 }
 
-// sync forgets everything kept under an older generation. Called with mu held.
-func (g *generational[V]) sync(gen uint64) {
-	if g.gen != gen {
-		clear(g.entries)
-		g.order.Init()
-		g.used = 0
-		g.gen = gen
+// get returns the value under key if the tables it was made from are as they were then.
+func (g *versioned[V]) get(key string, now store.Generations) (V, bool) {
+	var zero V
+	if !now.Known() {
+		return zero, false
 	}
-}
-
-func (g *generational[V]) get(key string, gen uint64) (V, bool) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	g.sync(gen)
 	el, ok := g.entries[key]
 	if !ok {
-		var zero V
+		return zero, false
+	}
+	e := el.Value.(*lruEntry[V])
+	if !e.stamp.CurrentIn(now) {
+		g.remove(el)
 		return zero, false
 	}
 	g.order.MoveToFront(el)
-	return el.Value.(*lruEntry[V]).val, true
+	g.hits.Add(1)
+	return e.val, true
 }
 
-// put keeps a value made under gen, unless a write has landed since.
-func (g *generational[V]) put(key string, gen uint64, v V) {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	if gen < g.gen {
+// put keeps a value made from what was read since at.
+func (g *versioned[V]) put(key string, at readPoint, v V) {
+	stamp, ok := at.stamp()
+	if !ok {
 		return
 	}
-	g.sync(gen)
 	cost := g.cost(key, v)
 	if cost > g.budget/8 {
 		return
 	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
 	if el, ok := g.entries[key]; ok {
 		g.remove(el)
 	}
 	for g.used+cost > g.budget {
 		g.remove(g.order.Back())
 	}
-	g.entries[key] = g.order.PushFront(&lruEntry[V]{key: key, val: v, cost: cost})
+	g.entries[key] = g.order.PushFront(&lruEntry[V]{key: key, val: v, cost: cost, stamp: stamp})
 	g.used += cost
 }
 
 // remove drops an entry. Called with mu held.
-func (g *generational[V]) remove(el *list.Element) {
+func (g *versioned[V]) remove(el *list.Element) {
 	e := g.order.Remove(el).(*lruEntry[V])
 	delete(g.entries, e.key)
 	g.used -= e.cost
 }
 
 // usage reports the total cost and the number of entries kept.
-func (g *generational[V]) usage() (int64, int) {
+func (g *versioned[V]) usage() (int64, int) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	return g.used, len(g.entries)
@@ -121,30 +142,51 @@ func (g *generational[V]) usage() (int64, int) {
 
 // responseCache holds rendered documents and the users of tokens.
 type responseCache struct {
-	docs  *generational[cachedDoc]    // by user, base URL and request URI; cost in bytes
-	users *generational[store.Record] // by id; cost 1 each
+	docs  *versioned[cachedDoc]    // by user, base URL and request URI; cost in bytes
+	users *versioned[store.Record] // by id; cost 1 each
 }
 
 func newResponseCache(maxBytes int64) *responseCache {
 	return &responseCache{
-		docs: newGenerational(maxBytes, func(key string, d cachedDoc) int64 {
+		docs: newVersioned(maxBytes, func(key string, d cachedDoc) int64 {
 			return int64(len(key) + len(d.body) + len(d.etag) + entryOverhead)
 		}),
-		users: newGenerational(maxCachedUsers, func(string, store.Record) int64 { return 1 }),
+		users: newVersioned(maxCachedUsers, func(string, store.Record) int64 { return 1 }),
 	}
 }
 
-// cacheSlot is where a GET's rendered document goes, under the generation it was read at.
+// cacheSlot is where a GET's rendered document goes, with what it was read from.
 type cacheSlot struct {
 	cache *responseCache
 	key   string
-	gen   uint64
+	gen   readPoint
 }
 
-const cacheSlotKey = "provmock.cacheSlot"
+const (
+	cacheSlotKey   = "provmock.cacheSlot"
+	generationsKey = "provmock.generations"
+)
+
+// generations are the store's generations as the request found them, read once a request.
+func generations(c echo.Context, st *store.Store) store.Generations {
+	if g, ok := c.Get(generationsKey).(store.Generations); ok {
+		return g
+	}
+	g := st.Generations(c.Request().Context())
+	c.Set(generationsKey, g)
+	return g
+}
+
+// trackReads starts noting the tables the request reads, from the generations it found.
+func trackReads(c echo.Context, st *store.Store, also ...string) readPoint {
+	ctx, reads := store.TrackReads(c.Request().Context())
+	c.SetRequest(c.Request().WithContext(ctx))
+	return readPoint{gens: generations(c, st), reads: reads, also: also}
+}
 
 // cached serves a GET from the cache when it can, and otherwise lets writeDoc fill the
-// cache. It runs after authentication: entries are per user.
+// cache. It runs after authentication: entries are per user, and depend on the user's
+// record (which authenticate may have taken from the cache) besides what the handler reads.
 func (a *api) cached(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		if c.Request().Method != http.MethodGet {
@@ -155,11 +197,10 @@ func (a *api) cached(next echo.HandlerFunc) echo.HandlerFunc {
 			return next(c)
 		}
 		key := user.ID() + "\n" + a.baseURL(c) + "\n" + c.Request().URL.RequestURI()
-		gen := a.st.GenerationIn(c.Request().Context())
-		if d, ok := a.cache.docs.get(key, gen); ok {
+		if d, ok := a.cache.docs.get(key, generations(c, a.st)); ok {
 			return serveDoc(c, http.StatusOK, d)
 		}
-		c.Set(cacheSlotKey, &cacheSlot{cache: a.cache, key: key, gen: gen})
+		c.Set(cacheSlotKey, &cacheSlot{cache: a.cache, key: key, gen: trackReads(c, a.st, "users")})
 		return next(c)
 	}
 }

@@ -218,16 +218,17 @@ func (a *api) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-// user returns the user with that id, from the cache while no write has landed.
+// user returns the user with that id, from the cache while the tables it was read from
+// (users) are unwritten.
 func (a *api) user(c echo.Context, id string) (store.Record, error) {
-	gen := a.st.GenerationIn(c.Request().Context())
-	if u, ok := a.cache.users.get(id, gen); ok {
+	if u, ok := a.cache.users.get(id, generations(c, a.st)); ok {
 		return u, nil
 	}
-	u, err := a.st.Get(c.Request().Context(), a.reg.Lookup("users"), id)
+	ctx, reads := store.TrackReads(c.Request().Context())
+	u, err := a.st.Get(ctx, a.reg.Lookup("users"), id)
 	if err != nil {
 		return nil, err
 	}
-	a.cache.users.put(id, gen, u)
+	a.cache.users.put(id, readPoint{gens: generations(c, a.st), reads: reads}, u)
 	return u, nil
 }

@@ -41,23 +41,20 @@ func mustDemoWith30Credentials(b *testing.B) *testServer {
 	return s
 }
 
-// benchGET measures a GET through the router with a bearer token. Uncached, an empty write
-// transaction ends (outside the timer) before each request, so that the response cache
+// benchGET measures a GET through the router with a bearer token. Uncached, every table's
+// generation moves (outside the timer) before each request, so that the response cache
 // cannot answer and the request is served from the database.
 func benchGET(b *testing.B, s *testServer, path string, cached bool) {
 	// One token for the whole run, as a client reuses its token.
 	r := request{path: path, headers: map[string]string{"Authorization": "Bearer " + s.tokenFor(b, demoOwner)}}
 	rec := s.do(b, r)
 	mustStatus(b, rec, http.StatusOK)
-	ctx := context.Background()
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		if !cached {
 			b.StopTimer()
-			if err := s.st.Tx(ctx, func(*store.Store) error { return nil }); err != nil {
-				b.Fatal(err)
-			}
+			s.st.MoveGenerations() // as a write of every table would
 			b.StartTimer()
 		}
 		if rec := s.do(b, r); rec.Code != http.StatusOK {

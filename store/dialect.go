@@ -84,11 +84,15 @@ type dialect interface {
 	// dropStatement removes a throwaway database at Close ("" for none).
 	dropStatement() string
 	// shared reports whether mocks in other processes may serve the database at once: the
-	// generation is then the database's (bumpGeneration, readGeneration), moved by every
-	// write transaction in the transaction itself.
+	// generations are then the database's (bumpGenerations, readGeneration(s)), moved by
+	// every write transaction in the transaction itself.
 	shared() bool
-	bumpGeneration() string
+	// bumpGenerations moves the store's generation and those of the tables (sorted).
+	bumpGenerations(tables []string) string
 	readGeneration() string
+	// readGenerations reads every table's generation: rows of the key (generation:<table>)
+	// and the number.
+	readGenerations() string
 	// prepares reports whether the store keeps its statements prepared (stmt.go): not where
 	// the driver keeps prepared statements of its own.
 	prepares() bool

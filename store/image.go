@@ -69,7 +69,7 @@ func (s *Store) RestoreImage(ctx context.Context, img *Image) error {
 	if !s.Images() {
 		return ErrNoImages
 	}
-	defer s.gen.Add(1) // after the copy, as for a transaction's commit
+	defer s.moved(s.tableGens.names()) // after the copy, as for a transaction's commit
 	err := img.use(func(src *sqlite3.SQLiteConn) error {
 		if err := s.checkStamp(src); err != nil {
 			return err

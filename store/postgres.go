@@ -422,8 +422,19 @@ func (postgresDialect) rebind(query string) string { return numberBinds(query) }
 // generationKey is the meta row counting the write transactions of every instance.
 const generationKey = "generation"
 
-func (postgresDialect) bumpGeneration() string {
-	return "UPDATE " + quote(metaTable) + " SET value = CAST(CAST(value AS bigint) + 1 AS TEXT) WHERE key = '" + generationKey + "'"
+// bumpGenerations upserts: a table's row appears with its first write (a database that an
+// earlier build made has none).
+func (postgresDialect) bumpGenerations(tables []string) string {
+	rows := []string{"('" + generationKey + "', '1')"}
+	for _, t := range tables {
+		rows = append(rows, "('"+generationKeyPrefix+strings.ReplaceAll(t, "'", "''")+"', '1')")
+	}
+	return "INSERT INTO " + quote(metaTable) + " (key, value) VALUES " + strings.Join(rows, ", ") +
+		" ON CONFLICT (key) DO UPDATE SET value = CAST(CAST(" + quote(metaTable) + ".value AS bigint) + 1 AS TEXT)"
+}
+
+func (postgresDialect) readGenerations() string {
+	return "SELECT key, CAST(value AS bigint) FROM " + quote(metaTable) + " WHERE starts_with(key, '" + generationKeyPrefix + "')"
 }
 
 func (postgresDialect) readGeneration() string {

@@ -344,7 +344,7 @@ func (s *Store) SetEach(ctx context.Context, def *models.Resource, column string
 		value = "CAST(v.column2 AS " + s.dialect.columnType(kind) + ")"
 	}
 	terms = append([]string{quote(def.Type) + `."id" = v.column1`}, terms...)
-	defer s.wrote()
+	defer s.wrote(def.Type)
 	for start := 0; start < len(ids); start += setEachBatch {
 		batch := ids[start:min(start+setEachBatch, len(ids))]
 		args := make([]any, 0, 2*len(batch)+len(condArgs))
@@ -372,6 +372,7 @@ func (s *Store) SetEach(ctx context.Context, def *models.Resource, column string
 // conditions are the terms of a WHERE that the conditions and the handle's scope make, in
 // that order (see where), with their bound values.
 func (s *Store) conditions(ctx context.Context, def *models.Resource, m *tableMeta, conds []Cond) ([]string, []any, error) {
+	noteRead(ctx, def.Type, nil) // every statement the store writes itself reads through here
 	terms := make([]string, 0, len(conds)+2)
 	var args []any
 	for _, c := range conds {
@@ -427,6 +428,7 @@ func (s *Store) defaultOrder(def *models.Resource) string {
 }
 
 func (s *Store) where(ctx context.Context, def *models.Resource, q ListQuery) (*gorm.DB, error) {
+	noteRead(ctx, def.Type, q.Filters)
 	db := s.table(def).WithContext(ctx)
 	kinds := columnKinds(def)
 	for _, c := range q.Where {
@@ -528,7 +530,7 @@ func (s *Store) Insert(ctx context.Context, def *models.Resource, rec Record) (R
 		return nil, err
 	}
 	// Read back in the same statement.
-	defer s.wrote()
+	defer s.wrote(def.Type)
 	rows, err := s.query(ctx, stmt+" RETURNING "+s.metaOf(def).returning, args...)
 	if err != nil {
 		return nil, diskFull(fmt.Errorf("store: insert %s %s: %w", def.Type, rec.ID(), err))
@@ -578,7 +580,7 @@ func (s *Store) insertRow(ctx context.Context, def *models.Resource, rec Record)
 	if err != nil {
 		return nil, err
 	}
-	defer s.wrote()
+	defer s.wrote(def.Type)
 	if _, err := s.exec(ctx, stmt, args...); err != nil {
 		return nil, diskFull(fmt.Errorf("store: insert %s %s: %w", def.Type, rec.ID(), err))
 	}
@@ -627,7 +629,7 @@ func (s *Store) PutAll(ctx context.Context, def *models.Resource, recs []Record)
 	tuple := "(" + strings.TrimSuffix(strings.Repeat("?, ", len(cols)), ", ") + ")"
 	// A statement binds at most the dialect's number of values (SQLite: 32766).
 	perStatement := max(1, (s.dialect.maxBindVars()-filterVarsMargin)/len(cols))
-	defer s.wrote()
+	defer s.wrote(def.Type)
 	for start := 0; start < len(recs); start += perStatement {
 		batch := recs[start:min(start+perStatement, len(recs))]
 		args := values[start*len(cols) : (start+len(batch))*len(cols)]
@@ -734,7 +736,7 @@ func (s *Store) Update(ctx context.Context, def *models.Resource, id string, cha
 		args = append(args, row[col])
 	}
 	args = append(args, condArgs...)
-	defer s.wrote()
+	defer s.wrote(def.Type)
 	// Read back in the same statement, whether the handle may still see the record or not.
 	rows, err := s.query(ctx, "UPDATE "+quote(def.Type)+" SET "+strings.Join(sets, ", ")+" WHERE "+strings.Join(terms, " AND ")+
 		" RETURNING "+m.returning, args...)
@@ -764,7 +766,7 @@ func (s *Store) SetColumn(ctx context.Context, def *models.Resource, ids []strin
 	if err != nil {
 		return err
 	}
-	defer s.wrote()
+	defer s.wrote(def.Type)
 	return diskFull(db.Where(clause.IN{Column: clause.Column{Table: def.Type, Name: "id"}, Values: anySlice(ids)}).
 		Updates(map[string]any{column: value, "updated_at": s.NowText()}).Error)
 }
@@ -775,7 +777,7 @@ func (s *Store) Delete(ctx context.Context, def *models.Resource, id string) err
 	if err != nil {
 		return err
 	}
-	defer s.wrote()
+	defer s.wrote(def.Type)
 	res := db.Delete(nil)
 	if res.Error != nil {
 		return diskFull(fmt.Errorf("store: delete %s: %w", def.Type, res.Error))
@@ -788,7 +790,7 @@ func (s *Store) Delete(ctx context.Context, def *models.Resource, id string) err
 
 // DeleteAll empties every table, dependents first.
 func (s *Store) DeleteAll(ctx context.Context) error {
-	defer s.wrote()
+	defer s.wroteAll()
 	all := s.reg.All()
 	for i := len(all) - 1; i >= 0; i-- {
 		if err := s.db.WithContext(ctx).Exec("DELETE FROM " + quote(all[i].Type)).Error; err != nil {

@@ -27,18 +27,16 @@ type Scope struct {
 // dimension absent or empty lets no record of the types in it be seen.
 type Allowed map[string][]string
 
-// scopeCache keeps a handle's Allowed for as long as no write has landed: computing it costs
-// a query.
+// scopeCache keeps a handle's Allowed for as long as no write has landed on the tables it
+// read, committed or in the transaction it ran in: computing it costs a query.
 type scopeCache struct {
 	mu      sync.Mutex
-	at      writeMark
 	valid   bool
+	read    []string // the tables the computation read
+	at      Stamp    // their generations before it
+	inTx    uint64   // the transaction's writes of those tables before it
 	allowed Allowed
 }
-
-// writeMark says which writes a computation saw: the store's generation and the writes of
-// the transaction it ran in so far.
-type writeMark struct{ gen, inTx uint64 }
 
 // As returns a handle on the same database that sees only what scope allows.
 func (s *Store) As(scope *Scope) *Store {
@@ -58,14 +56,6 @@ func (s *Store) Unscoped() *Store { return s.As(nil) }
 // Scope returns the handle's scope, or nil.
 func (s *Store) Scope() *Scope { return s.scope }
 
-func (s *Store) mark() writeMark {
-	m := writeMark{gen: s.gen.Load()}
-	if s.txWrites != nil {
-		m.inTx = s.txWrites.Load()
-	}
-	return m
-}
-
 // allowed returns what the handle's scope allows now, computing it again when a write has
 // landed since the last time; nil for an unscoped handle.
 func (s *Store) allowed(ctx context.Context) (Allowed, error) {
@@ -78,18 +68,28 @@ func (s *Store) allowed(ctx context.Context) (Allowed, error) {
 	c := s.scopeCache
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	at := s.mark() // before computing: a write landing meanwhile makes the next call compute again
-	if c.valid && c.at == at {
+	// Before computing: a write landing meanwhile makes the next call compute again.
+	now, inTx := s.localGenerations(), s.txWritten.snapshot()
+	if c.valid && c.inTx == writesOf(inTx, c.read) && c.at.CurrentIn(now) {
+		if r := readsOf(ctx); r != nil {
+			r.Note(c.read...) // what the caller made depends on what the scope read
+		}
 		return c.allowed, nil
 	}
-	allowed, err := s.scope.Allowed(ctx, s.Unscoped())
+	inner, reads := TrackReads(ctx)
+	allowed, err := s.scope.Allowed(inner, s.Unscoped())
 	if err != nil {
 		return nil, err
 	}
 	if allowed == nil {
 		allowed = Allowed{}
 	}
-	c.at, c.valid, c.allowed = at, true, allowed
+	c.read = reads.Tables()
+	if r := readsOf(ctx); r != nil {
+		r.Note(c.read...)
+	}
+	c.at, c.valid = now.Stamp(c.read)
+	c.inTx, c.allowed = writesOf(inTx, c.read), allowed
 	return allowed, nil
 }
 

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"strconv"
+	"strings"
 )
 
 // The shared state a request reads and writes on a database several mocks share (fault
@@ -13,49 +14,46 @@ import (
 // and logs itself before its answer leaves.
 
 // ReadShared returns the values stored under the keys beside the records, those there are,
-// and ctx carrying the generation (see Generation) read in the same statement, which
-// GenerationIn then answers for the rest of the request without a round trip of its own.
-// A request that reads it first sees every write acknowledged before it came.
+// and ctx carrying the generation (see Generation) and the tables' generations (see
+// Generations) read in the same statement, which GenerationIn and Generations then answer
+// for the rest of the request without a round trip of their own. A request that reads them
+// first sees every write acknowledged before it came.
 func (s *Store) ReadShared(ctx context.Context, keys ...string) (context.Context, map[string]string, error) {
 	if !s.dialect.shared() {
 		return ctx, nil, ErrNotShared
 	}
-	rows, err := s.unprepared.WithContext(ctx).Raw("SELECT key, value FROM "+quote(metaTable)+" WHERE key IN ?", append(keys, generationKey)).Rows()
+	rows, err := s.unprepared.WithContext(ctx).Raw("SELECT key, value FROM "+quote(metaTable)+" WHERE key IN ? OR starts_with(key, ?)",
+		keys, generationKeyPrefix).Rows()
 	if err != nil {
 		return ctx, nil, fmt.Errorf("store: shared values: %w", err)
 	}
 	defer rows.Close()
 	out := make(map[string]string, len(keys)+1)
+	g := s.tableGens
+	tables := Generations{index: g.index, values: make([]uint64, len(g.counters))}
 	for rows.Next() {
 		var k, v string
 		if err := rows.Scan(&k, &v); err != nil {
 			return ctx, nil, fmt.Errorf("store: shared values: %w", err)
+		}
+		if i, ok := g.index[tableOfGenerationKey(k)]; ok && strings.HasPrefix(k, generationKeyPrefix) {
+			if tables.values[i], err = strconv.ParseUint(v, 10, 64); err != nil {
+				return ctx, nil, fmt.Errorf("store: shared values: generation %q of %s", v, k)
+			}
+			continue
 		}
 		out[k] = v
 	}
 	if err := rows.Err(); err != nil {
 		return ctx, nil, fmt.Errorf("store: shared values: %w", err)
 	}
-	if gen, err := strconv.ParseUint(out[generationKey], 10, 64); err == nil {
-		ctx = context.WithValue(ctx, generationInContext{}, gen)
-	}
-	delete(out, generationKey)
+	ctx = context.WithValue(ctx, generationsInContext{}, tables)
 	return ctx, out, nil
 }
 
-// generationInContext keeps, in a request's context, the generation ReadShared read.
-type generationInContext struct{}
-
-// GenerationIn is Generation for a request: the generation ReadShared read for it, if it
-// did, else Generation's.
-func (s *Store) GenerationIn(ctx context.Context) uint64 {
-	if s.dialect.shared() {
-		if gen, ok := ctx.Value(generationInContext{}).(uint64); ok {
-			return gen
-		}
-	}
-	return s.Generation()
-}
+// generationsInContext keeps, in a request's context, the tables' generations ReadShared
+// read.
+type generationsInContext struct{}
 
 // SharedCounter is one counter a request counts against: its key, the start of its present
 // window and the window's limit.

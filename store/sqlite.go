@@ -168,8 +168,9 @@ func (sqliteDialect) prepares() bool { return true }
 
 func (sqliteDialect) rebind(query string) string { return query }
 
-func (sqliteDialect) bumpGeneration() string { return "" }
-func (sqliteDialect) readGeneration() string { return "" }
+func (sqliteDialect) bumpGenerations([]string) string { return "" }
+func (sqliteDialect) readGeneration() string          { return "" }
+func (sqliteDialect) readGenerations() string         { return "" }
 
 // driverName is the SQLite driver the store opens: mattn's.
 const driverName = "sqlite3_provmock"

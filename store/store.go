@@ -111,11 +111,12 @@ type Store struct {
 	// gen counts committed writes, shared by every handle on the database: a reader that
 	// saw the same generation before and after its work saw no write land in between, so
 	// what it rendered may be cached until the generation moves.
-	gen  *atomic.Uint64
-	inTx bool // writes of a transaction count once, when it ends
-	// txWrites counts the writes of the transaction so far (nil outside one): a scope's
-	// Allowed is computed again after one.
-	txWrites *atomic.Uint64
+	gen       *atomic.Uint64
+	tableGens *tableGenerations // per table (generation.go)
+	inTx      bool              // writes of a transaction count once, when it ends
+	// txWritten collects the tables the transaction wrote so far (nil outside one): a
+	// scope's Allowed is computed again after a write of one it read.
+	txWritten *written
 }
 
 // Open opens (creating if needed) the database at path, or an in-memory one for Memory,
@@ -153,7 +154,8 @@ func Open(path string, reg *models.Registry, opts Options) (*Store, error) {
 	tables := wantSchema(reg, dia)
 	schema := schemaScript(tables)
 	s := &Store{dialect: dia, db: db, keeper: keeper, unprepared: db, reg: reg, tables: tables, schema: schema, stamp: schemaStamp(schema),
-		now: opts.Now, newID: opts.NewID, gen: new(atomic.Uint64), sqlDB: sqlDB, meta: tableMetas(reg, dia)}
+		now: opts.Now, newID: opts.NewID, gen: new(atomic.Uint64), sqlDB: sqlDB, meta: tableMetas(reg, dia),
+		tableGens: newTableGenerations(reg)}
 	if dia.prepares() {
 		s.stmts = newStmtCache()
 	}
@@ -257,10 +259,11 @@ func (s *Store) Tx(ctx context.Context, fn func(tx *Store) error) error {
 	// The generation moves once the transaction has ended, never before its commit, so a
 	// reader cannot cache what it read while the commit was pending under the new number.
 	// Statements the transaction ran unprepared are prepared after it, and after the
-	// generation moved: the transaction holds SQLite's one connection.
+	// generations moved: the transaction holds SQLite's one connection.
 	pending := &pendingStmts{}
 	defer s.prepareLater(ctx, pending)
-	defer s.gen.Add(1)
+	w := new(written)
+	defer func() { s.moved(w.list()) }()
 	return diskFull(s.unprepared.WithContext(ctx).Transaction(func(g *gorm.DB) error {
 		tx, err := s.inTransaction(g, pending)
 		if err != nil {
@@ -269,14 +272,11 @@ func (s *Store) Tx(ctx context.Context, fn func(tx *Store) error) error {
 		if err := s.dialect.beginWrite(g); err != nil {
 			return err
 		}
+		tx.txWritten = w
 		if err := fn(tx); err != nil {
 			return err
 		}
-		if bump := s.dialect.bumpGeneration(); s.dialect.shared() && bump != "" {
-			// In the transaction: no instance can see the data without the new generation.
-			return g.Exec(bump).Error
-		}
-		return nil
+		return s.bumpShared(g, w)
 	}))
 }
 
@@ -293,18 +293,6 @@ func (s *Store) Generation() uint64 {
 		return 1<<63 | s.gen.Add(1)
 	}
 	return uint64(n)
-}
-
-// wrote counts a write made outside a transaction.
-func (s *Store) wrote() {
-	if !s.inTx {
-		s.gen.Add(1)
-		if bump := s.dialect.bumpGeneration(); s.dialect.shared() && bump != "" {
-			s.unprepared.Exec(bump) // after the write's own commit; a failure leaves caches as they were
-		}
-	} else if s.txWrites != nil {
-		s.txWrites.Add(1)
-	}
 }
 
 // Shared reports whether mocks in other processes may serve the store's database at once
@@ -602,7 +590,6 @@ func (s *Store) inTransaction(g *gorm.DB, pending *pendingStmts) (*Store, error)
 	tx.sqlTx = sqlTx
 	tx.pending = pending
 	tx.inTx = true
-	tx.txWrites = new(atomic.Uint64)
 	return &tx, nil
 }
 
