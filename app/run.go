@@ -116,6 +116,9 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
+	if getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(softMemoryLimit(cfg))
+	}
 	// Start-up allocates a lot that lives briefly (the parsed dataset, the schema): collecting
 	// garbage during it is wasted time, so the collector waits until the banner.
 	gcPercent := debug.SetGCPercent(-1)
@@ -254,4 +257,12 @@ func banner(w io.Writer, addr string, cfg Config, loaded map[string]int, users, 
 		parts = []string{"no records"}
 	}
 	fmt.Fprintf(w, "  loaded:   %s\n", strings.Join(parts, ", "))
+}
+
+// softMemoryLimit is the Go runtime's memory limit the budgets call for: what the response
+// cache and the journal may keep, and room for the rest (the records' requests in flight,
+// the runtime's own). Past it the collector runs sooner rather than letting the heap grow
+// to twice what is live; it is a soft limit, so nothing fails for it.
+func softMemoryLimit(cfg Config) int64 {
+	return cfg.CacheBytes + int64(cfg.JournalBytes) + 16<<20
 }

@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/commercelayer-mock/provmock/app"
+	"github.com/commercelayer-mock/provmock/handlers"
 )
 
 const mediaType = "application/vnd.api+json"
@@ -457,7 +458,7 @@ func TestParseConfig(t *testing.T) {
 				tc.want.MaxBody = 1 << 20
 			}
 			if tc.want.CacheBytes == 0 {
-				tc.want.CacheBytes = 64 << 20
+				tc.want.CacheBytes = handlers.DefaultCacheBytes
 			}
 			for _, d := range []struct {
 				dst *int

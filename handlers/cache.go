@@ -23,8 +23,10 @@ import (
 // Documents also carry an ETag, and a matching If-None-Match answers 304.
 
 // DefaultCacheBytes is the response cache's budget unless configured: the documents it
-// keeps, with their keys (URLs can be long), add up to at most this many bytes.
-const DefaultCacheBytes = 64 << 20
+// keeps, with their keys (URLs can be long), add up to at most this many bytes. A few
+// hundred documents (a test suite's reads between its writes) fit; a client asking a new
+// URL every time fills it, so it is also most of what the process keeps.
+const DefaultCacheBytes = 4 << 20
 
 // maxCachedUsers bounds the users of tokens kept; a record is small, so a count will do.
 const maxCachedUsers = 2048
