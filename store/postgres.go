@@ -202,31 +202,18 @@ func (postgresDialect) foldMatch(col string, not bool, pattern string) (string, 
 func foldRegexp(pattern string) string {
 	var b strings.Builder
 	b.WriteString("^")
-	for i := 0; i < len(pattern); {
-		r, n := utf8.DecodeRuneInString(pattern[i:])
-		i += n
-		switch {
-		case r == '\\' && i < len(pattern):
-			r, n = utf8.DecodeRuneInString(pattern[i:])
-			i += n
-		case r == '%':
-			b.WriteString(".*")
-			continue
-		case r == '_':
-			b.WriteString(".")
-			continue
-		}
+	walkLike(pattern, func() { b.WriteString(".*") }, func() { b.WriteString(".") }, func(r rune) {
 		variants := foldVariants(r)
 		if len(variants) == 1 {
 			writeRegexpRune(&b, r)
-			continue
+			return
 		}
 		b.WriteString("[")
 		for _, v := range variants {
 			writeRegexpRune(&b, v)
 		}
 		b.WriteString("]")
-	}
+	})
 	b.WriteString("$")
 	return b.String()
 }

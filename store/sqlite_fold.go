@@ -14,6 +14,13 @@ import (
 // exactly and reads classes and ? as whole UTF-8 characters, as LIKE's _ does.
 func foldGlob(pattern string) string {
 	var b strings.Builder
+	walkLike(pattern, func() { b.WriteByte('*') }, func() { b.WriteByte('?') }, func(r rune) { writeFoldClass(&b, r) })
+	return b.String()
+}
+
+// walkLike reads a LIKE pattern (ESCAPE '\'): many for each %, one for each _, and literal
+// for every other character, escaped or not, in order.
+func walkLike(pattern string, many, one func(), literal func(rune)) {
 	for i := 0; i < len(pattern); {
 		r, n := utf8.DecodeRuneInString(pattern[i:])
 		i += n
@@ -22,15 +29,14 @@ func foldGlob(pattern string) string {
 			r, n = utf8.DecodeRuneInString(pattern[i:])
 			i += n
 		case r == '%':
-			b.WriteByte('*')
+			many()
 			continue
 		case r == '_':
-			b.WriteByte('?')
+			one()
 			continue
 		}
-		writeFoldClass(&b, r)
+		literal(r)
 	}
-	return b.String()
 }
 
 // writeFoldClass writes the GLOB that matches the characters folding as r does: r alone, or
