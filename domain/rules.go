@@ -248,10 +248,11 @@ func organizationSetUp(ctx context.Context, w *Write, org store.Record) error {
 func addPermissions(ctx context.Context, tx *store.Store, role store.Record, subjects []string, write, read bool, actor store.Record) error {
 	recs := make([]store.Record, len(subjects))
 	for i, subject := range subjects {
-		recs[i] = store.Record{
-			"subject": subject, "can_create": write, "can_read": read, "can_update": write, "can_destroy": write,
-			"role_id": role.ID(), "organization_id": role["organization_id"],
-		}
+		// Room for what the store fills in (id, timestamps, defaults): no map grows.
+		rec := make(store.Record, 12)
+		rec["subject"], rec["role_id"], rec["organization_id"] = subject, role.ID(), role["organization_id"]
+		rec["can_create"], rec["can_read"], rec["can_update"], rec["can_destroy"] = write, read, write, write
+		recs[i] = rec
 	}
 	return insertAll(ctx, tx, tx.Registry().Lookup("permissions"), recs, actor)
 }
