@@ -165,6 +165,8 @@ func (sqliteDialect) prepares() bool { return true }
 
 func (sqliteDialect) rebind(query string) string { return query }
 
+func (sqliteDialect) placeholderMark() byte { return '?' }
+
 func (sqliteDialect) bumpGeneration() string { return "" }
 func (sqliteDialect) readGeneration() string { return "" }
 
