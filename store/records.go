@@ -700,6 +700,13 @@ func (s *Store) PutAll(ctx context.Context, def *models.Resource, recs []Record)
 			}
 			return diskFull(fmt.Errorf("store: insert %s: %w", def.Type, err))
 		}
+		if s.inTx {
+			// Released once it served: SQLite tracks every page a write changes for each
+			// savepoint still open.
+			if _, err := s.exec(ctx, "RELEASE SAVEPOINT put_all"); err != nil {
+				return err
+			}
+		}
 	}
 	return nil
 }
