@@ -186,6 +186,10 @@ func appendJSON(out []byte, v any) ([]byte, error) {
 		return strconv.AppendBool(out, v), nil
 	case int64:
 		return strconv.AppendInt(out, v, 10), nil
+	case map[string]any:
+		if v != nil && len(v) == 0 {
+			return append(out, "{}"...), nil // a permission's restrictions, hundreds a set-up
+		}
 	case string:
 		if plainJSON(v) {
 			out = append(out, '"')

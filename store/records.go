@@ -55,10 +55,13 @@ func encodeValue(kind models.Kind, v any) (any, error) {
 			return string(o), nil
 		case string:
 			return o, nil
-		default:
-			b, err := json.Marshal(o)
-			return string(b), err
+		case map[string]any:
+			if o != nil && len(o) == 0 {
+				return "{}", nil // as json.Marshal writes it: the default of many objects, per row
+			}
 		}
+		b, err := json.Marshal(v)
+		return string(b), err
 	case models.Boolean:
 		if b, ok := v.(bool); ok {
 			if b {
