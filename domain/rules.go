@@ -211,6 +211,7 @@ func refreshTotals(ctx context.Context, tx *store.Store, orgID string, formerOwn
 func organizationSetUp(ctx context.Context, w *Write, org store.Record) error {
 	reg := w.Tx.Registry()
 	var adminID string
+	var perms []store.Record // both roles' in one batch: statements cost more than rows
 	for _, kind := range []string{"admin", "read_only"} {
 		role, err := insert(ctx, w.Tx, reg.Lookup("roles"), store.Record{"name": kind, "kind": kind, "organization_id": org.ID()}, w.Actor)
 		if err != nil {
@@ -220,9 +221,10 @@ func organizationSetUp(ctx context.Context, w *Write, org store.Record) error {
 			adminID = role.ID()
 		}
 		full := kind == "admin"
-		if err := addPermissions(ctx, w.Tx, role, models.BaseSubjects, full, true, w.Actor); err != nil {
-			return err
-		}
+		perms = append(perms, permissionsOf(role, models.BaseSubjects, full, true)...)
+	}
+	if err := insertAll(ctx, w.Tx, reg.Lookup("permissions"), perms, w.Actor); err != nil {
+		return err
 	}
 	if w.Actor != nil {
 		if _, err := insert(ctx, w.Tx, reg.Lookup("memberships"), store.Record{
@@ -246,14 +248,20 @@ func organizationSetUp(ctx context.Context, w *Write, org store.Record) error {
 // addPermissions gives a role a permission on each subject: every right when write is
 // true, else reading only when read is true, else none.
 func addPermissions(ctx context.Context, tx *store.Store, role store.Record, subjects []string, write, read bool, actor store.Record) error {
+	return insertAll(ctx, tx, tx.Registry().Lookup("permissions"), permissionsOf(role, subjects, write, read), actor)
+}
+
+// permissionsOf is addPermissions' records, to store.
+func permissionsOf(role store.Record, subjects []string, write, read bool) []store.Record {
 	recs := make([]store.Record, len(subjects))
 	for i, subject := range subjects {
-		recs[i] = store.Record{
-			"subject": subject, "can_create": write, "can_read": read, "can_update": write, "can_destroy": write,
-			"role_id": role.ID(), "organization_id": role["organization_id"],
-		}
+		// Room for what the store fills in (id, timestamps, defaults): no map grows.
+		rec := make(store.Record, 12)
+		rec["subject"], rec["role_id"], rec["organization_id"] = subject, role.ID(), role["organization_id"]
+		rec["can_create"], rec["can_read"], rec["can_update"], rec["can_destroy"] = write, read, write, write
+		recs[i] = rec
 	}
-	return insertAll(ctx, tx, tx.Registry().Lookup("permissions"), recs, actor)
+	return recs
 }
 
 // keepBaseRoleNames refuses to rename the admin and read_only roles.

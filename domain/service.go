@@ -89,14 +89,16 @@ func (s *Service) Create(ctx context.Context, def *models.Resource, in Input, ac
 		if err := s.linkToMany(ctx, tx, def, rec.ID(), in); err != nil {
 			return err
 		}
+		out = rec // the insert read it back; the write rights checked above let the user see it
 		if r != nil && r.AfterCreate != nil {
 			if err := r.AfterCreate(ctx, w, rec); err != nil {
 				return err
 			}
-		}
-		out, err = tx.Get(ctx, def, rec.ID())
-		if err != nil {
-			return err
+			// The rule may have changed it (an organization's totals), or made it visible (its
+			// owner membership).
+			if out, err = tx.Get(ctx, def, rec.ID()); err != nil {
+				return err
+			}
 		}
 		return recordVersion(ctx, tx, def, eventCreate, nil, out, actor)
 	})

@@ -43,21 +43,19 @@ func versionOf(def *models.Resource, event string, changes map[string][2]any, ol
 	if def.Tenancy.OrgColumn == "id" {
 		orgID = rec.ID()
 	}
-	return store.Record{
-		"resource_type": def.Type,
-		"resource_id":   rec.ID(),
-		"event":         event,
-		"changes":       changes,
-		"who":           whom,
-		// The version stays with the record's organization after the record is destroyed.
-		"organization_id": orgID,
-	}
+	// Room for what the store fills in (id, timestamps): no map grows.
+	v := make(store.Record, 10)
+	v["resource_type"], v["resource_id"], v["event"] = def.Type, rec.ID(), event
+	v["changes"], v["who"] = changes, whom
+	// The version stays with the record's organization after the record is destroyed.
+	v["organization_id"] = orgID
+	return v
 }
 
 // changesOf is what a version shows of a change from old to new (nil on create, on
 // destroy): the rendered attributes and links that differ, from what to what.
 func changesOf(def *models.Resource, old, new store.Record) map[string][2]any {
-	changes := map[string][2]any{}
+	changes := make(map[string][2]any, len(def.Attrs)+len(def.Rels))
 	for _, a := range def.Attrs {
 		if !a.Rendered() || a.Name == "created_at" || a.Name == "updated_at" {
 			continue
@@ -188,7 +186,29 @@ func appendJSON(out []byte, v any) ([]byte, error) {
 		return strconv.AppendBool(out, v), nil
 	case int64:
 		return strconv.AppendInt(out, v, 10), nil
+	case map[string]any:
+		if v != nil && len(v) == 0 {
+			return append(out, "{}"...), nil // a permission's restrictions, hundreds a set-up
+		}
+	case string:
+		if plainJSON(v) {
+			out = append(out, '"')
+			out = append(out, v...)
+			return append(out, '"'), nil
+		}
 	}
 	b, err := json.Marshal(v)
 	return append(out, b...), err
+}
+
+// plainJSON reports whether json.Marshal writes s as it is between quotes: printable ASCII
+// with nothing it escapes (quotes, backslashes, and the HTML characters <, > and &).
+func plainJSON(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c < 0x20 || c > 0x7e, c == '"', c == '\\', c == '<', c == '>', c == '&':
+			return false
+		}
+	}
+	return true
 }

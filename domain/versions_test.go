@@ -15,6 +15,9 @@ func TestChangesJSONIsMarshal(t *testing.T) {
 		{"can_read": {nil, true}, "can_create": {false, nil}, "subject": {nil, "orders"}},
 		{"expires_in": {int64(-7200), int64(math.MaxInt64)}, "ratio": {1.5, 1e21}, "whole": {float64(3), 0.1}},
 		{"metadata": {nil, json.RawMessage(`{ "b": [1, 2],  "a": "x" }`)}, "z": {"", "<script>"}, "A": {nil, nil}},
+		// Each side of plainJSON's edges: printable ASCII as it is, the rest escaped.
+		{"restrictions": {map[string]any{}, map[string]any(nil)}, "full": {nil, map[string]any{"a": 1}}},
+		{"plain": {" ~orders!", "a-b_c.d/e"}, "edges": {"\x1f\x7f", "tab\there \\ \"q\""}, "bad": {"\xff", "é"}},
 	}
 	for _, c := range cases {
 		want, err := json.Marshal(c)

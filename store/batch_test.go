@@ -104,3 +104,53 @@ func TestSetEach(t *testing.T) {
 		t.Fatalf("%d roles: too few for two statements", len(all))
 	}
 }
+
+// PutAll binds a column alike in every record once: each record still stores its own values,
+// whichever columns are alike (some, none, a NULL in all), in one statement or in several.
+func TestPutAllAlikeColumns(t *testing.T) {
+	st := mustDemoStore(t)
+	ctx := context.Background()
+	roles := st.Registry().Lookup("roles")
+	batches := [][]store.Record{
+		{ // kind, organization and reference alike; names and metadata (but one) differ
+			{"name": "A1", "kind": "custom", "organization_id": "orgGreenGr", "metadata": map[string]any{"n": 1}},
+			{"name": "A2", "kind": "custom", "organization_id": "orgGreenGr", "metadata": map[string]any{"n": 1}},
+			{"name": "A3", "kind": "custom", "organization_id": "orgGreenGr", "metadata": map[string]any{"n": 2}},
+		},
+		{ // nothing alike but the timestamps' columns may be
+			{"name": "B1", "kind": "custom", "organization_id": "orgGreenGr", "reference": "r1"},
+			{"name": "B2", "kind": "admin", "organization_id": "orgBlueBrd", "reference": nil},
+		},
+		{{"name": "C1", "kind": "custom", "organization_id": "orgBlueBrd", "reference": "one"}}, // a single record
+	}
+	for _, batch := range batches {
+		want := make([]store.Record, len(batch))
+		for i, rec := range batch {
+			want[i] = store.Record{}
+			for k, v := range rec {
+				want[i][k] = v
+			}
+		}
+		if err := st.Tx(ctx, func(tx *store.Store) error { return tx.PutAll(ctx, roles, batch) }); err != nil {
+			t.Fatal(err)
+		}
+		for i, rec := range batch {
+			got, err := st.Get(ctx, roles, rec.ID())
+			if err != nil {
+				t.Fatalf("%s: %v", want[i]["name"], err)
+			}
+			for col, v := range want[i] {
+				if m, ok := v.(map[string]any); ok {
+					text, _ := json.Marshal(m)
+					v = json.RawMessage(text)
+				}
+				if !reflect.DeepEqual(got[col], v) {
+					t.Errorf("%s.%s = %#v, want %#v", want[i]["name"], col, got[col], v)
+				}
+			}
+			if got["created_at"] != rec["created_at"] {
+				t.Errorf("%s created_at = %v, want %v", want[i]["name"], got["created_at"], rec["created_at"])
+			}
+		}
+	}
+}

@@ -27,8 +27,9 @@ import (
 //     introspection and the schema stamp (readSchema, readStamp, stampStatement:
 //     store/sqlite_schema.go is SQLite's), which errors mean "no room" (isDiskFull),
 //     whether the engine can take and restore whole-database images (images), its
-//     placeholders (rebind: the store writes ?), and whether the store keeps its statements
-//     prepared (prepares: not when the driver keeps its own, as pgx does).
+//     placeholders (rebind: the store writes ?; placeholderMark: the numbered ones), and
+//     whether the store keeps its statements prepared (prepares: not when the driver keeps
+//     its own, as pgx does).
 //  2. Choose it in dialectFor (this file) from the path Open is given (a postgres:// URL,
 //     say), and add it to the dialects list so that IsDiskFull knows its errors.
 //  3. Run the store's tests against it: store/*_test.go, then mock/ and control/, which
@@ -98,6 +99,10 @@ type dialect interface {
 	prepares() bool
 	// rebind turns the ? of a statement the store wrote into the engine's placeholders.
 	rebind(query string) string
+	// placeholderMark begins the placeholder of the n-th bound value, written mark then n (from
+	// 1), for a statement that refers to one value more than once (PutAll's columns alike in
+	// every row): SQLite's ?n, PostgreSQL's $n. rebind leaves such a statement as it is.
+	placeholderMark() byte
 }
 
 // dialects are every dialect the store knows, for classifying their errors.

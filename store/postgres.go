@@ -406,6 +406,8 @@ func (postgresDialect) prepares() bool { return false }
 
 func (postgresDialect) rebind(query string) string { return numberBinds(query) }
 
+func (postgresDialect) placeholderMark() byte { return '$' }
+
 // generationKey is the meta row counting the write transactions of every instance.
 const generationKey = "generation"
 

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
 	"gorm.io/gorm"
@@ -54,10 +55,13 @@ func encodeValue(kind models.Kind, v any) (any, error) {
 			return string(o), nil
 		case string:
 			return o, nil
-		default:
-			b, err := json.Marshal(o)
-			return string(b), err
+		case map[string]any:
+			if o != nil && len(o) == 0 {
+				return "{}", nil // as json.Marshal writes it: the default of many objects, per row
+			}
 		}
+		b, err := json.Marshal(v)
+		return string(b), err
 	case models.Boolean:
 		if b, ok := v.(bool); ok {
 			if b {
@@ -524,7 +528,7 @@ func (s *Store) Count(ctx context.Context, def *models.Resource, conds ...Cond) 
 // as stored, whether the handle may see it or not (a new organization is visible only once
 // its owner membership exists).
 func (s *Store) Insert(ctx context.Context, def *models.Resource, rec Record) (Record, error) {
-	s.fill(def, rec)
+	s.fill(def, rec, s.NowTextFor(def))
 	stmt, args, err := s.insertStatement(def, rec)
 	if err != nil {
 		return nil, err
@@ -548,7 +552,7 @@ func (s *Store) Insert(ctx context.Context, def *models.Resource, rec Record) (R
 // Put stores rec as a new record of def, as Insert does, without reading it back: for
 // records the caller does not answer with (a version).
 func (s *Store) Put(ctx context.Context, def *models.Resource, rec Record) error {
-	s.fill(def, rec)
+	s.fill(def, rec, s.NowTextFor(def))
 	_, err := s.insertRow(ctx, def, rec)
 	return err
 }
@@ -598,7 +602,9 @@ func (s *Store) PutAll(ctx context.Context, def *models.Resource, recs []Record)
 	kinds := s.metaOf(def).kinds
 	used := map[string]bool{}
 	for _, rec := range recs {
-		s.fill(def, rec)
+		// A clock reading per record, as Insert takes: a test clock that ticks per reading
+		// gives the records of fixtures the times golden files show.
+		s.fill(def, rec, s.NowTextFor(def))
 		for col := range rec {
 			if _, ok := kinds[col]; !ok {
 				return fmt.Errorf("store: %s has no column %s", def.Type, col)
@@ -626,15 +632,57 @@ func (s *Store) PutAll(ctx context.Context, def *models.Resource, recs []Record)
 	for i, col := range cols {
 		quoted[i] = quote(col)
 	}
-	tuple := "(" + strings.TrimSuffix(strings.Repeat("?, ", len(cols)), ", ") + ")"
+	// A column alike in every record (an organization's permissions share their role, rights
+	// and timestamps) is bound once, each row referring to it by number: binding costs the
+	// driver more than SQLite's writing the row. Only whole columns are shared, so that a
+	// statement's text depends on which columns are alike, not on the values, and a value
+	// is only ever compared with values of its own column (PostgreSQL infers a parameter's
+	// type from where it is used).
+	alike := make([]bool, len(cols))
+	var shared []any
+	for j := range cols {
+		alike[j] = len(recs) > 1
+		for i := 1; i < len(recs) && alike[j]; i++ {
+			alike[j] = sameBound(values[j], values[i*len(cols)+j])
+		}
+		if alike[j] {
+			shared = append(shared, values[j])
+		}
+	}
+	varying := len(cols) - len(shared)
+	if varying == 0 {
+		varying = 1 // for the statement's bound below: a row still takes room
+	}
 	// A statement binds at most the dialect's number of values (SQLite: 32766).
-	perStatement := max(1, (s.dialect.maxBindVars()-filterVarsMargin)/len(cols))
+	perStatement := max(1, (s.dialect.maxBindVars()-filterVarsMargin-len(shared))/varying)
 	defer s.wrote(def.Type)
 	for start := 0; start < len(recs); start += perStatement {
 		batch := recs[start:min(start+perStatement, len(recs))]
-		args := values[start*len(cols) : (start+len(batch))*len(cols)]
-		stmt := "INSERT INTO " + quote(def.Type) + " (" + strings.Join(quoted, ", ") + ") VALUES " +
-			strings.TrimSuffix(strings.Repeat(tuple+", ", len(batch)), ", ")
+		args := append(make([]any, 0, len(shared)+len(batch)*varying), shared...)
+		mark := s.dialect.placeholderMark()
+		stmt := make([]byte, 0, 64+len(batch)*len(cols)*7)
+		stmt = append(stmt, "INSERT INTO "+quote(def.Type)+" ("+strings.Join(quoted, ", ")+") VALUES "...)
+		for i := range batch {
+			if i > 0 {
+				stmt = append(stmt, ", "...)
+			}
+			stmt = append(stmt, '(')
+			nShared := 0
+			for j := range cols {
+				if j > 0 {
+					stmt = append(stmt, ", "...)
+				}
+				n := nShared + 1
+				if alike[j] {
+					nShared++
+				} else {
+					args = append(args, values[(start+i)*len(cols)+j])
+					n = len(args)
+				}
+				stmt = strconv.AppendInt(append(stmt, mark), int64(n), 10)
+			}
+			stmt = append(stmt, ')')
+		}
 		// A savepoint, so that the transaction can go on after a failed statement (PostgreSQL
 		// refuses every statement after one, until rolled back to a savepoint).
 		if s.inTx {
@@ -642,7 +690,7 @@ func (s *Store) PutAll(ctx context.Context, def *models.Resource, recs []Record)
 				return err
 			}
 		}
-		if _, err := s.exec(ctx, stmt, args...); err != nil {
+		if _, err := s.exec(ctx, string(stmt), args...); err != nil {
 			if s.inTx {
 				if _, rbErr := s.exec(ctx, "ROLLBACK TO SAVEPOINT put_all"); rbErr != nil {
 					return diskFull(fmt.Errorf("store: insert %s: %w", def.Type, err))
@@ -657,20 +705,43 @@ func (s *Store) PutAll(ctx context.Context, def *models.Resource, recs []Record)
 			}
 			return diskFull(fmt.Errorf("store: insert %s: %w", def.Type, err))
 		}
+		if s.inTx {
+			// Released once it served: SQLite tracks every page a write changes for each
+			// savepoint still open.
+			if _, err := s.exec(ctx, "RELEASE SAVEPOINT put_all"); err != nil {
+				return err
+			}
+		}
 	}
 	return nil
 }
 
-// fill gives a new record its id, timestamps and the description's defaults.
-func (s *Store) fill(def *models.Resource, rec Record) {
-	now := s.NowTextFor(def)
+// sameBound reports whether two encoded values (encodeValue's) are one value to bind.
+func sameBound(a, b any) bool {
+	switch a := a.(type) {
+	case nil:
+		return b == nil
+	case string:
+		b, ok := b.(string)
+		return ok && a == b
+	case int64:
+		b, ok := b.(int64)
+		return ok && a == b
+	}
+	return false // floats (NaN, -0) and anything else: bound each time
+}
+
+// fill gives a new record its id, timestamps (now, as NowTextFor writes it) and the
+// description's defaults.
+func (s *Store) fill(def *models.Resource, rec Record, now string) {
 	if rec.ID() == "" {
 		rec["id"] = s.newID()
 	}
-	for _, ts := range []string{"created_at", "updated_at"} {
-		if rec[ts] == nil {
-			rec[ts] = now
-		}
+	if rec["created_at"] == nil {
+		rec["created_at"] = now
+	}
+	if rec["updated_at"] == nil {
+		rec["updated_at"] = now
 	}
 	for _, a := range def.Attrs {
 		if _, set := rec[a.Name]; !set && a.Stored() && a.Default != nil {

@@ -168,6 +168,8 @@ func (sqliteDialect) prepares() bool { return true }
 
 func (sqliteDialect) rebind(query string) string { return query }
 
+func (sqliteDialect) placeholderMark() byte { return '?' }
+
 func (sqliteDialect) bumpGenerations([]string) string { return "" }
 func (sqliteDialect) readGeneration() string          { return "" }
 func (sqliteDialect) readGenerations() string         { return "" }

@@ -1,6 +1,11 @@
 package store
 
-import "testing"
+import (
+	"encoding/json"
+	"testing"
+
+	"github.com/commercelayer-mock/provmock/models"
+)
 
 // PostgreSQL's statements number their placeholders; quoted text and names keep their ?.
 func TestNumberBinds(t *testing.T) {
@@ -13,6 +18,21 @@ func TestNumberBinds(t *testing.T) {
 	for _, c := range cases {
 		if got := numberBinds(c.in); got != c.want {
 			t.Errorf("numberBinds(%q) = %q, want %q", c.in, got, c.want)
+		}
+	}
+}
+
+// An object is stored as json.Marshal writes it, the empty one (a default, written per row)
+// too, and a nil map is JSON null as json.Marshal has it.
+func TestEncodeObjectIsMarshal(t *testing.T) {
+	for _, v := range []any{map[string]any{}, map[string]any(nil), map[string]any{"b": []any{1, "<"}, "a": nil}, []any{}} {
+		want, err := json.Marshal(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := encodeValue(models.Object, v)
+		if err != nil || got != string(want) {
+			t.Errorf("encodeValue(%#v) = %v, %v; want %s", v, got, err, want)
 		}
 	}
 }
