@@ -13,7 +13,7 @@ import (
 // its email: an email can change hands, an active membership cannot, and a pending
 // invitation to their email grants nothing. An empty id sees nothing.
 func UserScope(userID string) *store.Scope {
-	return &store.Scope{Actor: userID, Allowed: func(ctx context.Context, all *store.Store) (store.Allowed, error) {
+	return &store.Scope{Actor: userID, Key: "user:" + userID, Allowed: func(ctx context.Context, all *store.Store) (store.Allowed, error) {
 		if userID == "" {
 			return store.Allowed{}, nil
 		}

@@ -46,6 +46,10 @@ type dialect interface {
 	configure(db *gorm.DB, opts Options) (io.Closer, error)
 	// columnType is the declared SQL type of a column holding values of the kind.
 	columnType(k models.Kind) string
+	// resultColumn is how a SELECT lists the qualified column col: as the column itself, or
+	// as an expression of the same value where the driver would do per-statement work for a
+	// bare column that the store does not need.
+	resultColumn(col string) string
 	// tieBreak orders records created in the same millisecond by insertion (table quoted).
 	tieBreak(table string) string
 	// maxBindVars is how many values one statement may bind.

@@ -133,6 +133,9 @@ func (postgresDialect) columnType(k models.Kind) string {
 	return `TEXT COLLATE "C"`
 }
 
+// resultColumn is the column itself: pgx decodes by the column's type, which must stay.
+func (postgresDialect) resultColumn(col string) string { return col }
+
 func (postgresDialect) extraColumns() []columnSchema {
 	return []columnSchema{{Name: seqColumn, Type: seqType}}
 }

@@ -163,7 +163,7 @@ func newTableMeta(def *models.Resource, d dialect) *tableMeta {
 	qualified := make([]string, len(m.columns))
 	plain := make([]string, len(m.columns))
 	for i, c := range m.columns {
-		qualified[i] = quote(def.Type) + "." + quote(c)
+		qualified[i] = d.resultColumn(quote(def.Type) + "." + quote(c))
 		plain[i] = quote(c)
 	}
 	m.selectList = strings.Join(qualified, ", ")
@@ -181,18 +181,20 @@ func (s *Store) metaOf(def *models.Resource) *tableMeta {
 	return newTableMeta(def, s.dialect)
 }
 
-// scan reads rows of def's columns into records.
-func scan(def *models.Resource, rows *sql.Rows) ([]Record, error) {
-	return scanKinds(columnKinds(def), rows)
-}
-
 // scanKinds reads rows into records, each column decoded as its kind.
 func scanKinds(kinds map[string]models.Kind, rows *sql.Rows) ([]Record, error) {
-	defer rows.Close()
 	cols, err := rows.Columns()
 	if err != nil {
+		rows.Close()
 		return nil, err
 	}
+	return scanNamed(kinds, cols, rows)
+}
+
+// scanNamed is scanKinds for a statement whose result columns the caller names, in order:
+// asking the driver costs a call into SQLite per column on every execution.
+func scanNamed(kinds map[string]models.Kind, cols []string, rows *sql.Rows) ([]Record, error) {
+	defer rows.Close()
 	var out []Record
 	vals := make([]any, len(cols))
 	ptrs := make([]any, len(cols))
@@ -216,7 +218,7 @@ func (s *Store) selectColumns(def *models.Resource) []string {
 	cols := def.Columns()
 	quoted := make([]string, len(cols))
 	for i, c := range cols {
-		quoted[i] = quote(def.Type) + "." + quote(c)
+		quoted[i] = s.dialect.resultColumn(quote(def.Type) + "." + quote(c))
 	}
 	return quoted
 }
@@ -236,23 +238,27 @@ func (s *Store) Get(ctx context.Context, def *models.Resource, id string) (Recor
 // GetMany returns the records of def whose column holds one of values and that meet the
 // extra conditions, in the default order.
 func (s *Store) GetMany(ctx context.Context, def *models.Resource, column string, values []string, extra ...Cond) ([]Record, error) {
-	return s.getMany(ctx, def, s.metaOf(def).selectList, column, values, extra)
+	m := s.metaOf(def)
+	return s.getMany(ctx, def, m.selectList, m.columns, column, values, extra)
 }
 
 // GetManyColumns is GetMany reading only id and the columns named: for rules that look at
 // a few columns of many records.
 func (s *Store) GetManyColumns(ctx context.Context, def *models.Resource, columns []string, column string, values []string, extra ...Cond) ([]Record, error) {
-	sel := quote(def.Type) + `."id"`
+	sel := s.dialect.resultColumn(quote(def.Type) + `."id"`)
+	names := append(make([]string, 0, len(columns)+1), "id")
 	for _, c := range columns {
 		if _, ok := s.metaOf(def).kinds[c]; !ok {
 			return nil, fmt.Errorf("store: %s has no column %s", def.Type, c)
 		}
-		sel += ", " + quote(def.Type) + "." + quote(c)
+		sel += ", " + s.dialect.resultColumn(quote(def.Type)+"."+quote(c))
+		names = append(names, c)
 	}
-	return s.getMany(ctx, def, sel, column, values, extra)
+	return s.getMany(ctx, def, sel, names, column, values, extra)
 }
 
-func (s *Store) getMany(ctx context.Context, def *models.Resource, sel, column string, values []string, extra []Cond) ([]Record, error) {
+// getMany selects sel, whose result columns are named by cols.
+func (s *Store) getMany(ctx context.Context, def *models.Resource, sel string, cols []string, column string, values []string, extra []Cond) ([]Record, error) {
 	values = slices.DeleteFunc(slices.Clone(values), hasNUL) // no stored text holds one
 	if len(values) == 0 {
 		return nil, nil
@@ -270,7 +276,7 @@ func (s *Store) getMany(ctx context.Context, def *models.Resource, sel, column s
 	if err != nil {
 		return nil, err
 	}
-	return scanKinds(m.kinds, rows)
+	return scanNamed(m.kinds, cols, rows)
 }
 
 // inList is the condition that col holds one of values, with its bound values (each once).
@@ -494,7 +500,8 @@ func (s *Store) List(ctx context.Context, def *models.Resource, q ListQuery) ([]
 	if err != nil {
 		return nil, 0, err
 	}
-	recs, err := scan(def, rows)
+	m := s.metaOf(def)
+	recs, err := scanNamed(m.kinds, m.columns, rows) // selectColumns: def.Columns(), in order
 	return recs, total, err
 }
 

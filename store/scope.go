@@ -21,6 +21,10 @@ type Scope struct {
 	// it again once a write has landed since, so a write that changes what the actor may see
 	// (a new organization, a membership left) shows at once. nil: nothing is visible.
 	Allowed func(ctx context.Context, all *Store) (Allowed, error)
+	// Key, when set, names what Allowed computes (the same rule for the same actor): handles
+	// outside a transaction whose scopes have one Key share its result across requests, for
+	// as long as none of the tables it read moved. "": each handle computes its own.
+	Key string
 }
 
 // Allowed is, per tenancy dimension, the values a record's column may hold to be seen. A
@@ -36,6 +40,62 @@ type scopeCache struct {
 	at      Stamp    // their generations before it
 	inTx    uint64   // the transaction's writes of those tables before it
 	allowed Allowed
+}
+
+// sharedScopes keeps Allowed per Scope.Key across handles, stamped with the generations of
+// the tables it read from before it read them; bounded, it forgets an arbitrary entry when full.
+type sharedScopes struct {
+	mu      sync.Mutex
+	entries map[string]sharedScope
+}
+
+type sharedScope struct {
+	read    []string
+	at      Stamp
+	allowed Allowed // never modified once stored
+}
+
+// maxSharedScopes bounds sharedScopes: an entry is a few organization ids.
+const maxSharedScopes = 2048
+
+func (c *sharedScopes) get(key string, now Generations) (sharedScope, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.entries[key]
+	if !ok || !e.at.CurrentIn(now) {
+		return sharedScope{}, false
+	}
+	return e, true
+}
+
+func (c *sharedScopes) put(key string, e sharedScope) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.entries == nil {
+		c.entries = map[string]sharedScope{}
+	}
+	if _, ok := c.entries[key]; !ok && len(c.entries) >= maxSharedScopes {
+		for k := range c.entries {
+			delete(c.entries, k)
+			break
+		}
+	}
+	c.entries[key] = e
+}
+
+// sharedGenerations are the generations a shared Allowed is checked against, and whether
+// sharing is possible: never inside a transaction (a rule that reads before it writes sees
+// its own writes), and on a shared database only with the request's generations, read by
+// ReadShared with the request's data, never this process's.
+func (s *Store) sharedGenerations(ctx context.Context) (Generations, bool) {
+	if s.inTx || s.scope.Key == "" || s.sharedScopes == nil {
+		return Generations{}, false
+	}
+	if !s.dialect.shared() {
+		return s.localGenerations(), true
+	}
+	g, ok := ctx.Value(generationsInContext{}).(Generations)
+	return g, ok && g.Known()
 }
 
 // As returns a handle on the same database that sees only what scope allows.
@@ -76,6 +136,18 @@ func (s *Store) allowed(ctx context.Context) (Allowed, error) {
 		}
 		return c.allowed, nil
 	}
+	shared, share := s.sharedGenerations(ctx)
+	if share {
+		if e, ok := s.sharedScopes.get(s.scope.Key, shared); ok {
+			if r := readsOf(ctx); r != nil {
+				r.Note(e.read...)
+			}
+			c.read, c.allowed = e.read, e.allowed
+			c.at, c.valid = now.Stamp(c.read)
+			c.inTx = writesOf(inTx, c.read)
+			return e.allowed, nil
+		}
+	}
 	inner, reads := TrackReads(ctx)
 	allowed, err := s.scope.Allowed(inner, s.Unscoped())
 	if err != nil {
@@ -90,6 +162,11 @@ func (s *Store) allowed(ctx context.Context) (Allowed, error) {
 	}
 	c.at, c.valid = now.Stamp(c.read)
 	c.inTx, c.allowed = writesOf(inTx, c.read), allowed
+	if share {
+		if at, ok := shared.Stamp(c.read); ok {
+			s.sharedScopes.put(s.scope.Key, sharedScope{read: c.read, at: at, allowed: allowed})
+		}
+	}
 	return allowed, nil
 }
 

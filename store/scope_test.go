@@ -101,3 +101,84 @@ func TestScopedWritesMissInvisibleRecords(t *testing.T) {
 		t.Fatalf("deleted record still there: %v", err)
 	}
 }
+
+// requestContext is what a request's reads run with: on a shared database, the generations
+// ReadShared read.
+func requestContext(t *testing.T, st *store.Store) context.Context {
+	t.Helper()
+	ctx, _, err := st.ReadShared(context.Background())
+	if errors.Is(err, store.ErrNotShared) {
+		return context.Background()
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ctx
+}
+
+// countingScope is UserScope for the user, counting the times its Allowed is computed.
+func countingScope(userID string, calls *int) *store.Scope {
+	inner := domain.UserScope(userID)
+	return &store.Scope{Actor: inner.Actor, Key: inner.Key, Allowed: func(ctx context.Context, all *store.Store) (store.Allowed, error) {
+		*calls++
+		return inner.Allowed(ctx, all)
+	}}
+}
+
+func TestScopeSharedAcrossHandlesUntilItsTablesMove(t *testing.T) {
+	st := mustDemoStore(t)
+	orgs := st.Registry().Lookup("organizations")
+	calls := 0
+	list := func() []string {
+		t.Helper()
+		recs, _, err := st.As(countingScope("usrViewer1", &calls)).List(requestContext(t, st), orgs, store.ListQuery{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids := []string{}
+		for _, r := range recs {
+			ids = append(ids, r.ID())
+		}
+		return ids
+	}
+	if got := list(); !reflect.DeepEqual(got, []string{"orgBlueBrd"}) || calls != 1 {
+		t.Fatalf("first handle: %v, %d computations", got, calls)
+	}
+	if got := list(); !reflect.DeepEqual(got, []string{"orgBlueBrd"}) || calls != 1 {
+		t.Fatalf("second handle: %v, %d computations, want the first's", got, calls)
+	}
+	// A write of a table the scope did not read keeps it.
+	if _, err := st.Update(context.Background(), st.Registry().Lookup("api_credentials"), "apcBBStore", store.Record{"name": "renamed"}); err != nil {
+		t.Fatal(err)
+	}
+	if list(); calls != 1 {
+		t.Fatalf("%d computations after a write of another table", calls)
+	}
+	// The viewer's membership revoked: the very next handle sees it.
+	if _, err := st.Update(context.Background(), st.Registry().Lookup("memberships"), "memBBViewr", store.Record{"status": "pending"}); err != nil {
+		t.Fatal(err)
+	}
+	if got := list(); len(got) != 0 || calls != 2 {
+		t.Fatalf("after the membership was revoked: %v, %d computations", got, calls)
+	}
+	// Inside a transaction, the scope is computed there, as the transaction sees it.
+	err := st.Tx(context.Background(), func(tx *store.Store) error {
+		if _, err := tx.Update(context.Background(), st.Registry().Lookup("memberships"), "memBBViewr", store.Record{"status": "active"}); err != nil {
+			return err
+		}
+		recs, _, err := tx.As(countingScope("usrViewer1", &calls)).List(context.Background(), orgs, store.ListQuery{})
+		if err != nil {
+			return err
+		}
+		if len(recs) != 1 || calls != 3 {
+			t.Errorf("in the transaction: %d organizations, %d computations", len(recs), calls)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := list(); !reflect.DeepEqual(got, []string{"orgBlueBrd"}) || calls != 4 {
+		t.Fatalf("after the transaction: %v, %d computations", got, calls)
+	}
+}

@@ -93,3 +93,9 @@ func readStamp(db *gorm.DB) (int64, error) {
 
 // stampStatement is the statement that marks a database as made by the schema of stamp.
 func stampStatement(stamp int32) string { return fmt.Sprintf("PRAGMA user_version = %d;\n", stamp) }
+
+// resultColumn is +col, the same value as an expression: SQLite reports no declared type
+// for it, so mattn/go-sqlite3 skips fetching, copying and lowering one per column on every
+// execution. The store decodes values by the description's kinds; the driver's use of a
+// declared type (timestamp, boolean) matches none that columnType declares.
+func (sqliteDialect) resultColumn(col string) string { return "+" + col }

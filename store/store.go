@@ -107,6 +107,8 @@ type Store struct {
 	newID      func() string
 	scope      *Scope // nil: every record is visible
 	scopeCache *scopeCache
+	// sharedScopes is shared by every handle on the database (scope.go).
+	sharedScopes *sharedScopes
 
 	// gen counts committed writes, shared by every handle on the database: a reader that
 	// saw the same generation before and after its work saw no write land in between, so
@@ -155,7 +157,7 @@ func Open(path string, reg *models.Registry, opts Options) (*Store, error) {
 	schema := schemaScript(tables)
 	s := &Store{dialect: dia, db: db, keeper: keeper, unprepared: db, reg: reg, tables: tables, schema: schema, stamp: schemaStamp(schema),
 		now: opts.Now, newID: opts.NewID, gen: new(atomic.Uint64), sqlDB: sqlDB, meta: tableMetas(reg, dia),
-		tableGens: newTableGenerations(reg)}
+		tableGens: newTableGenerations(reg), sharedScopes: &sharedScopes{}}
 	if dia.prepares() {
 		s.stmts = newStmtCache()
 	}
