@@ -50,7 +50,7 @@ func (s *Store) countVisible(ctx context.Context, def *models.Resource, q ListQu
 	stmt := "SELECT (SELECT count(*) FROM " + table + "), (SELECT count(*) FROM (SELECT 1 FROM " + table +
 		" WHERE " + strings.Join(outside, " OR ") + " LIMIT ?))"
 	var all, hidden int64
-	if err := s.db.WithContext(ctx).Raw(stmt, args...).Row().Scan(&all, &hidden); err != nil {
+	if err := s.db.WithContext(s.statementContext(ctx)).Raw(stmt, args...).Row().Scan(&all, &hidden); err != nil {
 		return 0, false, err
 	}
 	if hidden >= int64(complementCap) {

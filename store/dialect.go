@@ -101,6 +101,9 @@ type dialect interface {
 	// prepares reports whether the store keeps its statements prepared (stmt.go): not where
 	// the driver keeps prepared statements of its own.
 	prepares() bool
+	// detachesStatements reports whether statements run detached from their context's
+	// cancellation (Store.statementContext).
+	detachesStatements() bool
 	// rebind turns the ? of a statement the store wrote into the engine's placeholders.
 	rebind(query string) string
 	// placeholderMark begins the placeholder of the n-th bound value, written mark then n (from

@@ -439,7 +439,7 @@ func (s *Store) defaultOrder(def *models.Resource) string {
 
 func (s *Store) where(ctx context.Context, def *models.Resource, q ListQuery) (*gorm.DB, error) {
 	noteRead(ctx, def.Type, q.Filters)
-	db := s.table(def).WithContext(ctx)
+	db := s.table(def).WithContext(s.statementContext(ctx))
 	kinds := columnKinds(def)
 	for _, c := range q.Where {
 		// Encoded as stored: PostgreSQL's driver does not take a bool for a BIGINT column.

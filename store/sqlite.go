@@ -168,6 +168,9 @@ func (sqliteDialect) prepares() bool { return true }
 
 func (sqliteDialect) rebind(query string) string { return query }
 
+// detachesStatements: the driver would watch each row's step with a goroutine of its own.
+func (sqliteDialect) detachesStatements() bool { return true }
+
 func (sqliteDialect) placeholderMark() byte { return '?' }
 
 func (sqliteDialect) bumpGenerations([]string) string { return "" }

@@ -136,6 +136,7 @@ func (s *Store) statement(ctx context.Context, q string) *sql.Stmt {
 
 // query runs a statement that returns rows; q uses ? for its bound values.
 func (s *Store) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	ctx = s.statementContext(ctx)
 	q = s.dialect.rebind(q)
 	if stmt := s.statement(ctx, q); stmt != nil {
 		return stmt.QueryContext(ctx, args...)
@@ -148,6 +149,7 @@ func (s *Store) query(ctx context.Context, q string, args ...any) (*sql.Rows, er
 
 // exec runs a statement that returns no rows; q uses ? for its bound values.
 func (s *Store) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	ctx = s.statementContext(ctx)
 	q = s.dialect.rebind(q)
 	if stmt := s.statement(ctx, q); stmt != nil {
 		return stmt.ExecContext(ctx, args...)
@@ -186,4 +188,15 @@ func numberBinds(q string) string {
 		b.WriteByte(c)
 	}
 	return b.String()
+}
+
+// statementContext is ctx for a statement: on SQLite, no longer ended by its cancellation.
+// mattn/go-sqlite3 watches a context that can end with a goroutine and a channel for every
+// row it steps, which costs more than most statements of an in-memory database take; they
+// are short, so one whose client left runs to its end. Values (TrackReads) stay.
+func (s *Store) statementContext(ctx context.Context) context.Context {
+	if s.dialect.detachesStatements() {
+		return context.WithoutCancel(ctx)
+	}
+	return ctx
 }

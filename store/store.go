@@ -572,7 +572,8 @@ func (s *Store) read(ctx context.Context, fn func(tx *Store) error) error {
 	}
 	pending := &pendingStmts{}
 	defer s.prepareLater(ctx, pending)
-	return s.unprepared.WithContext(ctx).Transaction(func(g *gorm.DB) error {
+	// A read transaction's statements run under its context (see statementContext).
+	return s.unprepared.WithContext(s.statementContext(ctx)).Transaction(func(g *gorm.DB) error {
 		tx, err := s.inTransaction(g, pending)
 		if err != nil {
 			return err
