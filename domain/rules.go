@@ -210,19 +210,18 @@ func refreshTotals(ctx context.Context, tx *store.Store, orgID string, formerOwn
 // permission on every base subject, and makes the creating user its owner.
 func organizationSetUp(ctx context.Context, w *Write, org store.Record) error {
 	reg := w.Tx.Registry()
-	var adminID string
-	var perms []store.Record // both roles' in one batch: statements cost more than rows
-	for _, kind := range []string{"admin", "read_only"} {
-		role, err := insert(ctx, w.Tx, reg.Lookup("roles"), store.Record{"name": kind, "kind": kind, "organization_id": org.ID()}, w.Actor)
-		if err != nil {
-			return err
-		}
-		if kind == "admin" {
-			adminID = role.ID()
-		}
-		full := kind == "admin"
-		perms = append(perms, permissionsOf(role, models.BaseSubjects, full, true)...)
+	// Each type's records in one batch, and their versions in another: statements cost
+	// more than rows.
+	roles := []store.Record{
+		{"name": "admin", "kind": "admin", "organization_id": org.ID()},
+		{"name": "read_only", "kind": "read_only", "organization_id": org.ID()},
 	}
+	if err := insertAll(ctx, w.Tx, reg.Lookup("roles"), roles, w.Actor); err != nil {
+		return err
+	}
+	adminID := roles[0].ID() // filled in by the store
+	perms := permissionsOf(roles[0], models.BaseSubjects, true, true)
+	perms = append(perms, permissionsOf(roles[1], models.BaseSubjects, false, true)...)
 	if err := insertAll(ctx, w.Tx, reg.Lookup("permissions"), perms, w.Actor); err != nil {
 		return err
 	}

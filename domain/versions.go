@@ -86,22 +86,91 @@ func insertAll(ctx context.Context, tx *store.Store, def *models.Resource, recs 
 	if err := tx.PutAll(ctx, def, recs); err != nil {
 		return err
 	}
-	if !def.Versioned {
+	return putCreateVersions(ctx, tx, def, recs, actor)
+}
+
+// versionColumns are the columns putCreateVersions gives; the store fills the id and the
+// timestamps.
+var versionColumns = []string{"resource_type", "resource_id", "event", "changes", "who", "organization_id"}
+
+// putCreateVersions stores the versions of the creates of recs (records of def, as stored)
+// in one batch, each what recordVersion would write for it, without a map per version.
+func putCreateVersions(ctx context.Context, tx *store.Store, def *models.Resource, recs []store.Record, actor store.Record) error {
+	if !def.Versioned || len(recs) == 0 {
 		return nil
 	}
 	whom, err := json.Marshal(who(actor)) // once for all: the same for each
 	if err != nil {
 		return err
 	}
-	versions := make([]store.Record, len(recs))
-	for i, rec := range recs {
-		v := versionOf(def, eventCreate, changesOf(def, nil, rec), nil, rec, json.RawMessage(whom))
-		if v["changes"], err = changesJSON(v["changes"].(map[string][2]any)); err != nil {
+	names := createChangeNames(def)
+	// Boxed once: values alike in every version.
+	resourceType, event, whomText := any(def.Type), any(eventCreate), any(string(whom))
+	values := make([]any, 0, len(recs)*len(versionColumns))
+	var changes []byte
+	for _, rec := range recs {
+		if changes, err = appendCreateChanges(changes[:0], names, rec); err != nil {
 			return err
 		}
-		versions[i] = v
+		values = append(values, resourceType, rec["id"], event, string(changes), whomText, versionOrg(def, rec))
 	}
-	return tx.PutAll(ctx, tx.Registry().Lookup("versions"), versions)
+	return tx.PutRows(ctx, tx.Registry().Lookup("versions"), versionColumns, values)
+}
+
+// versionOrg is the organization_id of a version of rec, as versionOf gives it ("" for none).
+func versionOrg(def *models.Resource, rec store.Record) any {
+	col := def.Tenancy.OrgColumn
+	if _, ok := rec[col].(string); ok {
+		return rec[col]
+	}
+	return ""
+}
+
+// createChangeNames are the columns a create's version shows (see changesOf): def's rendered
+// attributes but its timestamps, and its to-one links, sorted as json.Marshal sorts a map's
+// keys.
+func createChangeNames(def *models.Resource) []string {
+	var names []string
+	for _, a := range def.Attrs {
+		if a.Rendered() && a.Name != "created_at" && a.Name != "updated_at" {
+			names = append(names, a.Name)
+		}
+	}
+	for _, rel := range def.Rels {
+		if !rel.ToMany {
+			names = append(names, rel.FK)
+		}
+	}
+	slices.Sort(names)
+	return slices.Compact(names)
+}
+
+// appendCreateChanges appends the changes of rec's create, with names from
+// createChangeNames: changesJSON(changesOf(def, nil, rec)), byte for byte, without the map.
+// A create shows every column that holds a value, from null.
+func appendCreateChanges(out []byte, names []string, rec store.Record) ([]byte, error) {
+	out = append(out, '{')
+	first := true
+	for _, name := range names {
+		v := rec[name]
+		if v == nil {
+			continue // what changesOf's sameValue finds equal to the absent old value
+		}
+		if !first {
+			out = append(out, ',')
+		}
+		first = false
+		var err error
+		if out, err = appendJSON(out, name); err != nil {
+			return nil, err
+		}
+		out = append(out, ":[null,"...)
+		if out, err = appendJSON(out, v); err != nil {
+			return nil, err
+		}
+		out = append(out, ']')
+	}
+	return append(out, '}'), nil
 }
 
 // who names the user who made a change.
@@ -143,38 +212,6 @@ func update(ctx context.Context, tx *store.Store, def *models.Resource, old, cha
 		return err
 	}
 	return recordVersion(ctx, tx, def, eventUpdate, old, out, actor)
-}
-
-// changesJSON is json.Marshal(changes), byte for byte, without reflecting on the map: an
-// organization's set-up writes hundreds of versions.
-func changesJSON(changes map[string][2]any) (json.RawMessage, error) {
-	keys := make([]string, 0, len(changes))
-	for k := range changes {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	out := make([]byte, 0, 32*len(keys)+2)
-	out = append(out, '{')
-	for i, k := range keys {
-		if i > 0 {
-			out = append(out, ',')
-		}
-		var err error
-		if out, err = appendJSON(out, k); err != nil {
-			return nil, err
-		}
-		out = append(out, ':', '[')
-		for j, v := range changes[k] {
-			if j > 0 {
-				out = append(out, ',')
-			}
-			if out, err = appendJSON(out, v); err != nil {
-				return nil, err
-			}
-		}
-		out = append(out, ']')
-	}
-	return append(out, '}'), nil
 }
 
 // appendJSON appends v as json.Marshal writes it.

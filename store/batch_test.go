@@ -3,10 +3,15 @@ package store_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"reflect"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/commercelayer-mock/provmock/domain"
+	"github.com/commercelayer-mock/provmock/fixtures"
+	"github.com/commercelayer-mock/provmock/models"
 	"github.com/commercelayer-mock/provmock/store"
 )
 
@@ -150,6 +155,172 @@ func TestPutAllAlikeColumns(t *testing.T) {
 			}
 			if got["created_at"] != rec["created_at"] {
 				t.Errorf("%s created_at = %v, want %v", want[i]["name"], got["created_at"], rec["created_at"])
+			}
+		}
+	}
+}
+
+// A multi-row INSERT binds each alike column once, numbers every placeholder with the
+// dialect's mark, and takes as many rows as the bound on bound values allows.
+func TestInsertLayout(t *testing.T) {
+	cols := []string{"a", "b", "c"}
+	values := []any{
+		"a0", "same", int64(0),
+		"a1", "same", int64(1),
+		"a2", "same", nil,
+		"a3", "same", int64(3),
+		"a4", "same", int64(4),
+	}
+	// 1 value bound once, 2 a row: 3 rows in 7 values, not 4.
+	per, alike, stmt, args := store.InsertLayoutOf("t", cols, values, 7, 2, '?')
+	if per != 3 {
+		t.Errorf("%d rows a statement, want 3", per)
+	}
+	if want := []bool{false, true, false}; !reflect.DeepEqual(alike, want) {
+		t.Errorf("alike = %v, want %v", alike, want)
+	}
+	if want := `INSERT INTO "t" ("a", "b", "c") VALUES (?2, ?1, ?3), (?4, ?1, ?5)`; stmt != want {
+		t.Errorf("statement\n%s\nwant\n%s", stmt, want)
+	}
+	if want := []any{"same", "a0", int64(0), "a1", int64(1)}; !reflect.DeepEqual(args, want) {
+		t.Errorf("args = %v, want %v", args, want)
+	}
+	_, _, stmt, _ = store.InsertLayoutOf("t", cols, values, 7, 1, '$')
+	if want := `INSERT INTO "t" ("a", "b", "c") VALUES ($2, $1, $3)`; stmt != want {
+		t.Errorf("PostgreSQL's statement\n%s\nwant\n%s", stmt, want)
+	}
+	// Exactly at the bound: 1 + 3*2 = 7 values.
+	if per, _, _, _ := store.InsertLayoutOf("t", cols, values, 6, 1, '?'); per != 2 {
+		t.Errorf("%d rows a statement under 6 values, want 2", per)
+	}
+	// One row: nothing is alike. Every column alike: a row still counts one.
+	if _, alike, stmt, _ := store.InsertLayoutOf("t", cols, values[:3], 7, 1, '?'); !reflect.DeepEqual(alike, []bool{false, false, false}) ||
+		stmt != `INSERT INTO "t" ("a", "b", "c") VALUES (?1, ?2, ?3)` {
+		t.Errorf("one row: alike %v, %s", alike, stmt)
+	}
+	same := []any{"x", nil, "x", nil, "x", nil}
+	per, alike, stmt, args = store.InsertLayoutOf("t", []string{"a", "b"}, same, 5, 3, '?')
+	if per != 3 || !reflect.DeepEqual(alike, []bool{true, true}) || stmt != `INSERT INTO "t" ("a", "b") VALUES (?1, ?2), (?1, ?2), (?1, ?2)` ||
+		!reflect.DeepEqual(args, []any{"x", nil}) {
+		t.Errorf("all alike: %d a statement, alike %v, %s %v", per, alike, stmt, args)
+	}
+	// Floats are never shared (NaN, -0).
+	if _, alike, _, _ := store.InsertLayoutOf("t", []string{"f"}, []any{1.5, 1.5}, 7, 1, '?'); alike[0] {
+		t.Error("a float column is bound once")
+	}
+}
+
+// PutRows stores rows of more statements than one, at the dialect's real bound, each with
+// its values and what the store fills in (id, timestamps).
+func TestPutRowsAcrossStatements(t *testing.T) {
+	st := mustDemoStore(t)
+	ctx := context.Background()
+	versions := st.Registry().Lookup("versions")
+	cols := []string{"resource_type", "resource_id", "event", "changes", "who", "organization_id"}
+	// resource_id, changes and the id vary: 3 values a row at least.
+	n := store.MaxInsertBinds(st)/3 + 5
+	values := make([]any, 0, n*len(cols))
+	for i := 0; i < n; i++ {
+		values = append(values, "roles", fmt.Sprintf("bulk%06d", i), "create", fmt.Sprintf(`{"n":[null,%d]}`, i), "{}", "orgGreenGr")
+	}
+	if err := st.Tx(ctx, func(tx *store.Store) error { return tx.PutRows(ctx, versions, cols, values) }); err != nil {
+		t.Fatal(err)
+	}
+	got, err := st.GetMany(ctx, versions, "organization_id", []string{"orgGreenGr"}, store.Cond{Column: "resource_type", Value: "roles"},
+		store.Cond{Column: "event", Value: "create"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	byResource := map[string]store.Record{}
+	for _, v := range got {
+		byResource[v.String("resource_id")] = v
+	}
+	for i := 0; i < n; i++ {
+		v := byResource[fmt.Sprintf("bulk%06d", i)]
+		if v == nil {
+			t.Fatalf("row %d of %d not stored", i, n)
+		}
+		if string(v["changes"].(json.RawMessage)) != fmt.Sprintf(`{"n":[null,%d]}`, i) || v.ID() == "" || v.String("created_at") == "" ||
+			v["created_at"] != v["updated_at"] || string(v["who"].(json.RawMessage)) != "{}" {
+			t.Fatalf("row %d stored as %v", i, v)
+		}
+	}
+	if err := st.PutRows(ctx, versions, cols, values[:5]); err == nil {
+		t.Error("rows of 6 columns from 5 values stored")
+	}
+	if err := st.PutRows(ctx, versions, []string{"nope"}, []any{1}); err == nil {
+		t.Error("a column the type lacks stored")
+	}
+}
+
+// countingStore opens an empty store whose clock ticks a second a reading and whose ids
+// count, loaded with the demo data: two of them make the same records.
+func countingStore(t *testing.T) *store.Store {
+	t.Helper()
+	reg := models.All()
+	var tick, ids atomic.Int64
+	start := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	st, err := store.Open(store.Memory, reg, store.Options{
+		Now:   func() time.Time { return start.Add(time.Duration(tick.Add(1)) * time.Second) },
+		NewID: func() string { return fmt.Sprintf("id%08d", ids.Add(1)) },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	ds, err := fixtures.Parse(fixtures.DemoName, fixtures.Demo(), reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ds.Load(context.Background(), st); err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+// An organization's create batched (roles, permissions, versions in multi-row statements)
+// stores exactly the records, versions included, that inserting them row by row stores.
+func TestOrganizationCreateBatchedStoresAsRowByRow(t *testing.T) {
+	ctx := context.Background()
+	dumps := make([]store.Snapshot, 2)
+	for i, rowByRow := range []bool{false, true} {
+		st := countingStore(t)
+		store.SetRowByRow(st, rowByRow)
+		actor, err := st.Get(ctx, st.Registry().Lookup("users"), "usrDemoOwn")
+		if err != nil {
+			t.Fatal(err)
+		}
+		org, err := domain.New(st.As(domain.UserScope(actor.ID()))).Create(ctx, st.Registry().Lookup("organizations"),
+			domain.Input{Attrs: map[string]any{"name": "Batch & Co"}}, actor)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if dumps[i], err = st.Dump(ctx); err != nil {
+			t.Fatal(err)
+		}
+		perms, err := st.Count(ctx, st.Registry().Lookup("permissions"), store.Cond{Column: "organization_id", Value: org.ID()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		versions, err := st.Count(ctx, st.Registry().Lookup("versions"), store.Cond{Column: "organization_id", Value: org.ID()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// 2 roles, a permission of each on every base subject, the owner's membership, and
+		// a version of each (organizations have none).
+		if want := 2 * len(models.BaseSubjects); perms != int64(want) || versions != int64(want+3) {
+			t.Fatalf("row by row %t: %d permissions, %d versions, want %d and %d", rowByRow, perms, versions, want, want+3)
+		}
+	}
+	for typ, recs := range dumps[0] {
+		other := dumps[1][typ]
+		if len(recs) != len(other) {
+			t.Errorf("%s: %d records batched, %d row by row", typ, len(recs), len(other))
+			continue
+		}
+		for i := range recs {
+			if !reflect.DeepEqual(recs[i], other[i]) {
+				t.Errorf("%s %d:\nbatched     %v\nrow by row  %v", typ, i, recs[i], other[i])
 			}
 		}
 	}

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"slices"
 	"sort"
-	"strconv"
 	"strings"
 
 	"gorm.io/gorm"
@@ -43,7 +42,9 @@ type ListQuery struct {
 	Offset  int
 }
 
-// encodeValue turns a record value into what the SQLite driver stores for the kind.
+// encodeValue turns a record value into what the SQLite driver stores for the kind. A value
+// stored as it is comes back as the same interface value, not boxed anew: batched writes
+// encode hundreds.
 func encodeValue(kind models.Kind, v any) (any, error) {
 	if v == nil {
 		return nil, nil
@@ -54,7 +55,7 @@ func encodeValue(kind models.Kind, v any) (any, error) {
 		case json.RawMessage:
 			return string(o), nil
 		case string:
-			return o, nil
+			return v, nil
 		case map[string]any:
 			if o != nil && len(o) == 0 {
 				return "{}", nil // as json.Marshal writes it: the default of many objects, per row
@@ -181,18 +182,9 @@ func (s *Store) metaOf(def *models.Resource) *tableMeta {
 	return newTableMeta(def, s.dialect)
 }
 
-// scanKinds reads rows into records, each column decoded as its kind.
-func scanKinds(kinds map[string]models.Kind, rows *sql.Rows) ([]Record, error) {
-	cols, err := rows.Columns()
-	if err != nil {
-		rows.Close()
-		return nil, err
-	}
-	return scanNamed(kinds, cols, rows)
-}
-
-// scanNamed is scanKinds for a statement whose result columns the caller names, in order:
-// asking the driver costs a call into SQLite per column on every execution.
+// scanNamed reads rows into records, each column decoded as its kind, for a statement whose
+// result columns the caller names, in order: asking the driver costs a call into SQLite per
+// column on every execution.
 func scanNamed(kinds map[string]models.Kind, cols []string, rows *sql.Rows) ([]Record, error) {
 	defer rows.Close()
 	var out []Record
@@ -535,7 +527,7 @@ func (s *Store) Count(ctx context.Context, def *models.Resource, conds ...Cond) 
 // as stored, whether the handle may see it or not (a new organization is visible only once
 // its owner membership exists).
 func (s *Store) Insert(ctx context.Context, def *models.Resource, rec Record) (Record, error) {
-	s.fill(def, rec, s.NowTextFor(def))
+	s.fill(def, rec, s.nowValueFor(def))
 	stmt, args, err := s.insertStatement(def, rec)
 	if err != nil {
 		return nil, err
@@ -546,7 +538,8 @@ func (s *Store) Insert(ctx context.Context, def *models.Resource, rec Record) (R
 	if err != nil {
 		return nil, diskFull(fmt.Errorf("store: insert %s %s: %w", def.Type, rec.ID(), err))
 	}
-	recs, err := scanKinds(s.metaOf(def).kinds, rows)
+	m := s.metaOf(def)
+	recs, err := scanNamed(m.kinds, m.columns, rows) // RETURNING lists m.columns, in order
 	if err != nil {
 		return nil, diskFull(fmt.Errorf("store: insert %s %s: %w", def.Type, rec.ID(), err))
 	}
@@ -559,7 +552,7 @@ func (s *Store) Insert(ctx context.Context, def *models.Resource, rec Record) (R
 // Put stores rec as a new record of def, as Insert does, without reading it back: for
 // records the caller does not answer with (a version).
 func (s *Store) Put(ctx context.Context, def *models.Resource, rec Record) error {
-	s.fill(def, rec, s.NowTextFor(def))
+	s.fill(def, rec, s.nowValueFor(def))
 	_, err := s.insertRow(ctx, def, rec)
 	return err
 }
@@ -599,31 +592,24 @@ func (s *Store) insertRow(ctx context.Context, def *models.Resource, rec Record)
 }
 
 // PutAll stores records of one type as they are, without reading them back, in as few
-// statements as SQLite allows: for loading data (fixtures, snapshots) where the caller
-// already holds what it wrote. Defaults and timestamps are filled as by Insert, so a column
-// a record leaves out is stored exactly as Insert would store it.
+// statements as the dialect allows (see putRows): for loading data (fixtures, snapshots) and
+// records made in bulk, where the caller already holds what it wrote. Defaults and
+// timestamps are filled as by Insert (each record gets its id, timestamps and defaults),
+// so a column a record leaves out is stored exactly as Insert would store it.
 func (s *Store) PutAll(ctx context.Context, def *models.Resource, recs []Record) error {
 	if len(recs) == 0 {
 		return nil
 	}
 	kinds := s.metaOf(def).kinds
-	used := map[string]bool{}
 	for _, rec := range recs {
 		// A clock reading per record, as Insert takes: a test clock that ticks per reading
 		// gives the records of fixtures the times golden files show.
-		s.fill(def, rec, s.NowTextFor(def))
-		for col := range rec {
-			if _, ok := kinds[col]; !ok {
-				return fmt.Errorf("store: %s has no column %s", def.Type, col)
-			}
-			used[col] = true
-		}
+		s.fill(def, rec, s.nowValueFor(def))
 	}
-	cols := make([]string, 0, len(used))
-	for col := range used {
-		cols = append(cols, col)
+	cols, err := sortedColumns(def, kinds, recs)
+	if err != nil {
+		return err
 	}
-	sort.Strings(cols)
 	// Every value encoded before anything is written, in column order.
 	values := make([]any, 0, len(recs)*len(cols))
 	for _, rec := range recs {
@@ -635,112 +621,12 @@ func (s *Store) PutAll(ctx context.Context, def *models.Resource, recs []Record)
 			values = append(values, v)
 		}
 	}
-	quoted := make([]string, len(cols))
-	for i, col := range cols {
-		quoted[i] = quote(col)
-	}
-	// A column alike in every record (an organization's permissions share their role, rights
-	// and timestamps) is bound once, each row referring to it by number: binding costs the
-	// driver more than SQLite's writing the row. Only whole columns are shared, so that a
-	// statement's text depends on which columns are alike, not on the values, and a value
-	// is only ever compared with values of its own column (PostgreSQL infers a parameter's
-	// type from where it is used).
-	alike := make([]bool, len(cols))
-	var shared []any
-	for j := range cols {
-		alike[j] = len(recs) > 1
-		for i := 1; i < len(recs) && alike[j]; i++ {
-			alike[j] = sameBound(values[j], values[i*len(cols)+j])
-		}
-		if alike[j] {
-			shared = append(shared, values[j])
-		}
-	}
-	varying := len(cols) - len(shared)
-	if varying == 0 {
-		varying = 1 // for the statement's bound below: a row still takes room
-	}
-	// A statement binds at most the dialect's number of values (SQLite: 32766).
-	perStatement := max(1, (s.dialect.maxBindVars()-filterVarsMargin-len(shared))/varying)
-	defer s.wrote(def.Type)
-	for start := 0; start < len(recs); start += perStatement {
-		batch := recs[start:min(start+perStatement, len(recs))]
-		args := append(make([]any, 0, len(shared)+len(batch)*varying), shared...)
-		mark := s.dialect.placeholderMark()
-		stmt := make([]byte, 0, 64+len(batch)*len(cols)*7)
-		stmt = append(stmt, "INSERT INTO "+quote(def.Type)+" ("+strings.Join(quoted, ", ")+") VALUES "...)
-		for i := range batch {
-			if i > 0 {
-				stmt = append(stmt, ", "...)
-			}
-			stmt = append(stmt, '(')
-			nShared := 0
-			for j := range cols {
-				if j > 0 {
-					stmt = append(stmt, ", "...)
-				}
-				n := nShared + 1
-				if alike[j] {
-					nShared++
-				} else {
-					args = append(args, values[(start+i)*len(cols)+j])
-					n = len(args)
-				}
-				stmt = strconv.AppendInt(append(stmt, mark), int64(n), 10)
-			}
-			stmt = append(stmt, ')')
-		}
-		// A savepoint, so that the transaction can go on after a failed statement (PostgreSQL
-		// refuses every statement after one, until rolled back to a savepoint).
-		if s.inTx {
-			if _, err := s.exec(ctx, "SAVEPOINT put_all"); err != nil {
-				return err
-			}
-		}
-		if _, err := s.exec(ctx, string(stmt), args...); err != nil {
-			if s.inTx {
-				if _, rbErr := s.exec(ctx, "ROLLBACK TO SAVEPOINT put_all"); rbErr != nil {
-					return diskFull(fmt.Errorf("store: insert %s: %w", def.Type, err))
-				}
-			}
-			// Find the record at fault, to name it: a failed statement changes nothing, and
-			// the caller's transaction undoes the rows inserted while looking.
-			for i := range batch {
-				if _, rowErr := s.insertRow(ctx, def, recs[start+i]); rowErr != nil {
-					return rowErr
-				}
-			}
-			return diskFull(fmt.Errorf("store: insert %s: %w", def.Type, err))
-		}
-		if s.inTx {
-			// Released once it served: SQLite tracks every page a write changes for each
-			// savepoint still open.
-			if _, err := s.exec(ctx, "RELEASE SAVEPOINT put_all"); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
+	return s.putRows(ctx, def, cols, values)
 }
 
-// sameBound reports whether two encoded values (encodeValue's) are one value to bind.
-func sameBound(a, b any) bool {
-	switch a := a.(type) {
-	case nil:
-		return b == nil
-	case string:
-		b, ok := b.(string)
-		return ok && a == b
-	case int64:
-		b, ok := b.(int64)
-		return ok && a == b
-	}
-	return false // floats (NaN, -0) and anything else: bound each time
-}
-
-// fill gives a new record its id, timestamps (now, as NowTextFor writes it) and the
-// description's defaults.
-func (s *Store) fill(def *models.Resource, rec Record, now string) {
+// fill gives a new record its id, timestamps (now: nowValueFor's, one text for the records
+// of one millisecond) and the description's defaults.
+func (s *Store) fill(def *models.Resource, rec Record, now any) {
 	if rec.ID() == "" {
 		rec["id"] = s.newID()
 	}
@@ -821,7 +707,7 @@ func (s *Store) Update(ctx context.Context, def *models.Resource, id string, cha
 	if err != nil {
 		return nil, diskFull(fmt.Errorf("store: update %s: %w", def.Type, err))
 	}
-	recs, err := scanKinds(m.kinds, rows)
+	recs, err := scanNamed(m.kinds, m.columns, rows) // RETURNING lists m.columns, in order
 	if err != nil {
 		return nil, diskFull(fmt.Errorf("store: update %s: %w", def.Type, err))
 	}

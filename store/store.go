@@ -119,6 +119,11 @@ type Store struct {
 	// txWritten collects the tables the transaction wrote so far (nil outside one): a
 	// scope's Allowed is computed again after a write of one it read.
 	txWritten *written
+	// lastNow is the last time formatted as stored, shared by every handle (see nowValueFor).
+	lastNow *atomic.Pointer[formattedNow]
+	// rowByRow makes the batched writes (PutAll, PutRows) insert one row a statement: for
+	// tests that the multi-row statements store the same (export_test.go).
+	rowByRow bool
 }
 
 // Open opens (creating if needed) the database at path, or an in-memory one for Memory,
@@ -157,7 +162,7 @@ func Open(path string, reg *models.Registry, opts Options) (*Store, error) {
 	schema := schemaScript(tables)
 	s := &Store{dialect: dia, db: db, keeper: keeper, unprepared: db, reg: reg, tables: tables, schema: schema, stamp: schemaStamp(schema),
 		now: opts.Now, newID: opts.NewID, gen: new(atomic.Uint64), sqlDB: sqlDB, meta: tableMetas(reg, dia),
-		tableGens: newTableGenerations(reg), sharedScopes: &sharedScopes{}}
+		tableGens: newTableGenerations(reg), sharedScopes: &sharedScopes{}, lastNow: new(atomic.Pointer[formattedNow])}
 	if dia.prepares() {
 		s.stmts = newStmtCache()
 	}
@@ -226,6 +231,31 @@ func (s *Store) NowTextFor(def *models.Resource) string {
 		return s.NowText()
 	}
 	return s.now().UTC().Truncate(time.Duration(f.Precision)).Format(f.TimeFormat)
+}
+
+// formattedNow is a time as stored, the text boxed once: the records a write makes within one
+// millisecond (an organization's set-up makes hundreds) share it.
+type formattedNow struct {
+	at     time.Time
+	layout string
+	text   any
+}
+
+// nowValueFor is NowTextFor as a record value, one clock reading: the text is formatted
+// again only when the time or the layout differs from the last one's.
+func (s *Store) nowValueFor(def *models.Resource) any {
+	layout, at := TimeFormat, time.Time{}
+	if f := def.Family; f != nil && f.TimeFormat != "" {
+		layout, at = f.TimeFormat, s.now().UTC().Truncate(time.Duration(f.Precision))
+	} else {
+		at = s.Now()
+	}
+	if last := s.lastNow.Load(); last != nil && last.layout == layout && last.at.Equal(at) {
+		return last.text
+	}
+	f := &formattedNow{at: at, layout: layout, text: at.Format(layout)}
+	s.lastNow.Store(f)
+	return f.text
 }
 
 // GenerateID returns a fresh id from the store's generator.
