@@ -210,23 +210,27 @@ func refreshTotals(ctx context.Context, tx *store.Store, orgID string, formerOwn
 // permission on every base subject, and makes the creating user its owner.
 func organizationSetUp(ctx context.Context, w *Write, org store.Record) error {
 	reg := w.Tx.Registry()
-	// Each type's records in one batch, and their versions in another: statements cost
-	// more than rows.
+	// Each type's records in one batch, and the versions of them all in another: statements
+	// cost more than rows.
+	versions, err := newCreateVersions(w.Actor)
+	if err != nil {
+		return err
+	}
 	roles := []store.Record{
 		{"name": "admin", "kind": "admin", "organization_id": org.ID()},
 		{"name": "read_only", "kind": "read_only", "organization_id": org.ID()},
 	}
-	if err := insertAll(ctx, w.Tx, reg.Lookup("roles"), roles, w.Actor); err != nil {
+	if err := versions.insert(ctx, w.Tx, reg.Lookup("roles"), roles); err != nil {
 		return err
 	}
-	adminID := roles[0].ID() // filled in by the store
-	perms := permissionsOf(roles[0], models.BaseSubjects, true, true)
-	perms = append(perms, permissionsOf(roles[1], models.BaseSubjects, false, true)...)
-	if err := insertAll(ctx, w.Tx, reg.Lookup("permissions"), perms, w.Actor); err != nil {
+	admin := roles[0] // its id filled in by the store
+	perms := permissionRows(w.Tx, nil, admin, models.BaseSubjects, true, true)
+	perms = permissionRows(w.Tx, perms, roles[1], models.BaseSubjects, false, true)
+	if err := versions.insertRows(ctx, w.Tx, reg.Lookup("permissions"), permissionColumns, perms); err != nil {
 		return err
 	}
 	if w.Actor != nil {
-		if _, err := insert(ctx, w.Tx, reg.Lookup("memberships"), store.Record{
+		owner := store.Record{
 			"user_id":         w.Actor.ID(),
 			"user_email":      w.Actor["email"],
 			"user_first_name": w.Actor["first_name"],
@@ -236,10 +240,14 @@ func organizationSetUp(ctx context.Context, w *Write, org store.Record) error {
 			"access_scope":    "all_access",
 			"test_enabled":    true,
 			"organization_id": org.ID(),
-			"role_id":         adminID,
-		}, w.Actor); err != nil {
+			"role_id":         admin.ID(),
+		}
+		if err := versions.insert(ctx, w.Tx, reg.Lookup("memberships"), []store.Record{owner}); err != nil {
 			return err
 		}
+	}
+	if err := versions.put(ctx, w.Tx); err != nil {
+		return err
 	}
 	return refreshTotals(ctx, w.Tx, org.ID())
 }
@@ -247,20 +255,33 @@ func organizationSetUp(ctx context.Context, w *Write, org store.Record) error {
 // addPermissions gives a role a permission on each subject: every right when write is
 // true, else reading only when read is true, else none.
 func addPermissions(ctx context.Context, tx *store.Store, role store.Record, subjects []string, write, read bool, actor store.Record) error {
-	return insertAll(ctx, tx, tx.Registry().Lookup("permissions"), permissionsOf(role, subjects, write, read), actor)
+	if len(subjects) == 0 {
+		return nil
+	}
+	versions, err := newCreateVersions(actor)
+	if err != nil {
+		return err
+	}
+	rows := permissionRows(tx, nil, role, subjects, write, read)
+	if err := versions.insertRows(ctx, tx, tx.Registry().Lookup("permissions"), permissionColumns, rows); err != nil {
+		return err
+	}
+	return versions.put(ctx, tx)
 }
 
-// permissionsOf is addPermissions' records, to store.
-func permissionsOf(role store.Record, subjects []string, write, read bool) []store.Record {
-	recs := make([]store.Record, len(subjects))
-	for i, subject := range subjects {
-		// Room for what the store fills in (id, timestamps, defaults): no map grows.
-		rec := make(store.Record, 12)
-		rec["subject"], rec["role_id"], rec["organization_id"] = subject, role.ID(), role["organization_id"]
-		rec["can_create"], rec["can_read"], rec["can_update"], rec["can_destroy"] = write, read, write, write
-		recs[i] = rec
+// permissionColumns are the columns of permissionRows' rows; the store fills the timestamps
+// and the defaults (restrictions).
+var permissionColumns = []string{"id", "subject", "role_id", "organization_id", "can_create", "can_read", "can_update", "can_destroy"}
+
+// permissionRows appends to rows addPermissions' records, as rows of permissionColumns, each
+// with a new id.
+func permissionRows(tx *store.Store, rows []any, role store.Record, subjects []string, write, read bool) []any {
+	rows = slices.Grow(rows, len(subjects)*len(permissionColumns))
+	roleID, orgID := role["id"], role["organization_id"]
+	for _, subject := range subjects {
+		rows = append(rows, tx.GenerateID(), subject, roleID, orgID, write, read, write, write)
 	}
-	return recs
+	return rows
 }
 
 // keepBaseRoleNames refuses to rename the admin and read_only roles.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"slices"
 	"strconv"
 
@@ -83,38 +84,129 @@ func changesOf(def *models.Resource, old, new store.Record) map[string][2]any {
 // versions, in as few statements as the store allows (an organization's set-up creates
 // hundreds): the records as given, with their ids, timestamps and defaults filled in.
 func insertAll(ctx context.Context, tx *store.Store, def *models.Resource, recs []store.Record, actor store.Record) error {
-	if err := tx.PutAll(ctx, def, recs); err != nil {
-		return err
-	}
-	return putCreateVersions(ctx, tx, def, recs, actor)
-}
-
-// versionColumns are the columns putCreateVersions gives; the store fills the id and the
-// timestamps.
-var versionColumns = []string{"resource_type", "resource_id", "event", "changes", "who", "organization_id"}
-
-// putCreateVersions stores the versions of the creates of recs (records of def, as stored)
-// in one batch, each what recordVersion would write for it, without a map per version.
-func putCreateVersions(ctx context.Context, tx *store.Store, def *models.Resource, recs []store.Record, actor store.Record) error {
-	if !def.Versioned || len(recs) == 0 {
-		return nil
-	}
-	whom, err := json.Marshal(who(actor)) // once for all: the same for each
+	versions, err := newCreateVersions(actor)
 	if err != nil {
 		return err
 	}
+	if err := versions.insert(ctx, tx, def, recs); err != nil {
+		return err
+	}
+	return versions.put(ctx, tx)
+}
+
+// versionColumns are the columns createVersions gives; the store fills the id and the
+// timestamps.
+var versionColumns = []string{"resource_type", "resource_id", "event", "changes", "who", "organization_id"}
+
+// createVersions collects the versions of records created together, of any types, to store
+// them in one batch: each what recordVersion would write for its record, without a map per
+// version.
+type createVersions struct {
+	whom    any   // who, as stored: the same for each
+	values  []any // rows of versionColumns
+	changes []byte
+}
+
+func newCreateVersions(actor store.Record) (*createVersions, error) {
+	whom, err := json.Marshal(who(actor))
+	if err != nil {
+		return nil, err
+	}
+	return &createVersions{whom: string(whom)}, nil
+}
+
+// insert stores recs, new records of def, in one batch (store.PutAll: ids, timestamps and
+// defaults filled in), and collects their versions.
+func (v *createVersions) insert(ctx context.Context, tx *store.Store, def *models.Resource, recs []store.Record) error {
+	if err := tx.PutAll(ctx, def, recs); err != nil {
+		return err
+	}
+	return v.add(def, recs)
+}
+
+// add collects the versions of the creates of recs, records of def as stored.
+func (v *createVersions) add(def *models.Resource, recs []store.Record) error {
+	if !def.Versioned {
+		return nil
+	}
 	names := createChangeNames(def)
-	// Boxed once: values alike in every version.
-	resourceType, event, whomText := any(def.Type), any(eventCreate), any(string(whom))
-	values := make([]any, 0, len(recs)*len(versionColumns))
-	var changes []byte
+	resourceType := any(def.Type) // boxed once for every row
+	vals := make([]any, len(names))
+	v.values = slices.Grow(v.values, len(recs)*len(versionColumns))
 	for _, rec := range recs {
-		if changes, err = appendCreateChanges(changes[:0], names, rec); err != nil {
+		for i, name := range names {
+			vals[i] = rec[name]
+		}
+		if err := v.addOne(resourceType, names, vals, rec["id"], versionOrg(def, rec)); err != nil {
 			return err
 		}
-		values = append(values, resourceType, rec["id"], event, string(changes), whomText, versionOrg(def, rec))
 	}
-	return tx.PutRows(ctx, tx.Registry().Lookup("versions"), versionColumns, values)
+	return nil
+}
+
+// insertRows stores new records of def given as rows (store.PutRows: len(cols) values a
+// row, ids included; timestamps and defaults filled in), and collects their versions.
+func (v *createVersions) insertRows(ctx context.Context, tx *store.Store, def *models.Resource, cols []string, values []any) error {
+	if err := tx.PutRows(ctx, def, cols, values); err != nil {
+		return err
+	}
+	if !def.Versioned {
+		return nil
+	}
+	idAt := slices.Index(cols, "id")
+	if idAt < 0 {
+		return fmt.Errorf("domain: rows of %s without their ids", def.Type)
+	}
+	names := createChangeNames(def)
+	// Each name's column in a row; a column the rows leave out holds what the store fills
+	// in: the description's default, else nothing.
+	at := make([]int, len(names))
+	filled := make([]any, len(names))
+	for i, name := range names {
+		if at[i] = slices.Index(cols, name); at[i] < 0 {
+			if a := def.Attr(name); a != nil && a.Stored() {
+				filled[i] = a.Default
+			}
+		}
+	}
+	orgAt := slices.Index(cols, def.Tenancy.OrgColumn)
+	resourceType := any(def.Type) // boxed once for every row
+	vals := make([]any, len(names))
+	v.values = slices.Grow(v.values, len(values)/len(cols)*len(versionColumns))
+	for start := 0; start < len(values); start += len(cols) {
+		row := values[start : start+len(cols)]
+		for i := range names {
+			if vals[i] = filled[i]; at[i] >= 0 {
+				vals[i] = row[at[i]]
+			}
+		}
+		var org any = "" // as versionOf gives it for none
+		if orgAt >= 0 {
+			if _, ok := row[orgAt].(string); ok {
+				org = row[orgAt]
+			}
+		}
+		if err := v.addOne(resourceType, names, vals, row[idAt], org); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// addOne collects the version of the create of one record of resourceType, id, whose
+// columns names (createChangeNames') hold vals, and whose organization is org.
+func (v *createVersions) addOne(resourceType any, names []string, vals []any, id, org any) error {
+	var err error
+	if v.changes, err = appendCreateChanges(v.changes[:0], names, vals); err != nil {
+		return err
+	}
+	v.values = append(v.values, resourceType, id, eventCreate, string(v.changes), v.whom, org)
+	return nil
+}
+
+// put stores the versions collected.
+func (v *createVersions) put(ctx context.Context, tx *store.Store) error {
+	return tx.PutRows(ctx, tx.Registry().Lookup("versions"), versionColumns, v.values)
 }
 
 // versionOrg is the organization_id of a version of rec, as versionOf gives it ("" for none).
@@ -145,14 +237,14 @@ func createChangeNames(def *models.Resource) []string {
 	return slices.Compact(names)
 }
 
-// appendCreateChanges appends the changes of rec's create, with names from
-// createChangeNames: changesJSON(changesOf(def, nil, rec)), byte for byte, without the map.
-// A create shows every column that holds a value, from null.
-func appendCreateChanges(out []byte, names []string, rec store.Record) ([]byte, error) {
+// appendCreateChanges appends the changes of the create of a record whose columns names
+// (createChangeNames') hold vals: changesJSON(changesOf(def, nil, rec)), byte for byte,
+// without the map. A create shows every column that holds a value, from null.
+func appendCreateChanges(out []byte, names []string, vals []any) ([]byte, error) {
 	out = append(out, '{')
 	first := true
-	for _, name := range names {
-		v := rec[name]
+	for i, name := range names {
+		v := vals[i]
 		if v == nil {
 			continue // what changesOf's sameValue finds equal to the absent old value
 		}
@@ -161,7 +253,7 @@ func appendCreateChanges(out []byte, names []string, rec store.Record) ([]byte, 
 		}
 		first = false
 		var err error
-		if out, err = appendJSON(out, name); err != nil {
+		if out, err = appendJSONString(out, name); err != nil {
 			return nil, err
 		}
 		out = append(out, ":[null,"...)
@@ -228,13 +320,20 @@ func appendJSON(out []byte, v any) ([]byte, error) {
 			return append(out, "{}"...), nil // a permission's restrictions, hundreds a set-up
 		}
 	case string:
-		if plainJSON(v) {
-			out = append(out, '"')
-			out = append(out, v...)
-			return append(out, '"'), nil
-		}
+		return appendJSONString(out, v)
 	}
 	b, err := json.Marshal(v)
+	return append(out, b...), err
+}
+
+// appendJSONString is appendJSON of a string, without boxing it (a key of every version).
+func appendJSONString(out []byte, s string) ([]byte, error) {
+	if plainJSON(s) {
+		out = append(out, '"')
+		out = append(out, s...)
+		return append(out, '"'), nil
+	}
+	b, err := json.Marshal(s)
 	return append(out, b...), err
 }
 

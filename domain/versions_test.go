@@ -41,7 +41,11 @@ func TestAppendCreateChangesIsMarshal(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		got, err := appendCreateChanges([]byte("kept"), names, rec)
+		vals := make([]any, len(names))
+		for i, name := range names {
+			vals[i] = rec[name]
+		}
+		got, err := appendCreateChanges([]byte("kept"), names, vals)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -325,3 +325,65 @@ func TestOrganizationCreateBatchedStoresAsRowByRow(t *testing.T) {
 		}
 	}
 }
+
+// Every record an organization's create makes in batches has the version a single create
+// writes: its rendered attributes and links as stored, each from null, by the creating user.
+func TestOrganizationCreateVersionsShowRecordsAsStored(t *testing.T) {
+	ctx := context.Background()
+	st := countingStore(t)
+	reg := st.Registry()
+	actor, err := st.Get(ctx, reg.Lookup("users"), "usrDemoOwn")
+	if err != nil {
+		t.Fatal(err)
+	}
+	org, err := domain.New(st.As(domain.UserScope(actor.ID()))).Create(ctx, reg.Lookup("organizations"),
+		domain.Input{Attrs: map[string]any{"name": "Versions Co"}}, actor)
+	if err != nil {
+		t.Fatal(err)
+	}
+	versions, err := st.GetMany(ctx, reg.Lookup("versions"), "organization_id", []string{org.ID()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	byResource := map[string]store.Record{}
+	for _, v := range versions {
+		byResource[v.String("resource_id")] = v
+	}
+	whom, _ := json.Marshal(map[string]any{"user": map[string]any{
+		"id": actor.ID(), "email": actor["email"], "first_name": actor["first_name"], "last_name": actor["last_name"]}})
+	checked := 0
+	for _, typ := range []string{"roles", "permissions", "memberships"} {
+		def := reg.Lookup(typ)
+		recs, err := st.GetMany(ctx, def, "organization_id", []string{org.ID()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, rec := range recs {
+			changes := map[string][2]any{}
+			for _, a := range def.Attrs {
+				if a.Rendered() && a.Name != "created_at" && a.Name != "updated_at" && rec[a.Name] != nil {
+					changes[a.Name] = [2]any{nil, rec[a.Name]}
+				}
+			}
+			for _, rel := range def.Rels {
+				if !rel.ToMany && rec[rel.FK] != nil {
+					changes[rel.FK] = [2]any{nil, rec[rel.FK]}
+				}
+			}
+			want, _ := json.Marshal(changes)
+			v := byResource[rec.ID()]
+			if v == nil {
+				t.Errorf("%s %s has no version", typ, rec.ID())
+				continue
+			}
+			checked++
+			if got := v["changes"].(json.RawMessage); string(got) != string(want) || v["resource_type"] != typ || v["event"] != "create" ||
+				string(v["who"].(json.RawMessage)) != string(whom) {
+				t.Errorf("%s %s: version %v, want changes %s by %s", typ, rec.ID(), v, want, whom)
+			}
+		}
+	}
+	if want := 2 + 2*len(models.BaseSubjects) + 1; checked != want || len(versions) != want {
+		t.Errorf("%d records checked of %d versions, want %d", checked, len(versions), want)
+	}
+}
