@@ -9,6 +9,7 @@ import (
 
 	"github.com/commercelayer-mock/provmock/fixtures"
 	"github.com/commercelayer-mock/provmock/handlers"
+	"github.com/commercelayer-mock/provmock/models"
 )
 
 func TestCachedReadsAreNeverStale(t *testing.T) {
@@ -107,4 +108,37 @@ func TestResponseCacheIsBoundedByBytes(t *testing.T) {
 			t.Errorf("asking the latest URL again changed the entries from %d to %d: it was not a hit", n, m)
 		}
 	})
+}
+
+// An organization's create writes its roles, permissions, owner membership and their
+// versions in batches: every cached list of those types forgets what it answered.
+func TestOrganizationCreateInvalidatesBatchedTables(t *testing.T) {
+	s := mustServer(t)
+	count := func(path string) int {
+		t.Helper()
+		rec := s.get(t, path)
+		mustStatus(t, rec, http.StatusOK)
+		n, _ := decode(t, rec)["meta"].(map[string]any)["record_count"].(float64)
+		return int(n)
+	}
+	added := map[string]int{
+		"/api/roles":       2,
+		"/api/permissions": 2 * len(models.BaseSubjects),
+		"/api/memberships": 1,
+		"/api/versions":    2 + 2*len(models.BaseSubjects) + 1,
+	}
+	before := map[string]int{}
+	for path := range added {
+		before[path] = count(path)
+		if again := count(path); again != before[path] { // and now cached
+			t.Fatalf("%s: %d records, then %d", path, before[path], again)
+		}
+	}
+	mustStatus(t, s.do(t, request{method: http.MethodPost, path: "/api/organizations",
+		body: `{"data":{"type":"organizations","attributes":{"name":"Batch Co"}}}`}), http.StatusCreated)
+	for path, n := range added {
+		if got := count(path); got != before[path]+n {
+			t.Errorf("%s: %d records after the create, want %d + %d", path, got, before[path], n)
+		}
+	}
 }
