@@ -387,3 +387,23 @@ func TestOrganizationCreateVersionsShowRecordsAsStored(t *testing.T) {
 		t.Errorf("%d records checked of %d versions, want %d", checked, len(versions), want)
 	}
 }
+
+// The store writes a time as time.Format would, whatever the time.
+func TestFormatTimeIsFormat(t *testing.T) {
+	times := []time.Time{
+		time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(9999, 12, 31, 23, 59, 59, 999999999, time.UTC), time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(-1, 3, 4, 5, 6, 7, 8e6, time.UTC), time.Date(2026, 7, 8, 9, 10, 11, 12345678, time.FixedZone("x", 3600)),
+		time.Now(), time.Now().UTC(), time.Now().UTC().Truncate(time.Millisecond),
+	}
+	for i := 0; i < 1000; i++ {
+		times = append(times, time.Unix(int64(i)*7919*86400+int64(i)*3571, int64(i)*999331).UTC())
+	}
+	for _, at := range times {
+		for _, layout := range []string{store.TimeFormat, time.RFC3339Nano} {
+			if got, want := store.FormatTime(at, layout), at.Format(layout); got != want {
+				t.Errorf("FormatTime(%v, %q) = %s, want %s", at, layout, got, want)
+			}
+		}
+	}
+}

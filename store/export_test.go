@@ -13,3 +13,6 @@ func InsertLayoutOf(table string, cols []string, values []any, maxBind int, n in
 
 // MaxInsertBinds is how many values one multi-row INSERT of st's dialect binds at most.
 func MaxInsertBinds(st *Store) int { return st.dialect.maxBindVars() - filterVarsMargin }
+
+// FormatTime is the store's formatting of stored times.
+var FormatTime = formatTime

@@ -221,7 +221,7 @@ func (s *Store) Registry() *models.Registry { return s.reg }
 func (s *Store) Now() time.Time { return s.now().UTC().Truncate(time.Millisecond) }
 
 // NowText returns the current time formatted as stored.
-func (s *Store) NowText() string { return s.Now().Format(TimeFormat) }
+func (s *Store) NowText() string { return formatTime(s.Now(), TimeFormat) }
 
 // NowTextFor is the clock's time as the type's family writes its times (the Adobe family:
 // microseconds), or NowText for a type of no family.
@@ -253,9 +253,41 @@ func (s *Store) nowValueFor(def *models.Resource) any {
 	if last := s.lastNow.Load(); last != nil && last.layout == layout && last.at.Equal(at) {
 		return last.text
 	}
-	f := &formattedNow{at: at, layout: layout, text: at.Format(layout)}
+	f := &formattedNow{at: at, layout: layout, text: formatTime(at, layout)}
 	s.lastNow.Store(f)
 	return f.text
+}
+
+// formatTime is t.Format(layout), written digit by digit for TimeFormat (a clock that moves
+// between records, as the tests' does, formats a time for every record).
+func formatTime(t time.Time, layout string) string {
+	year, month, day := t.Date()
+	if layout != TimeFormat || t.Location() != time.UTC || year < 0 || year > 9999 {
+		return t.Format(layout)
+	}
+	hour, minute, sec := t.Clock()
+	var b [len(TimeFormat)]byte
+	put := func(at, n, digits int) {
+		for i := at + digits - 1; i >= at; i-- {
+			b[i] = byte('0' + n%10)
+			n /= 10
+		}
+	}
+	put(0, year, 4)
+	b[4] = '-'
+	put(5, int(month), 2)
+	b[7] = '-'
+	put(8, day, 2)
+	b[10] = 'T'
+	put(11, hour, 2)
+	b[13] = ':'
+	put(14, minute, 2)
+	b[16] = ':'
+	put(17, sec, 2)
+	b[19] = '.'
+	put(20, t.Nanosecond()/int(time.Millisecond), 3)
+	b[23] = 'Z'
+	return string(b[:])
 }
 
 // GenerateID returns a fresh id from the store's generator.
