@@ -56,6 +56,12 @@ type dialect interface {
 	maxBindVars() int
 	// foldMatch is col LIKE pattern (ESCAPE '\'), or NOT LIKE, ignoring case in any script.
 	foldMatch(col string, not bool, pattern string) (string, []any)
+	// prefixCollation is the collation of the index a Searched attribute gets for prefix
+	// matches ("": none), and prefixRange the condition, true of every text that starts with
+	// prefix ignoring case (and maybe of others), that reads a range of that index (ok false:
+	// none does).
+	prefixCollation() string
+	prefixRange(col, prefix string) (sql string, args []any, ok bool)
 	// jsonContains is the condition that the JSON text in col contains obj (jsonb @>).
 	jsonContains(col string, obj map[string]any) (string, []any)
 	// readSchema returns the tables the database holds (see tableSchema).

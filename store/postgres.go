@@ -200,6 +200,11 @@ func (postgresDialect) foldMatch(col string, not bool, pattern string) (string, 
 	return fmt.Sprintf("CAST(%s AS TEXT) %s ?", col, op), []any{foldRegexp(pattern)}
 }
 
+// prefixCollation: PostgreSQL keeps its regular expressions over every record.
+func (postgresDialect) prefixCollation() string { return "" }
+
+func (postgresDialect) prefixRange(string, string) (string, []any, bool) { return "", nil, false }
+
 // foldRegexp turns a LIKE pattern (ESCAPE '\') into a PostgreSQL regular expression that
 // matches what the pattern matches ignoring case as fold does.
 func foldRegexp(pattern string) string {

@@ -52,12 +52,14 @@ func readSchema(db *gorm.DB) (map[string]tableSchema, error) {
 	if err != nil {
 		return nil, err
 	}
-	err = eachRow(db, `SELECT t.name, i.name, i."unique", group_concat(k.name, ',') FROM (`+userTables+`) t, pragma_index_list(t.name) i, pragma_index_info(i.name) k
-		WHERE i.origin = 'c' GROUP BY t.name, i.name ORDER BY t.name, i.name`,
+	// The collation of a column the index orders otherwise than the column (BINARY, here).
+	err = eachRow(db, `SELECT t.name, i.name, i."unique", group_concat(k.name, ','), max(CASE WHEN k.coll = 'BINARY' THEN '' ELSE k.coll END)
+		FROM (`+userTables+`) t, pragma_index_list(t.name) i, pragma_index_xinfo(i.name) k
+		WHERE i.origin = 'c' AND k.key GROUP BY t.name, i.name ORDER BY t.name, i.name`,
 		func(rows *sql.Rows) error {
 			var table string
 			var ix indexSchema
-			if err := rows.Scan(&table, &ix.Name, &ix.Unique, &ix.Columns); err != nil {
+			if err := rows.Scan(&table, &ix.Name, &ix.Unique, &ix.Columns, &ix.Collate); err != nil {
 				return err
 			}
 			addIndex(tables, table, ix)
