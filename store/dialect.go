@@ -62,6 +62,12 @@ type dialect interface {
 	// none does).
 	prefixCollation() string
 	prefixRange(col, prefix string) (sql string, args []any, ok bool)
+	// syncSearch makes or mends the trigram indexes (search.go) in the write transaction tx
+	// and returns those lists may use, by table "." column; substringNarrow is the condition,
+	// true of every record of table (quoted) whose column holds needle ignoring case (and
+	// maybe of others), that reads ix (ok false: it cannot).
+	syncSearch(tx *gorm.DB, indexes []searchIndex) (map[string]bool, error)
+	substringNarrow(table string, ix searchIndex, needle string) (sql string, args []any, ok bool)
 	// jsonContains is the condition that the JSON text in col contains obj (jsonb @>).
 	jsonContains(col string, obj map[string]any) (string, []any)
 	// readSchema returns the tables the database holds (see tableSchema).

@@ -205,6 +205,14 @@ func (postgresDialect) prefixCollation() string { return "" }
 
 func (postgresDialect) prefixRange(string, string) (string, []any, bool) { return "", nil, false }
 
+// syncSearch: PostgreSQL has no trigram indexes here (pg_trgm is an extension a database may
+// lack); substrings are matched over every record.
+func (postgresDialect) syncSearch(*gorm.DB, []searchIndex) (map[string]bool, error) { return nil, nil }
+
+func (postgresDialect) substringNarrow(string, searchIndex, string) (string, []any, bool) {
+	return "", nil, false
+}
+
 // foldRegexp turns a LIKE pattern (ESCAPE '\') into a PostgreSQL regular expression that
 // matches what the pattern matches ignoring case as fold does.
 func foldRegexp(pattern string) string {

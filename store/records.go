@@ -41,7 +41,16 @@ type ListQuery struct {
 	Sort    []query.SortKey
 	Limit   int // 0: no limit
 	Offset  int
+	// scanSubstrings: substring matches read no trigram index (a page of many matches,
+	// which the list's order finds sooner).
+	scanSubstrings bool
 }
+
+// Past substringScanFrom matches, a page whose end is within the first eighth of them is
+// read in the list's order, each record tested, rather than through the trigram index: in
+// order, a match comes every few records, and the index's way sorts every match first (a
+// page of 28,000 matches out of 100,000 records: 0.05 ms instead of 19).
+const substringScanFrom = 2000
 
 // encodeValue turns a record value into what the SQLite driver stores for the kind.
 func encodeValue(kind models.Kind, v any) (any, error) {
@@ -458,7 +467,13 @@ func (s *Store) where(ctx context.Context, def *models.Resource, q ListQuery) (*
 		return nil, err
 	}
 	if len(q.Filters) > 0 {
-		expr, err := s.filtersExpr(def, q.Filters, allowed)
+		fs := s
+		if q.scanSubstrings {
+			scanning := *s
+			scanning.scanSubstrings = true
+			fs = &scanning
+		}
+		expr, err := fs.filtersExpr(def, q.Filters, allowed)
 		if err != nil {
 			return nil, err
 		}
@@ -490,6 +505,7 @@ func (s *Store) List(ctx context.Context, def *models.Resource, q ListQuery) ([]
 	if q.Limit > 0 && int64(q.Offset) >= total {
 		return nil, total, nil
 	}
+	q.scanSubstrings = q.Limit > 0 && total > substringScanFrom && int64(q.Offset+q.Limit) <= total/8
 	db, _ = s.where(ctx, def, q)
 	db = db.Select(s.selectColumns(def))
 	db = db.Order(s.listOrder(def, q.Sort))

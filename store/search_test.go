@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/url"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -60,7 +61,8 @@ func TestSearchIndexesMatchTheScan(t *testing.T) {
 	}
 	defer st.Close()
 	insertGadgets(t, st, def, "g", searchTexts)
-	compareSearch(t, st, reg, def, 0)
+	compareSearch(t, st, reg, def, 100)
+	store.CheckSearchIndexes(t, st)
 
 	// Writes keep the indexes in step: renamed, deleted and new records.
 	err = st.Tx(ctx, func(tx *store.Store) error {
@@ -84,7 +86,8 @@ func TestSearchIndexesMatchTheScan(t *testing.T) {
 		t.Fatal(err)
 	}
 	insertGadgets(t, st, def, "h", []string{"late café", "LATE CREDENTIAL"})
-	compareSearch(t, st, reg, def, 0)
+	compareSearch(t, st, reg, def, 100)
+	store.CheckSearchIndexes(t, st)
 }
 
 func insertGadgets(t *testing.T, st *store.Store, def *models.Resource, prefix string, texts []string) {
@@ -144,4 +147,69 @@ func compareSearch(t *testing.T, st *store.Store, reg *models.Registry, def *mod
 	if matched < minMatched {
 		t.Errorf("only %d patterns matched anything", matched)
 	}
+}
+
+// TestSearchIndexesUpgrade: a database made before attributes were searched gets the search
+// indexes, filled with the records it holds; one whose trigram indexes a build without FTS5
+// left behind (dropping their triggers, so that it could write) gets them rebuilt; and the
+// lists of each build match the scan.
+func TestSearchIndexesUpgrade(t *testing.T) {
+	if !store.MemoryIsSQLite() {
+		t.Skip("SQLite only: PostgreSQL has no search indexes")
+	}
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "older.db")
+	oldReg, oldDef := gadgets(t, false)
+	older, err := store.Open(path, oldReg, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	insertGadgets(t, older, oldDef, "g", searchTexts)
+	older.Close()
+
+	reg, def := gadgets(t, true)
+	reopen := func(withFTS5 bool) *store.Store {
+		t.Helper()
+		st, err := store.Open(path, reg, store.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := st.SearchIndexes(ctx); withFTS5 != (len(got) == 1) {
+			t.Fatalf("search indexes %v (FTS5: %v)", got, withFTS5)
+		}
+		return st
+	}
+	st := reopen(ftsBuild(t))
+	compareSearch(t, st, reg, def, 100)
+	store.CheckSearchIndexes(t, st)
+	st.Close()
+
+	t.Run("a build without FTS5 writes, then one with it reopens", func(t *testing.T) {
+		store.SetWithoutFTS5(t)
+		st := reopen(false)
+		insertGadgets(t, st, def, "n", []string{"written without the index", "CAFÉ sans index"})
+		if _, err := st.Update(ctx, def, "g003", store.Record{"name": "renamed caf", "plain": "renamed caf"}); err != nil {
+			t.Fatal(err)
+		}
+		if err := st.Delete(ctx, def, "g004"); err != nil {
+			t.Fatal(err)
+		}
+		compareSearch(t, st, reg, def, 100)
+		st.Close()
+	})
+	st = reopen(ftsBuild(t))
+	defer st.Close()
+	compareSearch(t, st, reg, def, 100)
+	store.CheckSearchIndexes(t, st)
+}
+
+// ftsBuild reports whether the test binary's SQLite has FTS5 (the tag sqlite_fts5).
+func ftsBuild(t *testing.T) bool {
+	reg, _ := gadgets(t, true)
+	st, err := store.Open(store.Memory, reg, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	return len(st.SearchIndexes(context.Background())) > 0
 }

@@ -12,7 +12,9 @@ import (
 // database (schema.go) is the same for any SQL database.
 
 // userTables selects the tables of the database, not SQLite's own.
-const userTables = `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\_%' ESCAPE '\'`
+// Nor those of the trigram indexes (sqlite_search.go), which are not the descriptions' tables
+// and which a build without FTS5 cannot read.
+const userTables = `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\_%' ESCAPE '\' AND instr(name, '` + searchTableMark + `') = 0`
 
 // readSchema returns the tables db holds, by name, with their columns (in table order) and
 // the indexes made by CREATE INDEX (not those of PRIMARY KEY or UNIQUE constraints).

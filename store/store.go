@@ -115,6 +115,9 @@ type Store struct {
 	// what it rendered may be cached until the generation moves.
 	gen       *atomic.Uint64
 	tableGens *tableGenerations // per table (generation.go)
+	search    *searchState      // the trigram indexes lists may use (search.go), shared
+	// scanSubstrings: this handle's filters read no trigram index (ListQuery.scanSubstrings).
+	scanSubstrings bool
 	inTx      bool              // writes of a transaction count once, when it ends
 	// txWritten collects the tables the transaction wrote so far (nil outside one): a
 	// scope's Allowed is computed again after a write of one it read.
@@ -157,7 +160,7 @@ func Open(path string, reg *models.Registry, opts Options) (*Store, error) {
 	schema := schemaScript(tables)
 	s := &Store{dialect: dia, db: db, keeper: keeper, unprepared: db, reg: reg, tables: tables, schema: schema, stamp: schemaStamp(schema),
 		now: opts.Now, newID: opts.NewID, gen: new(atomic.Uint64), sqlDB: sqlDB, meta: tableMetas(reg, dia),
-		tableGens: newTableGenerations(reg), sharedScopes: &sharedScopes{}}
+		tableGens: newTableGenerations(reg), sharedScopes: &sharedScopes{}, search: &searchState{}}
 	if dia.prepares() {
 		s.stmts = newStmtCache()
 	}
@@ -178,6 +181,9 @@ func Open(path string, reg *models.Registry, opts Options) (*Store, error) {
 		}
 	default:
 		err = s.upgradeSchema(path)
+	}
+	if err == nil && !opts.NoSchema {
+		err = s.syncSearch()
 	}
 	if err != nil {
 		closeAll()

@@ -1,0 +1,80 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"sync/atomic"
+
+	"gorm.io/gorm"
+
+	"github.com/commercelayer-mock/provmock/models"
+)
+
+// Search indexes: what serves start and cont on an attribute the descriptions mark Searched
+// (models.Searched). A prefix reads a range of a case-insensitive index, part of the schema
+// (wantSchema, prefixRange); a substring reads a trigram index where the engine has one
+// (SQLite's FTS5: sqlite_search.go), which is not: it is kept beside the schema, made and
+// checked at every open and restore (syncSearch), and a store without it scans as before.
+// Either only narrows the records that the match itself then decides, so an index never
+// changes what a list answers.
+
+// searchIndex is the trigram index of one Searched attribute.
+type searchIndex struct {
+	table, column string
+}
+
+// searchIndexes are those reg's descriptions call for.
+func searchIndexes(reg *models.Registry) []searchIndex {
+	var out []searchIndex
+	for _, def := range reg.All() {
+		for _, a := range def.Attrs {
+			if a.Flags.Has(models.Searched) && a.Stored() && a.Kind == models.String {
+				out = append(out, searchIndex{def.Type, a.Name})
+			}
+		}
+	}
+	return out
+}
+
+// searchState is which trigram indexes lists may use, shared by every handle on the
+// database: those in step with their tables (key table "." column).
+type searchState struct {
+	usable atomic.Pointer[map[string]bool]
+}
+
+func (st *searchState) has(table, column string) bool {
+	m := st.usable.Load()
+	return m != nil && (*m)[table+"."+column]
+}
+
+// syncSearch makes the trigram indexes the descriptions call for, or mends them, and notes
+// which lists may use (see dialect.syncSearch).
+func (s *Store) syncSearch() error {
+	s.search.usable.Store(nil)
+	var usable map[string]bool
+	err := s.unprepared.Transaction(func(tx *gorm.DB) error {
+		if err := s.dialect.beginWrite(tx); err != nil {
+			return err
+		}
+		var err error
+		usable, err = s.dialect.syncSearch(tx, searchIndexes(s.reg))
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("store: search indexes: %w", err)
+	}
+	s.search.usable.Store(&usable)
+	return nil
+}
+
+// SearchIndexes reports which Searched attributes (type "." attribute) lists narrow with a
+// trigram index: none where the engine has none (SQLite built without the tag sqlite_fts5).
+func (s *Store) SearchIndexes(context.Context) []string {
+	var out []string
+	for _, ix := range searchIndexes(s.reg) {
+		if s.search.has(ix.table, ix.column) {
+			out = append(out, ix.table+"."+ix.column)
+		}
+	}
+	return out
+}
