@@ -296,7 +296,7 @@ func (s *Store) narrowMatch(col string, ix searchIndex, p query.Pattern, v strin
 	case query.Prefix:
 		return s.dialect.prefixRange(col, v)
 	case query.Contains:
-		if !s.scanSubstrings && s.search.has(ix.table, ix.column) {
+		if !s.scanSubstrings && !s.denseSubstrings[substringKey(ix.table, ix.column, v)] && s.search.has(ix.table, ix.column) {
 			return s.dialect.substringNarrow(quote(ix.table), ix, v)
 		}
 	}

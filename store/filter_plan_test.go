@@ -147,6 +147,9 @@ func TestFilterPlans(t *testing.T) {
 				t.Fatal("no statement captured")
 			}
 			for _, stmt := range c.stmts {
+				if isSearchProbe(stmt.sql) {
+					continue
+				}
 				plan := explainPlan(t, st, stmt) + "\n"
 				at := 0
 				for _, w := range tc.want {
@@ -164,6 +167,12 @@ func TestFilterPlans(t *testing.T) {
 			}
 		})
 	}
+}
+
+// isSearchProbe reports whether the statement is one with which List decides whether to read
+// a trigram index (findDenseSubstrings), not the list's own.
+func isSearchProbe(sql string) bool {
+	return !strings.Contains(sql, " WHERE ") || strings.Contains(sql, " MATCH ? LIMIT ?)")
 }
 
 // TestSortByCreationNamesItOnce checks that the default order that follows the sort keys

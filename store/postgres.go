@@ -213,6 +213,10 @@ func (postgresDialect) substringNarrow(string, searchIndex, string) (string, []a
 	return "", nil, false
 }
 
+func (postgresDialect) substringCandidates(*gorm.DB, searchIndex, string, int64) (int64, error) {
+	return 0, nil
+}
+
 // foldRegexp turns a LIKE pattern (ESCAPE '\') into a PostgreSQL regular expression that
 // matches what the pattern matches ignoring case as fold does.
 func foldRegexp(pattern string) string {

@@ -44,6 +44,8 @@ type ListQuery struct {
 	// scanSubstrings: substring matches read no trigram index (a page of many matches,
 	// which the list's order finds sooner).
 	scanSubstrings bool
+	// denseSubstrings: those read no trigram index either (Store.findDenseSubstrings).
+	denseSubstrings map[string]bool
 }
 
 // Past substringScanFrom matches, a page whose end is within the first eighth of them is
@@ -468,9 +470,10 @@ func (s *Store) where(ctx context.Context, def *models.Resource, q ListQuery) (*
 	}
 	if len(q.Filters) > 0 {
 		fs := s
-		if q.scanSubstrings {
+		if q.scanSubstrings || q.denseSubstrings != nil {
 			scanning := *s
-			scanning.scanSubstrings = true
+			scanning.scanSubstrings = q.scanSubstrings
+			scanning.denseSubstrings = q.denseSubstrings
 			fs = &scanning
 		}
 		expr, err := fs.filtersExpr(def, q.Filters, allowed)
@@ -489,6 +492,10 @@ func (s *Store) where(ctx context.Context, def *models.Resource, q ListQuery) (*
 
 // List returns one page of records and how many match in all.
 func (s *Store) List(ctx context.Context, def *models.Resource, q ListQuery) ([]Record, int64, error) {
+	var err error
+	if q.denseSubstrings, err = s.findDenseSubstrings(ctx, def, q.Filters); err != nil {
+		return nil, 0, err
+	}
 	db, err := s.where(ctx, def, q)
 	if err != nil {
 		return nil, 0, err

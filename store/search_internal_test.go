@@ -43,6 +43,9 @@ func TestSubstringPlan(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, stmt := range c.stmts {
+			if isSearchProbe(stmt.sql) {
+				continue
+			}
 			plan := explainPlan(t, st, stmt)
 			for _, want := range []string{"SEARCH api_credentials USING INTEGER PRIMARY KEY (rowid=?)", "SCAN api_credentials__search__name VIRTUAL TABLE"} {
 				if !strings.Contains(plan, want) {

@@ -130,6 +130,17 @@ func (sqliteDialect) substringNarrow(table string, ix searchIndex, needle string
 	return fmt.Sprintf("%s.rowid IN (SELECT rowid FROM %s WHERE %s MATCH ?)", table, vt, vt), []any{match}, true
 }
 
+func (sqliteDialect) substringCandidates(db *gorm.DB, ix searchIndex, needle string, limit int64) (int64, error) {
+	match, ok := trigramQuery(needle)
+	if !ok {
+		return 0, nil
+	}
+	vt := quote(ix.ftsTable())
+	var n int64
+	err := db.Raw(fmt.Sprintf("SELECT count(*) FROM (SELECT 1 FROM %s WHERE %s MATCH ? LIMIT ?)", vt, vt), match, limit).Row().Scan(&n)
+	return n, err
+}
+
 // Bounds of a trigram query: how many of the needle's trigrams it asks for, and how many
 // spellings of one (case variants) it may try; a trigram with more is left out.
 const (
