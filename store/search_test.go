@@ -213,3 +213,20 @@ func ftsBuild(t *testing.T) bool {
 	defer st.Close()
 	return len(st.SearchIndexes(context.Background())) > 0
 }
+
+// TestSearchIndexesOfALaterSchema: a store opened without a schema gets the trigram indexes
+// with it, as one opened with it does.
+func TestSearchIndexesOfALaterSchema(t *testing.T) {
+	reg, _ := gadgets(t, true)
+	st, err := store.Open(store.Memory, reg, store.Options{NoSchema: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if err := st.CreateSchema(); err != nil {
+		t.Fatal(err)
+	}
+	if got := st.SearchIndexes(context.Background()); (len(got) == 1) != (store.MemoryIsSQLite() && ftsBuild(t)) {
+		t.Errorf("search indexes %v", got)
+	}
+}

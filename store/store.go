@@ -181,10 +181,9 @@ func Open(path string, reg *models.Registry, opts Options) (*Store, error) {
 			err = s.CreateSchema()
 		}
 	default:
-		err = s.upgradeSchema(path)
-	}
-	if err == nil && !opts.NoSchema {
-		err = s.syncSearch()
+		if err = s.upgradeSchema(path); err == nil {
+			err = s.syncSearch()
+		}
 	}
 	if err != nil {
 		closeAll()
@@ -476,7 +475,8 @@ func (s *Store) LookupShared(ctx context.Context, key string) (string, bool, err
 }
 
 // CreateSchema creates the tables and indexes the descriptions call for, those that do not
-// exist yet, and stamps the database as made by them: Open does, unless told not to.
+// exist yet, and stamps the database as made by them, then the trigram indexes (search.go):
+// Open does, unless told not to.
 func (s *Store) CreateSchema() error {
 	// One script in one transaction: a fresh database is ready in a single round trip. Not
 	// through the prepared-statement cache: a prepared statement holds only the first
@@ -485,7 +485,7 @@ func (s *Store) CreateSchema() error {
 	if err := s.unprepared.Exec(script).Error; err != nil {
 		return fmt.Errorf("store: create the schema: %w", err)
 	}
-	return nil
+	return s.syncSearch()
 }
 
 // upgradeSchema makes the schema of the file database at path the descriptions', in one
