@@ -68,8 +68,8 @@ type dialect interface {
 	// maybe of others), that reads ix (ok false: it cannot).
 	syncSearch(tx *gorm.DB, indexes []searchIndex) (map[string]bool, error)
 	substringNarrow(table string, ix searchIndex, needle string) (sql string, args []any, ok bool)
-	// substringCandidates counts, up to limit, the records ix narrows needle to.
-	substringCandidates(db *gorm.DB, ix searchIndex, needle string, limit int64) (int64, error)
+	// denseSubstring reports whether ix narrows needle to more than a quarter of the table.
+	denseSubstring(db *gorm.DB, ix searchIndex, needle string) (bool, error)
 	// jsonContains is the condition that the JSON text in col contains obj (jsonb @>).
 	jsonContains(col string, obj map[string]any) (string, []any)
 	// readSchema returns the tables the database holds (see tableSchema).

@@ -172,7 +172,7 @@ func TestFilterPlans(t *testing.T) {
 // isSearchProbe reports whether the statement is one with which List decides whether to read
 // a trigram index (findDenseSubstrings), not the list's own.
 func isSearchProbe(sql string) bool {
-	return !strings.Contains(sql, " WHERE ") || strings.Contains(sql, " MATCH ? LIMIT ?)")
+	return !strings.Contains(sql, " WHERE ") || strings.Contains(sql, " MATCH ? AND rowid <= ? LIMIT ?)")
 }
 
 // TestSortByCreationNamesItOnce checks that the default order that follows the sort keys

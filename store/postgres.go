@@ -213,9 +213,7 @@ func (postgresDialect) substringNarrow(string, searchIndex, string) (string, []a
 	return "", nil, false
 }
 
-func (postgresDialect) substringCandidates(*gorm.DB, searchIndex, string, int64) (int64, error) {
-	return 0, nil
-}
+func (postgresDialect) denseSubstring(*gorm.DB, searchIndex, string) (bool, error) { return false, nil }
 
 // foldRegexp turns a LIKE pattern (ESCAPE '\') into a PostgreSQL regular expression that
 // matches what the pattern matches ignoring case as fold does.

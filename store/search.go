@@ -68,13 +68,13 @@ func (s *Store) syncSearch() error {
 	return nil
 }
 
-// findDenseSubstrings returns the substrings of the filters (key substringKey) that the trigram
-// index narrows to more than a quarter of their table's records: reading those by rowid, each
-// where the table has it, is slower than reading the whole table in its order (28% of 100,000
-// records: 18 ms instead of 20; all of them: 40 instead of 25), so lists scan for them.
+// findDenseSubstrings returns the substrings of the filters (key substringKey) that the
+// trigram index narrows to more than a quarter of their table's records: reading those by
+// rowid, each where the table has it, is slower than reading the whole table in its order (28%
+// of 100,000 records: 18 ms instead of 20; all of them: 40 instead of 25), so lists scan for
+// them.
 func (s *Store) findDenseSubstrings(ctx context.Context, def *models.Resource, filters []query.Filter) (map[string]bool, error) {
 	var dense map[string]bool
-	sizes := map[string]int64{}
 	db := s.db.WithContext(s.statementContext(ctx))
 	for _, f := range filters {
 		if f.Pred.Op != query.OpLike || f.Pred.Pattern != query.Contains {
@@ -88,20 +88,13 @@ func (s *Store) findDenseSubstrings(ctx context.Context, def *models.Resource, f
 			if !s.search.has(table, path.Column) {
 				continue
 			}
-			size, ok := sizes[table]
-			if !ok {
-				if err := db.Raw("SELECT count(*) FROM " + quote(table)).Row().Scan(&size); err != nil {
-					return nil, err
-				}
-				sizes[table] = size
-			}
 			for _, v := range f.ValuesFor(i) {
 				needle, _ := v.(string)
-				n, err := s.dialect.substringCandidates(db, searchIndex{table, path.Column}, needle, size/4+1)
+				yes, err := s.dialect.denseSubstring(db, searchIndex{table, path.Column}, needle)
 				if err != nil {
 					return nil, err
 				}
-				if n > size/4 {
+				if yes {
 					if dense == nil {
 						dense = map[string]bool{}
 					}
