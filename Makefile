@@ -18,7 +18,11 @@ endif
 # embedded by the tag provmock_demo_image. A plain go build has none and loads the fixtures.
 DEMO_IMAGE := fixtures/demo.image
 DEMO_TAG := provmock_demo_image
-BUILD_FLAGS := -tags=$(DEMO_TAG)$(STATIC_TAGS) $(STATIC_LDFLAGS)
+# SQLite with FTS5, whose trigram indexes serve substring filters (store/sqlite_search.go); a
+# build without it scans instead. Every build and test here has it, the demo image's too (an
+# image holds the indexes of the build that made it).
+FTS_TAG := sqlite_fts5
+BUILD_FLAGS := -tags=$(DEMO_TAG),$(FTS_TAG)$(STATIC_TAGS) $(STATIC_LDFLAGS)
 # What the image is made of: the dataset and the code that stores it.
 IMAGE_SOURCES := fixtures/demo.yaml $(shell find . -name '*.go' -not -name '*_test.go' -not -path './sdk-test/*' -not -path './load/*' -not -path './e2e/*' -not -path './.git/*')
 
@@ -32,7 +36,7 @@ build: first-build-note $(DEMO_IMAGE)
 	go build $(BUILD_FLAGS) -o provmock .
 
 $(DEMO_IMAGE): $(IMAGE_SOURCES)
-	go generate ./fixtures/
+	GOFLAGS=-tags=$(FTS_TAG) go generate ./fixtures/
 
 # Says so before a build that compiles SQLite's C code (the first, or after go clean -cache),
 # which takes about a minute with nothing printed.
@@ -56,11 +60,11 @@ test: fmt-check vet go-test sdk-test
 # GOFLAGS carries the demo image's tag to the tests' own builds of the command too.
 go-test: $(DEMO_IMAGE)
 ifdef VERBOSE
-	GOFLAGS=-tags=$(DEMO_TAG) go test -race -count=1 ./...
+	GOFLAGS=-tags=$(DEMO_TAG),$(FTS_TAG) go test -race -count=1 ./...
 else
 	go build -o .testsummary ./internal/testsummary
 	@echo 'go test -race -count=1 -json ./... | .testsummary'
-	@GOFLAGS=-tags=$(DEMO_TAG) bash -o pipefail -c 'go test -race -count=1 -json ./... | ./.testsummary'
+	@GOFLAGS=-tags=$(DEMO_TAG),$(FTS_TAG) bash -o pipefail -c 'go test -race -count=1 -json ./... | ./.testsummary'
 endif
 
 # The Go tests again on PostgreSQL: a throwaway cluster (.ci/with-postgres: initdb in a
@@ -69,7 +73,7 @@ endif
 # what only SQLite has skip, saying so.
 test-postgres: $(DEMO_IMAGE)
 	go build -o .testsummary ./internal/testsummary
-	GOFLAGS=-tags=$(DEMO_TAG) bash .ci/with-postgres bash -o pipefail -c 'go test -count=1 -tags provmock_postgres,$(DEMO_TAG) -json ./... | ./.testsummary'
+	GOFLAGS=-tags=$(DEMO_TAG),$(FTS_TAG) bash .ci/with-postgres bash -o pipefail -c 'go test -count=1 -tags provmock_postgres,$(DEMO_TAG),$(FTS_TAG) -json ./... | ./.testsummary'
 
 # The official @commercelayer/provisioning-sdk against the built binary (needs Node 20+).
 sdk-test: build
@@ -84,9 +88,9 @@ fmt-check:
 # Each fuzz target for FUZZTIME: arbitrary input must never panic or answer a 5xx. Seed
 # corpora: <package>/testdata/fuzz/<target>/ (where go test looks), besides the f.Add seeds.
 fuzz:
-	go test -run='^$$' -fuzz='^FuzzParseFilter$$' -fuzztime=$(FUZZTIME) ./query/
-	go test -run='^$$' -fuzz='^FuzzListQuery$$' -fuzztime=$(FUZZTIME) ./handlers/
-	go test -run='^$$' -fuzz='^FuzzCreateBody$$' -fuzztime=$(FUZZTIME) ./handlers/
+	go test -tags=$(FTS_TAG) -run='^$$' -fuzz='^FuzzParseFilter$$' -fuzztime=$(FUZZTIME) ./query/
+	go test -tags=$(FTS_TAG) -run='^$$' -fuzz='^FuzzListQuery$$' -fuzztime=$(FUZZTIME) ./handlers/
+	go test -tags=$(FTS_TAG) -run='^$$' -fuzz='^FuzzCreateBody$$' -fuzztime=$(FUZZTIME) ./handlers/
 
 # Side-by-side load measurement of every performance target with wrk, the test-suite cycle
 # beside Prism (see load/run.sh); not part of make test.
@@ -94,4 +98,4 @@ load: $(DEMO_IMAGE)
 	STATIC="$(BUILD_FLAGS)" bash load/run.sh
 
 bench:
-	go test -run='^$$' -bench=. -benchmem ./...
+	go test -tags=$(FTS_TAG) -run='^$$' -bench=. -benchmem ./...

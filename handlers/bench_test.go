@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -108,6 +109,11 @@ func BenchmarkFilteredList100k(b *testing.B) {
 		{"name_cont_ascii", fq("name_cont", "caf"), func(i int) bool { return word(i) == "Café" || word(i) == "CAFÉ noir" }, 2},
 		{"name_cont_non_ascii", fq("name_cont", "café"), func(i int) bool { return word(i) == "Café" || word(i) == "CAFÉ noir" }, 2},
 		{"name_start", fq("name_start", "credential 0001"), func(i int) bool { return i >= 100 && i < 200 }, 0},
+		// A substring few records hold: what a trigram index is for.
+		{"name_cont_selective", fq("name_cont", "04217"), func(i int) bool { return strings.Contains(fmt.Sprintf("%06d", i), "04217") }, 0},
+		{"name_cont_selective_non_ascii", fq("name_cont", "4217 cafÉ"), func(i int) bool {
+			return strings.HasSuffix(fmt.Sprintf("%06d", i), "4217") && (word(i) == "Café" || word(i) == "CAFÉ noir")
+		}, 0},
 		{"kind_eq+expires_in_gt+organization_slug_eq+sort",
 			fq("kind_eq", "webapp", "expires_in_gt", "10000", "organization_slug_eq", "org-07") + "&sort=-created_at",
 			func(i int) bool { return webapp(i) && long(i) && org(i) }, 0},

@@ -48,7 +48,7 @@ verdict() { awk -v ok="$1" 'BEGIN { print (ok ? "met" : "NOT met") }'; }
 
 export CGO_ENABLED=1
 # shellcheck disable=SC2086 # STATIC holds several flags (the Makefile's static build)
-go build ${STATIC:-} -o "$tmp/provmock" .
+go build ${STATIC:--tags=sqlite_fts5} -o "$tmp/provmock" .
 go build -o "$tmp/static" ./load/static
 go build -o "$tmp/startup" ./load/startup
 go build -o "$tmp/cycle" ./load/cycle

@@ -51,6 +51,9 @@ const (
 	Trigger                     // write-only switch (_disable): accepted in bodies, never stored or rendered
 	Hidden                      // stored and loadable from fixtures, never rendered or accepted in bodies
 	Derived                     // with Hidden: derived from other attributes when loaded, so never written in a dataset
+	// Searched: lists often filter it by prefix or substring (start, cont): it gets the
+	// indexes that serve those (a case-insensitive one, and a trigram one where the engine has it).
+	Searched
 )
 
 // Has reports whether all of the given flags are set.

@@ -18,7 +18,7 @@ var apiCredentials = &Resource{
 	Type:    "api_credentials",
 	Ops:     OpList | OpCreate | OpRetrieve | OpUpdate | OpDelete,
 	Attrs: []Attr{
-		{Name: "name", Kind: String, Flags: writable | Required | Filterable | Indexed},
+		{Name: "name", Kind: String, Flags: writable | Required | Filterable | Indexed | Searched},
 		{Name: "kind", Kind: String, Flags: Create | Required | Filterable, Enum: CredentialKinds},
 		{Name: "confidential", Kind: Boolean, Flags: Filterable, Default: true},
 		{Name: "redirect_uri", Kind: String, Flags: writable | Nullable | Filterable, Format: URL},
@@ -56,7 +56,7 @@ var identityProviders = &Resource{
 	Type:    "identity_providers",
 	Ops:     OpList | OpCreate | OpRetrieve | OpUpdate | OpDelete,
 	Attrs: []Attr{
-		{Name: "name", Kind: String, Flags: writable | Required | query | Indexed},
+		{Name: "name", Kind: String, Flags: writable | Required | query | Indexed | Searched},
 		{Name: "client_id", Kind: String, Flags: writable | Required | query},
 		{Name: "client_secret", Kind: String, Flags: writable | Required | query},
 		{Name: "issuer", Kind: String, Flags: writable | Required | query, Format: URL},
@@ -108,7 +108,7 @@ var membershipProfiles = &Resource{
 	Type:    "membership_profiles",
 	Ops:     OpList | OpCreate | OpRetrieve | OpUpdate | OpDelete,
 	Attrs: []Attr{
-		{Name: "name", Kind: String, Flags: writable | Required | query | Indexed},
+		{Name: "name", Kind: String, Flags: writable | Required | query | Indexed | Searched},
 		{Name: "test_enabled", Kind: Boolean, Default: false},
 		{Name: "access_scope", Kind: String, Flags: writable | Required | Filterable, Enum: AccessScopes},
 	},
@@ -126,7 +126,7 @@ var organizations = &Resource{
 		{Name: "new_owner_email", Kind: String, Flags: Update | Required},
 	}}},
 	Attrs: []Attr{
-		{Name: "name", Kind: String, Flags: writable | Required | query | Indexed},
+		{Name: "name", Kind: String, Flags: writable | Required | query | Indexed | Searched},
 		{Name: "slug", Kind: String, Flags: query | Indexed},
 		{Name: "domain", Kind: String, Flags: query},
 		{Name: "support_phone", Kind: String, Flags: writable | Nullable},
@@ -221,7 +221,7 @@ var roles = &Resource{
 	Type:      "roles",
 	Ops:       OpList | OpCreate | OpRetrieve | OpUpdate,
 	Attrs: []Attr{
-		{Name: "name", Kind: String, Flags: writable | Required | Filterable | Indexed},
+		{Name: "name", Kind: String, Flags: writable | Required | Filterable | Indexed | Searched},
 		{Name: "kind", Kind: String, Flags: Filterable, Default: "custom"},
 		{Name: "_add_missing_base_permissions", Kind: Boolean, Flags: Update | Trigger},
 	},

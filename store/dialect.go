@@ -56,6 +56,20 @@ type dialect interface {
 	maxBindVars() int
 	// foldMatch is col LIKE pattern (ESCAPE '\'), or NOT LIKE, ignoring case in any script.
 	foldMatch(col string, not bool, pattern string) (string, []any)
+	// prefixCollation is the collation of the index a Searched attribute gets for prefix
+	// matches ("": none), and prefixRange the condition, true of every text that starts with
+	// prefix ignoring case (and maybe of others), that reads a range of that index (ok false:
+	// none does).
+	prefixCollation() string
+	prefixRange(col, prefix string) (sql string, args []any, ok bool)
+	// syncSearch makes or mends the trigram indexes (search.go) in the write transaction tx
+	// and returns those lists may use, by table "." column; substringNarrow is the condition,
+	// true of every record of table (quoted) whose column holds needle ignoring case (and
+	// maybe of others), that reads ix (ok false: it cannot).
+	syncSearch(tx *gorm.DB, indexes []searchIndex) (map[string]bool, error)
+	substringNarrow(table string, ix searchIndex, needle string) (sql string, args []any, ok bool)
+	// denseSubstring reports whether ix narrows needle to more than a quarter of the table.
+	denseSubstring(db *gorm.DB, ix searchIndex, needle string) (bool, error)
 	// jsonContains is the condition that the JSON text in col contains obj (jsonb @>).
 	jsonContains(col string, obj map[string]any) (string, []any)
 	// readSchema returns the tables the database holds (see tableSchema).

@@ -77,7 +77,11 @@ func balanced(parts []string, op string) string {
 // another organization (as a dataset may link them) reads as linked to nothing.
 func (s *Store) pathExpr(def *models.Resource, path query.AttrPath, pred query.Predicate, values []any, allowed Allowed) (string, []any, error) {
 	if len(path.Hops) == 0 {
-		return s.predicateSQL(quote(def.Type)+"."+quote(path.Column), path.Kind, pred, values)
+		var searched *searchIndex
+		if a := def.Attr(path.Column); a != nil && a.Flags.Has(models.Searched) {
+			searched = &searchIndex{def.Type, path.Column}
+		}
+		return s.predicateSQL(quote(def.Type)+"."+quote(path.Column), path.Kind, pred, values, searched)
 	}
 	hop := path.Hops[0]
 	target := s.reg.Lookup(hop.Type)
@@ -92,7 +96,7 @@ func (s *Store) pathExpr(def *models.Resource, path query.AttrPath, pred query.P
 	if len(path.Hops) == 1 && path.Column == "id" {
 		// The related record's id is the foreign key itself (which always points at a record):
 		// organization_id_eq compares organization_id, and its index serves it directly.
-		sql, args, err = s.predicateSQL(fk, models.String, pred, values)
+		sql, args, err = s.predicateSQL(fk, models.String, pred, values, nil)
 		if err != nil {
 			return "", nil, err
 		}
@@ -192,8 +196,10 @@ func likePattern(p query.Pattern, v string) string {
 	return v
 }
 
-// predicateSQL is the condition for one column; = and IN are exact.
-func (s *Store) predicateSQL(col string, kind models.Kind, pred query.Predicate, values []any) (string, []any, error) {
+// predicateSQL is the condition for one column; = and IN are exact. On a searched column
+// (models.Searched), a prefix or substring match is narrowed first by the column's search
+// indexes, and the match itself still decides.
+func (s *Store) predicateSQL(col string, kind models.Kind, pred query.Predicate, values []any, searched *searchIndex) (string, []any, error) {
 	enc := func(v any) any {
 		ev, _ := encodeValue(kind, v)
 		return ev
@@ -252,7 +258,13 @@ func (s *Store) predicateSQL(col string, kind models.Kind, pred query.Predicate,
 		return sql, args, nil
 	case query.OpLike, query.OpNotLike:
 		one = func(v any) (string, []any) {
-			return s.dialect.foldMatch(col, pred.Op == query.OpNotLike, likePattern(pred.Pattern, v.(string)))
+			sql, args := s.dialect.foldMatch(col, pred.Op == query.OpNotLike, likePattern(pred.Pattern, v.(string)))
+			if searched != nil && pred.Op == query.OpLike {
+				if narrow, nargs, ok := s.narrowMatch(col, *searched, pred.Pattern, v.(string)); ok {
+					return "(" + narrow + " AND " + sql + ")", append(nargs, args...)
+				}
+			}
+			return sql, args
 		}
 	default:
 		cmp, ok := comparisons[pred.Op]
@@ -273,6 +285,22 @@ func (s *Store) predicateSQL(col string, kind models.Kind, pred query.Predicate,
 		args = append(args, a...)
 	}
 	return "(" + balanced(parts, join) + ")", args, nil
+}
+
+// narrowMatch is a condition that an index answers, true of every text that matches the
+// pattern of the value (and maybe of others): a range of the case-insensitive index for a
+// prefix, the rows the trigram index finds for a substring. ok is false when no index serves
+// the pattern.
+func (s *Store) narrowMatch(col string, ix searchIndex, p query.Pattern, v string) (string, []any, bool) {
+	switch p {
+	case query.Prefix:
+		return s.dialect.prefixRange(col, v)
+	case query.Contains:
+		if !s.scanSubstrings && !s.denseSubstrings[substringKey(ix.table, ix.column, v)] && s.search.has(ix.table, ix.column) {
+			return s.dialect.substringNarrow(quote(ix.table), ix, v)
+		}
+	}
+	return "", nil, false
 }
 
 // listOrder is the ORDER BY of a list: the sort keys, then the default order (defaultOrder)

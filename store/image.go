@@ -74,8 +74,14 @@ func (s *Store) RestoreImage(ctx context.Context, img *Image) error {
 		if err := s.checkStamp(src); err != nil {
 			return err
 		}
+		// Lists scan until the image's trigram indexes are known to be in step (an image
+		// made by a build without FTS5 has none).
+		s.search.usable.Store(nil)
 		return s.raw(ctx, func(dst *sqlite3.SQLiteConn) error { return copyDatabase(dst, src) })
 	})
+	if err == nil {
+		err = s.syncSearch()
+	}
 	if err != nil {
 		return fmt.Errorf("store: restore image: %w", err)
 	}

@@ -200,6 +200,21 @@ func (postgresDialect) foldMatch(col string, not bool, pattern string) (string, 
 	return fmt.Sprintf("CAST(%s AS TEXT) %s ?", col, op), []any{foldRegexp(pattern)}
 }
 
+// prefixCollation: PostgreSQL keeps its regular expressions over every record.
+func (postgresDialect) prefixCollation() string { return "" }
+
+func (postgresDialect) prefixRange(string, string) (string, []any, bool) { return "", nil, false }
+
+// syncSearch: PostgreSQL has no trigram indexes here (pg_trgm is an extension a database may
+// lack); substrings are matched over every record.
+func (postgresDialect) syncSearch(*gorm.DB, []searchIndex) (map[string]bool, error) { return nil, nil }
+
+func (postgresDialect) substringNarrow(string, searchIndex, string) (string, []any, bool) {
+	return "", nil, false
+}
+
+func (postgresDialect) denseSubstring(*gorm.DB, searchIndex, string) (bool, error) { return false, nil }
+
 // foldRegexp turns a LIKE pattern (ESCAPE '\') into a PostgreSQL regular expression that
 // matches what the pattern matches ignoring case as fold does.
 func foldRegexp(pattern string) string {

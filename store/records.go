@@ -40,7 +40,18 @@ type ListQuery struct {
 	Sort    []query.SortKey
 	Limit   int // 0: no limit
 	Offset  int
+	// scanSubstrings: substring matches read no trigram index (a page of many matches,
+	// which the list's order finds sooner).
+	scanSubstrings bool
+	// denseSubstrings: those read no trigram index either (Store.findDenseSubstrings).
+	denseSubstrings map[string]bool
 }
+
+// Past substringScanFrom matches, a page whose end is within the first eighth of them is
+// read in the list's order, each record tested, rather than through the trigram index: in
+// order, a match comes every few records, and the index's way sorts every match first (a
+// page of 28,000 matches out of 100,000 records: 0.05 ms instead of 19).
+const substringScanFrom = 2000
 
 // encodeValue turns a record value into what the SQLite driver stores for the kind. A value
 // stored as it is comes back as the same interface value, not boxed anew: batched writes
@@ -450,7 +461,14 @@ func (s *Store) where(ctx context.Context, def *models.Resource, q ListQuery) (*
 		return nil, err
 	}
 	if len(q.Filters) > 0 {
-		expr, err := s.filtersExpr(def, q.Filters, allowed)
+		fs := s
+		if q.scanSubstrings || q.denseSubstrings != nil {
+			scanning := *s
+			scanning.scanSubstrings = q.scanSubstrings
+			scanning.denseSubstrings = q.denseSubstrings
+			fs = &scanning
+		}
+		expr, err := fs.filtersExpr(def, q.Filters, allowed)
 		if err != nil {
 			return nil, err
 		}
@@ -466,6 +484,10 @@ func (s *Store) where(ctx context.Context, def *models.Resource, q ListQuery) (*
 
 // List returns one page of records and how many match in all.
 func (s *Store) List(ctx context.Context, def *models.Resource, q ListQuery) ([]Record, int64, error) {
+	var err error
+	if q.denseSubstrings, err = s.findDenseSubstrings(ctx, def, q.Filters); err != nil {
+		return nil, 0, err
+	}
 	db, err := s.where(ctx, def, q)
 	if err != nil {
 		return nil, 0, err
@@ -482,6 +504,7 @@ func (s *Store) List(ctx context.Context, def *models.Resource, q ListQuery) ([]
 	if q.Limit > 0 && int64(q.Offset) >= total {
 		return nil, total, nil
 	}
+	q.scanSubstrings = q.Limit > 0 && total > substringScanFrom && int64(q.Offset+q.Limit) <= total/8
 	db, _ = s.where(ctx, def, q)
 	db = db.Select(s.selectColumns(def))
 	db = db.Order(s.listOrder(def, q.Sort))

@@ -37,6 +37,7 @@ type indexSchema struct {
 	Columns string // comma-separated, in index order
 	Unique  bool
 	Method  string // USING what; "" for the engine's default
+	Collate string // the collation of its (one) column; "" for the column's own
 }
 
 // wantSchema returns the tables reg's descriptions call for, in reg's dependency order: one
@@ -75,6 +76,13 @@ func wantSchema(reg *models.Registry, dia dialect) []tableSchema {
 		}
 		for _, col := range indexed {
 			t.Indexes = append(t.Indexes, indexSchema{Name: "idx_" + def.Type + "_" + col, Columns: col, Method: method[col]})
+		}
+		for _, a := range def.Attrs {
+			// An index in the order that a case-insensitive prefix compares in, so that start
+			// reads a range of it (prefixRange) instead of every record.
+			if coll := dia.prefixCollation(); a.Flags.Has(models.Searched) && a.Stored() && coll != "" {
+				t.Indexes = append(t.Indexes, indexSchema{Name: "idx_" + def.Type + "_" + a.Name + "_" + strings.ToLower(coll), Columns: a.Name, Collate: coll})
+			}
 		}
 		t.Columns = append(t.Columns, dia.extraColumns()...)
 		tables = append(tables, t)
@@ -141,7 +149,11 @@ func (ix indexSchema) create(table string) string {
 	if ix.Method != "" {
 		using = "USING " + ix.Method + " "
 	}
-	return fmt.Sprintf("CREATE %sINDEX IF NOT EXISTS %s ON %s %s(%s);\n", unique, quote(ix.Name), quote(table), using, quote(ix.Columns))
+	collate := ""
+	if ix.Collate != "" {
+		collate = " COLLATE " + ix.Collate
+	}
+	return fmt.Sprintf("CREATE %sINDEX IF NOT EXISTS %s ON %s %s(%s%s);\n", unique, quote(ix.Name), quote(table), using, quote(ix.Columns), collate)
 }
 
 func (t tableSchema) create() string {

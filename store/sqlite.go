@@ -214,6 +214,30 @@ func isASCII(s string) bool {
 	return true
 }
 
+// prefixCollation: SQLite's NOCASE folds ASCII letters and compares every other byte as it
+// is, in the order that ASCII-case-insensitive prefixes are ranges of.
+func (sqliteDialect) prefixCollation() string { return "NOCASE" }
+
+// prefixRange is the range of the NOCASE index holding every text that starts with the
+// value's ASCII head (up to its first other character) ignoring ASCII case: the head itself up
+// to the head followed by the byte 0xFF, which no UTF-8 text holds. Every text matching the
+// prefix is in it: fold maps an ASCII character only to its ASCII case variants (foldGlob's
+// class of k is [Kk]) and never a non-ASCII one to ASCII. A value with a NUL, which LIKE reads
+// as its end, gets no range.
+func (sqliteDialect) prefixRange(col, prefix string) (string, []any, bool) {
+	head := prefix
+	for i := 0; i < len(prefix); i++ {
+		if prefix[i] >= utf8.RuneSelf {
+			head = prefix[:i]
+			break
+		}
+	}
+	if head == "" || strings.IndexByte(prefix, 0) >= 0 {
+		return "", nil, false
+	}
+	return fmt.Sprintf("%[1]s COLLATE NOCASE >= ? AND %[1]s COLLATE NOCASE < ?", col), []any{head, head + "\xff"}, true
+}
+
 // foldMatch is a case-insensitive LIKE (or NOT LIKE), as the real service's ILIKE. SQLite's
 // LIKE ignores case for ASCII letters only; a pattern with other characters becomes a GLOB
 // whose every letter is the class of the characters that fold alike (foldGlob), which SQLite

@@ -12,7 +12,9 @@ import (
 // database (schema.go) is the same for any SQL database.
 
 // userTables selects the tables of the database, not SQLite's own.
-const userTables = `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\_%' ESCAPE '\'`
+// Nor those of the trigram indexes (sqlite_search.go), which are not the descriptions' tables
+// and which a build without FTS5 cannot read.
+const userTables = `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\_%' ESCAPE '\' AND instr(name, '` + searchTableMark + `') = 0`
 
 // readSchema returns the tables db holds, by name, with their columns (in table order) and
 // the indexes made by CREATE INDEX (not those of PRIMARY KEY or UNIQUE constraints).
@@ -52,12 +54,14 @@ func readSchema(db *gorm.DB) (map[string]tableSchema, error) {
 	if err != nil {
 		return nil, err
 	}
-	err = eachRow(db, `SELECT t.name, i.name, i."unique", group_concat(k.name, ',') FROM (`+userTables+`) t, pragma_index_list(t.name) i, pragma_index_info(i.name) k
-		WHERE i.origin = 'c' GROUP BY t.name, i.name ORDER BY t.name, i.name`,
+	// The collation of a column the index orders otherwise than the column (BINARY, here).
+	err = eachRow(db, `SELECT t.name, i.name, i."unique", group_concat(k.name, ','), max(CASE WHEN k.coll = 'BINARY' THEN '' ELSE k.coll END)
+		FROM (`+userTables+`) t, pragma_index_list(t.name) i, pragma_index_xinfo(i.name) k
+		WHERE i.origin = 'c' AND k.key GROUP BY t.name, i.name ORDER BY t.name, i.name`,
 		func(rows *sql.Rows) error {
 			var table string
 			var ix indexSchema
-			if err := rows.Scan(&table, &ix.Name, &ix.Unique, &ix.Columns); err != nil {
+			if err := rows.Scan(&table, &ix.Name, &ix.Unique, &ix.Columns, &ix.Collate); err != nil {
 				return err
 			}
 			addIndex(tables, table, ix)

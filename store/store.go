@@ -115,7 +115,11 @@ type Store struct {
 	// what it rendered may be cached until the generation moves.
 	gen       *atomic.Uint64
 	tableGens *tableGenerations // per table (generation.go)
-	inTx      bool              // writes of a transaction count once, when it ends
+	search    *searchState      // the trigram indexes lists may use (search.go), shared
+	// scanSubstrings: this handle's filters read no trigram index (ListQuery.scanSubstrings).
+	scanSubstrings  bool
+	denseSubstrings map[string]bool // and these substrings (key substringKey) read none
+	inTx            bool            // writes of a transaction count once, when it ends
 	// txWritten collects the tables the transaction wrote so far (nil outside one): a
 	// scope's Allowed is computed again after a write of one it read.
 	txWritten *written
@@ -162,7 +166,7 @@ func Open(path string, reg *models.Registry, opts Options) (*Store, error) {
 	schema := schemaScript(tables)
 	s := &Store{dialect: dia, db: db, keeper: keeper, unprepared: db, reg: reg, tables: tables, schema: schema, stamp: schemaStamp(schema),
 		now: opts.Now, newID: opts.NewID, gen: new(atomic.Uint64), sqlDB: sqlDB, meta: tableMetas(reg, dia),
-		tableGens: newTableGenerations(reg), sharedScopes: &sharedScopes{}, lastNow: new(atomic.Pointer[formattedNow])}
+		tableGens: newTableGenerations(reg), sharedScopes: &sharedScopes{}, lastNow: new(atomic.Pointer[formattedNow]), search: &searchState{}}
 	if dia.prepares() {
 		s.stmts = newStmtCache()
 	}
@@ -182,7 +186,9 @@ func Open(path string, reg *models.Registry, opts Options) (*Store, error) {
 			err = s.CreateSchema()
 		}
 	default:
-		err = s.upgradeSchema(path)
+		if err = s.upgradeSchema(path); err == nil {
+			err = s.syncSearch()
+		}
 	}
 	if err != nil {
 		closeAll()
@@ -531,7 +537,8 @@ func (s *Store) LookupShared(ctx context.Context, key string) (string, bool, err
 }
 
 // CreateSchema creates the tables and indexes the descriptions call for, those that do not
-// exist yet, and stamps the database as made by them: Open does, unless told not to.
+// exist yet, and stamps the database as made by them, then the trigram indexes (search.go):
+// Open does, unless told not to.
 func (s *Store) CreateSchema() error {
 	// One script in one transaction: a fresh database is ready in a single round trip. Not
 	// through the prepared-statement cache: a prepared statement holds only the first
@@ -540,7 +547,7 @@ func (s *Store) CreateSchema() error {
 	if err := s.unprepared.Exec(script).Error; err != nil {
 		return fmt.Errorf("store: create the schema: %w", err)
 	}
-	return nil
+	return s.syncSearch()
 }
 
 // upgradeSchema makes the schema of the file database at path the descriptions', in one
