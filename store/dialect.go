@@ -50,6 +50,10 @@ type dialect interface {
 	// as an expression of the same value where the driver would do per-statement work for a
 	// bare column that the store does not need.
 	resultColumn(col string) string
+	// packedRow is the one result column holding the row's columns cols (qualified) as a
+	// JSON array, which the store decodes itself (packed.go), or "" where the engine's
+	// driver reads columns cheaply enough as they are.
+	packedRow(cols []string) string
 	// tieBreak orders records created in the same millisecond by insertion (table quoted).
 	tieBreak(table string) string
 	// maxBindVars is how many values one statement may bind.
