@@ -174,13 +174,16 @@ func packedString(s string, i int) (string, int, error) {
 	b := make([]byte, 0, i-start+16)
 	b = append(b, s[start:i]...)
 	for i < len(s) {
-		c := s[i]
-		switch {
-		case c == '"':
+		if c := s[i]; c == '"' {
 			return string(b), i + 1, nil
-		case c != '\\':
-			b = append(b, c)
-			i++
+		} else if c != '\\' {
+			// The run up to the next quote or escape, at once (JSON text escapes every quote).
+			j := i + 1
+			for j < len(s) && s[j] != '"' && s[j] != '\\' {
+				j++
+			}
+			b = append(b, s[i:j]...)
+			i = j
 			continue
 		}
 		if i+1 >= len(s) {
