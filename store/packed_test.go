@@ -35,7 +35,7 @@ func TestPackedRowsReadWhatColumnsRead(t *testing.T) {
 	// UTF-8, extreme integers, floats that 15 digits do not give back, JSON with spaces.
 	orgs := reg.Lookup("organizations")
 	awkward := store.Record{
-		"name": "quote \" backslash \\ slash / \b\f\n\r\t \x01\x1f\x7f é 日本 😀 \xff\xfe end",
+		"name": "quote \" backslash \\ slash / \b\f\n\r\t \x01\x1f\x7f é 日本 😀 end",
 		"slug": "awkward", "support_email": `a'b"c`,
 		"orders_min_refresh_lapse": 0.1 + 0.2, "orders_min_rebuild_shipments_lapse": math.MaxFloat64,
 		"config": map[string]any{"a": []any{1.5, "x\ny", nil, true}, "b": map[string]any{}},
@@ -53,6 +53,9 @@ func TestPackedRowsReadWhatColumnsRead(t *testing.T) {
 		case models.Boolean:
 			awkward[a.Name] = true
 		}
+	}
+	if store.MemoryIsSQLite() {
+		awkward["domain"] = "invalid UTF-8 \xff\xfe\xc3 end" // PostgreSQL's text refuses it
 	}
 	if _, err := st.Insert(ctx, orgs, awkward); err != nil {
 		t.Fatal(err)
