@@ -2,6 +2,7 @@ package store
 
 import (
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"strconv"
 	"strings"
@@ -110,6 +111,16 @@ func decodePackedRow(s string, cols []string, kinds []models.Kind, rec Record) e
 			}
 			i++
 		}
+		if kinds[n] == models.Object && i < len(s) && s[i] == '"' {
+			// As decodeValue makes it of the driver's string, without the string between.
+			b, next, err := packedText(s, i+1)
+			if err != nil {
+				return err
+			}
+			i = next
+			rec[c] = json.RawMessage(b)
+			continue
+		}
 		v, next, err := packedValue(s, i)
 		if err != nil {
 			return err
@@ -165,17 +176,19 @@ func packedString(s string, i int) (string, int, error) {
 	for i < len(s) && s[i] != '"' && s[i] != '\\' {
 		i++
 	}
-	if i >= len(s) {
-		return "", 0, errPacked
-	}
-	if s[i] == '"' {
+	if i < len(s) && s[i] == '"' {
 		return s[start:i], i + 1, nil // no escape: the text as it is, without a copy
 	}
-	b := make([]byte, 0, i-start+16)
-	b = append(b, s[start:i]...)
+	b, next, err := packedText(s, start)
+	return string(b), next, err
+}
+
+// packedText is packedString's text as new bytes.
+func packedText(s string, i int) ([]byte, int, error) {
+	b := make([]byte, 0, min(len(s)-i, 64))
 	for i < len(s) {
 		if c := s[i]; c == '"' {
-			return string(b), i + 1, nil
+			return b, i + 1, nil
 		} else if c != '\\' {
 			// The run up to the next quote or escape, at once (JSON text escapes every quote).
 			j := i + 1
@@ -187,7 +200,7 @@ func packedString(s string, i int) (string, int, error) {
 			continue
 		}
 		if i+1 >= len(s) {
-			return "", 0, errPacked
+			return nil, 0, errPacked
 		}
 		switch e := s[i+1]; e {
 		case '"', '\\', '/':
@@ -205,27 +218,27 @@ func packedString(s string, i int) (string, int, error) {
 		case 'u':
 			r, ok := hex4(s, i+2)
 			if !ok {
-				return "", 0, errPacked
+				return nil, 0, errPacked
 			}
 			i += 6
 			if utf16.IsSurrogate(r) {
 				r2, ok := hex4(s, i+2)
 				if !ok || i+1 >= len(s) || s[i] != '\\' || s[i+1] != 'u' {
-					return "", 0, errPacked
+					return nil, 0, errPacked
 				}
 				if r = utf16.DecodeRune(r, r2); r == utf8.RuneError {
-					return "", 0, errPacked
+					return nil, 0, errPacked
 				}
 				i += 6
 			}
 			b = utf8.AppendRune(b, r)
 			continue
 		default:
-			return "", 0, errPacked
+			return nil, 0, errPacked
 		}
 		i += 2
 	}
-	return "", 0, errPacked
+	return nil, 0, errPacked
 }
 
 // hex4 reads the four hexadecimal digits of a \u escape at i.
