@@ -533,9 +533,22 @@ func (s *Store) List(ctx context.Context, def *models.Resource, q ListQuery) ([]
 			args = append(args, q.Offset)
 		}
 	}
-	recs, err := s.readAll(ctx, m, rest, args)
+	read := s.readAll
+	if q.Limit > 0 && total > packedPageRows*int64(q.Limit) {
+		// SQLite makes each result row before sorting the rows that match: packing a few out
+		// of many to sort costs more than it saves (see packedPageRows).
+		read = s.readColumns
+	}
+	recs, err := read(ctx, m, rest, args)
 	return recs, total, err
 }
+
+// packedPageRows is how many matching records per record of a page a list may have to be read
+// packed. SQLite evaluates json_array for every matching row that an ORDER BY sorts, and
+// copies each into its sorter: a page of 25 out of 20,000 api_credentials sorted by an
+// unindexed column took 4.1 ms packed and 2.8 ms column by column, while packing saves some
+// microseconds per record returned.
+const packedPageRows = 20
 
 // listConditions is the WHERE of a list (with its leading space, or "" for none) and its
 // bound values: the exact-match conditions, the filters, then visibility. Visibility last:
