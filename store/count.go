@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"slices"
 	"strings"
 
@@ -49,8 +51,16 @@ func (s *Store) countVisible(ctx context.Context, def *models.Resource, q ListQu
 	args = append(args, values[len(values)-1], complementCap)
 	stmt := "SELECT (SELECT count(*) FROM " + table + "), (SELECT count(*) FROM (SELECT 1 FROM " + table +
 		" WHERE " + strings.Join(outside, " OR ") + " LIMIT ?))"
+	rows, err := s.query(ctx, stmt, args...)
+	if err != nil {
+		return 0, false, err
+	}
+	defer rows.Close()
 	var all, hidden int64
-	if err := s.db.WithContext(s.statementContext(ctx)).Raw(stmt, args...).Row().Scan(&all, &hidden); err != nil {
+	if !rows.Next() {
+		return 0, false, errors.Join(rows.Err(), sql.ErrNoRows)
+	}
+	if err := rows.Scan(&all, &hidden); err != nil {
 		return 0, false, err
 	}
 	if hidden >= int64(complementCap) {

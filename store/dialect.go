@@ -29,7 +29,8 @@ import (
 //     whether the engine can take and restore whole-database images (images), its
 //     placeholders (rebind: the store writes ?; placeholderMark: the numbered ones), and
 //     whether the store keeps its statements prepared (prepares: not when the driver keeps
-//     its own, as pgx does).
+//     its own, as pgx does), and whether reads select each row as one JSON array (packedRow:
+//     SQLite's json_array, decoded in packed.go; "" reads column by column, as PostgreSQL).
 //  2. Choose it in dialectFor (this file) from the path Open is given (a postgres:// URL,
 //     say), and add it to the dialects list so that IsDiskFull knows its errors.
 //  3. Run the store's tests against it: store/*_test.go, then mock/ and control/, which
@@ -50,6 +51,10 @@ type dialect interface {
 	// as an expression of the same value where the driver would do per-statement work for a
 	// bare column that the store does not need.
 	resultColumn(col string) string
+	// packedRow is the one result column holding the row's columns cols (qualified) as a
+	// JSON array, which the store decodes itself (packed.go), or "" where the engine's
+	// driver reads columns cheaply enough as they are.
+	packedRow(cols []string) string
 	// tieBreak orders records created in the same millisecond by insertion (table quoted).
 	tieBreak(table string) string
 	// maxBindVars is how many values one statement may bind.

@@ -17,6 +17,10 @@
 // copy: what fast starts and resets are made of. One connection serves everything;
 // transactions do not go through the prepared-statement cache (see Store.unprepared).
 //
+// Reads of records (Get, GetMany, List) are SQL the store writes itself, run through its own
+// prepared statements (stmt.go); on SQLite each row comes packed as one JSON array, decoded
+// into the same values a column-by-column scan gives (packed.go).
+//
 // The store knows no HTTP and no wire format: its errors are typed (ErrNotFound,
 // ErrDiskFull, *TooManyValuesError, *SchemaError), and each API family says them its way.
 package store

@@ -1,5 +1,12 @@
 package store
 
+import (
+	"context"
+	"fmt"
+
+	"github.com/commercelayer-mock/provmock/models"
+)
+
 // SetRowByRow makes st's batched writes (PutAll, PutRows) insert one row a statement, for
 // tests comparing what the multi-row statements store with what single rows store.
 func SetRowByRow(st *Store, on bool) { st.rowByRow = on }
@@ -16,3 +23,53 @@ func MaxInsertBinds(st *Store) int { return st.dialect.maxBindVars() - filterVar
 
 // FormatTime is the store's formatting of stored times.
 var FormatTime = formatTime
+
+// ReadEveryColumnThroughGORM reads every record of def as List read its pages before rows
+// were packed: GORM's Rows over the columns, scanned column by column.
+func ReadEveryColumnThroughGORM(ctx context.Context, st *Store, def *models.Resource) ([]Record, error) {
+	m := st.metaOf(def)
+	cols := make([]string, len(m.columns))
+	for i, c := range m.columns {
+		cols[i] = st.dialect.resultColumn(quote(def.Type) + "." + quote(c))
+	}
+	rows, err := st.db.WithContext(ctx).Table(def.Type).Select(cols).Order(m.order).Rows()
+	if err != nil {
+		return nil, err
+	}
+	return scanNamed(m.kinds, m.columns, rows)
+}
+
+// ReadEveryColumnPacked reads every record of def through the packed rows of the dialect,
+// without falling back to the plain read (packed reports false where the dialect packs none).
+func ReadEveryColumnPacked(ctx context.Context, st *Store, def *models.Resource) (recs []Record, packed bool, err error) {
+	m := st.metaOf(def)
+	rest := " FROM " + quote(def.Type) + " ORDER BY " + m.order
+	if m.packed == nil {
+		recs, err = st.readColumns(ctx, m, rest, nil)
+		return recs, false, err
+	}
+	rows, err := st.query(ctx, "SELECT "+m.packed.selectList+rest)
+	if err != nil {
+		return nil, true, err
+	}
+	recs, err = m.packed.scan(m.kinds, rows)
+	return recs, true, err
+}
+
+// PackedText runs the dialect's packed row of one bound value and returns the text it makes.
+func PackedText(ctx context.Context, st *Store, v any) (string, error) {
+	array := st.dialect.packedRow([]string{"?"})
+	if array == "" {
+		return "", fmt.Errorf("the dialect packs no rows")
+	}
+	var s string
+	err := st.sqlDB.QueryRowContext(ctx, "SELECT "+array, v).Scan(&s)
+	return s, err
+}
+
+// DecodePacked decodes a packed row of one column of the kind, as reads do.
+func DecodePacked(s string, kind models.Kind) (any, error) {
+	rec := Record{}
+	err := decodePackedRow(s, []string{"c"}, []models.Kind{kind}, rec)
+	return rec["c"], err
+}

@@ -36,6 +36,14 @@ func captureSQL(t *testing.T, s *Store) *capturedSQL {
 	if err := s.db.Callback().Row().After("gorm:row").Register("test:capture_row", record); err != nil {
 		t.Fatal(err)
 	}
+	// The statements the store runs itself (List's count and page).
+	observe := func(q string, args []any) {
+		if strings.HasPrefix(q, "SELECT") {
+			c.stmts = append(c.stmts, sqlStmt{q, append([]any(nil), args...)})
+		}
+	}
+	s.observer.fn.Store(&observe)
+	t.Cleanup(func() { s.observer.fn.Store(nil) })
 	return c
 }
 

@@ -136,6 +136,9 @@ func (postgresDialect) columnType(k models.Kind) string {
 // resultColumn is the column itself: pgx decodes by the column's type, which must stay.
 func (postgresDialect) resultColumn(col string) string { return col }
 
+// packedRow: none, pgx reads the columns of a row from one message already.
+func (postgresDialect) packedRow([]string) string { return "" }
+
 func (postgresDialect) extraColumns() []columnSchema {
 	return []columnSchema{{Name: seqColumn, Type: seqType}}
 }

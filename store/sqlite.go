@@ -168,6 +168,19 @@ func (sqliteDialect) prepares() bool { return true }
 
 func (sqliteDialect) rebind(query string) string { return query }
 
+// packedRow is json_array of the columns: mattn/go-sqlite3 makes several cgo calls per
+// column of every row, and per result column of every statement. A function takes at most
+// SQLITE_MAX_FUNCTION_ARG (127) arguments: a type with more columns is read as it is.
+func (sqliteDialect) packedRow(cols []string) string {
+	if len(cols) == 0 || len(cols) > sqliteMaxFunctionArgs {
+		return ""
+	}
+	return "json_array(" + strings.Join(cols, ", ") + ")"
+}
+
+// sqliteMaxFunctionArgs is SQLITE_MAX_FUNCTION_ARG as mattn/go-sqlite3 builds SQLite.
+const sqliteMaxFunctionArgs = 127
+
 // detachesStatements: the driver would watch each row's step with a goroutine of its own.
 func (sqliteDialect) detachesStatements() bool { return true }
 

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 )
 
 // The statements the store writes itself (records.go's reads and writes of records) run
@@ -134,8 +135,19 @@ func (s *Store) statement(ctx context.Context, q string) *sql.Stmt {
 	return s.sqlTx.StmtContext(ctx, stmt)
 }
 
+// queryObserver is told every statement query runs, as the store wrote it: for tests that
+// look at the statements (their plans), shared by every handle on the database.
+type queryObserver struct {
+	fn atomic.Pointer[func(q string, args []any)]
+}
+
 // query runs a statement that returns rows; q uses ? for its bound values.
 func (s *Store) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	if s.observer != nil {
+		if f := s.observer.fn.Load(); f != nil {
+			(*f)(q, args)
+		}
+	}
 	ctx = s.statementContext(ctx)
 	q = s.dialect.rebind(q)
 	if stmt := s.statement(ctx, q); stmt != nil {

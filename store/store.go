@@ -99,6 +99,7 @@ type Store struct {
 	stmts      *stmtCache
 	sqlTx      *sql.Tx
 	pending    *pendingStmts
+	observer   *queryObserver                  // tests' view of the statements run (stmt.go)
 	meta       map[*models.Resource]*tableMeta // per type: what building its statements needs
 	tables     []tableSchema                   // what the descriptions call for
 	schema     string                          // the script that creates the tables and indexes
@@ -166,7 +167,8 @@ func Open(path string, reg *models.Registry, opts Options) (*Store, error) {
 	schema := schemaScript(tables)
 	s := &Store{dialect: dia, db: db, keeper: keeper, unprepared: db, reg: reg, tables: tables, schema: schema, stamp: schemaStamp(schema),
 		now: opts.Now, newID: opts.NewID, gen: new(atomic.Uint64), sqlDB: sqlDB, meta: tableMetas(reg, dia),
-		tableGens: newTableGenerations(reg), sharedScopes: &sharedScopes{}, lastNow: new(atomic.Pointer[formattedNow]), search: &searchState{}}
+		tableGens: newTableGenerations(reg), sharedScopes: &sharedScopes{}, lastNow: new(atomic.Pointer[formattedNow]), search: &searchState{},
+		observer: &queryObserver{}}
 	if dia.prepares() {
 		s.stmts = newStmtCache()
 	}
