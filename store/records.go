@@ -413,10 +413,9 @@ func (s *Store) SetEach(ctx context.Context, def *models.Resource, column string
 	return nil
 }
 
-// conditions are the terms of a WHERE that the conditions and the handle's scope make, in
-// that order (see where), with their bound values.
-func (s *Store) conditions(ctx context.Context, def *models.Resource, m *tableMeta, conds []Cond) ([]string, []any, error) {
-	noteRead(ctx, def.Type, nil) // every statement the store writes itself reads through here
+// equalityTerms are the terms of a WHERE that conds make (each column equal to its value),
+// with room for two more, and their bound values.
+func equalityTerms(def *models.Resource, m *tableMeta, conds []Cond) ([]string, []any, error) {
 	terms := make([]string, 0, len(conds)+2)
 	var args []any
 	for _, c := range conds {
@@ -435,6 +434,17 @@ func (s *Store) conditions(ctx context.Context, def *models.Resource, m *tableMe
 			terms = append(terms, col+" = ?")
 			args = append(args, v)
 		}
+	}
+	return terms, args, nil
+}
+
+// conditions are the terms of a WHERE that the conditions and the handle's scope make, in
+// that order (see where), with their bound values.
+func (s *Store) conditions(ctx context.Context, def *models.Resource, m *tableMeta, conds []Cond) ([]string, []any, error) {
+	noteRead(ctx, def.Type, nil) // every statement the store writes itself reads through here
+	terms, args, err := equalityTerms(def, m, conds)
+	if err != nil {
+		return nil, nil, err
 	}
 	allowed, err := s.allowed(ctx)
 	if err != nil {
@@ -582,24 +592,9 @@ const packedPageRows = 20
 // lets the first drive the index, and a filter is the more selective.
 func (s *Store) listConditions(ctx context.Context, def *models.Resource, m *tableMeta, q ListQuery) (string, []any, error) {
 	noteRead(ctx, def.Type, q.Filters)
-	terms := make([]string, 0, len(q.Where)+2)
-	var args []any
-	for _, c := range q.Where {
-		// Encoded as stored: PostgreSQL's driver does not take a bool for a BIGINT column.
-		v, err := encodeValue(m.kinds[c.Column], c.Value)
-		if err != nil {
-			return "", nil, err
-		}
-		col := quote(def.Type) + "." + quote(c.Column)
-		switch text, ok := v.(string); {
-		case ok && hasNUL(text):
-			terms = append(terms, "1 = 0") // no stored text holds a NUL
-		case v == nil:
-			terms = append(terms, col+" IS NULL")
-		default:
-			terms = append(terms, col+" = ?")
-			args = append(args, v)
-		}
+	terms, args, err := equalityTerms(def, m, q.Where)
+	if err != nil {
+		return "", nil, err
 	}
 	allowed, err := s.allowed(ctx)
 	if err != nil {
