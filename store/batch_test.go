@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/commercelayer-mock/provmock/domain"
-	"github.com/commercelayer-mock/provmock/fixtures"
 	"github.com/commercelayer-mock/provmock/models"
 	"github.com/commercelayer-mock/provmock/store"
 )
@@ -257,25 +256,12 @@ func TestPutRowsAcrossStatements(t *testing.T) {
 // count, loaded with the demo data: two of them make the same records.
 func countingStore(t *testing.T) *store.Store {
 	t.Helper()
-	reg := models.All()
 	var tick, ids atomic.Int64
 	start := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
-	st, err := store.Open(store.Memory, reg, store.Options{
+	return demoStoreWith(t, store.Options{
 		Now:   func() time.Time { return start.Add(time.Duration(tick.Add(1)) * time.Second) },
 		NewID: func() string { return fmt.Sprintf("id%08d", ids.Add(1)) },
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	ds, err := fixtures.Parse(fixtures.DemoName, fixtures.Demo(), reg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := ds.Load(context.Background(), st); err != nil {
-		t.Fatal(err)
-	}
-	return st
 }
 
 // An organization's create batched (roles, permissions, versions in multi-row statements)

@@ -22,7 +22,7 @@ func (s *Store) maxFilterVars() int { return s.dialect.maxBindVars() - filterVar
 // table. Column and table names come from the resource descriptions; values are bound
 // parameters. Long lists of conditions are nested as balanced trees, since SQLite refuses
 // expressions more than 1000 levels deep.
-func (s *Store) filtersExpr(def *models.Resource, filters []query.Filter, allowed Allowed) (clause.Expr, error) {
+func (s filterCompiler) filtersExpr(def *models.Resource, filters []query.Filter, allowed Allowed) (clause.Expr, error) {
 	parts := make([]string, 0, len(filters))
 	var args []any
 	for _, f := range filters {
@@ -40,7 +40,7 @@ func (s *Store) filtersExpr(def *models.Resource, filters []query.Filter, allowe
 }
 
 // filterSQL compiles one parsed filter: its paths OR'ed.
-func (s *Store) filterSQL(def *models.Resource, f query.Filter, allowed Allowed) (string, []any, error) {
+func (s filterCompiler) filterSQL(def *models.Resource, f query.Filter, allowed Allowed) (string, []any, error) {
 	var parts []string
 	var args []any
 	for i, path := range f.Paths {
@@ -75,7 +75,7 @@ func balanced(parts []string, op string) string {
 // service's outer join gives it: it meets the predicates that NULL meets (null, blank, ...).
 // Through a scoped handle only what the user may see matches: a record linked to one of
 // another organization (as a dataset may link them) reads as linked to nothing.
-func (s *Store) pathExpr(def *models.Resource, path query.AttrPath, pred query.Predicate, values []any, allowed Allowed) (string, []any, error) {
+func (s filterCompiler) pathExpr(def *models.Resource, path query.AttrPath, pred query.Predicate, values []any, allowed Allowed) (string, []any, error) {
 	if len(path.Hops) == 0 {
 		var searched *searchIndex
 		if a := def.Attr(path.Column); a != nil && a.Flags.Has(models.Searched) {
@@ -130,7 +130,7 @@ func (s *Store) pathExpr(def *models.Resource, path query.AttrPath, pred query.P
 // of its related records do: some related record the user may see meets the rest of the path.
 // A record without any (visible) related record has NULL for the related attributes, as the
 // real service's outer join gives it.
-func (s *Store) toManyExpr(def, target *models.Resource, path query.AttrPath, pred query.Predicate, values []any, vis string, visArgs []any, allowed Allowed) (string, []any, error) {
+func (s filterCompiler) toManyExpr(def, target *models.Resource, path query.AttrPath, pred query.Predicate, values []any, vis string, visArgs []any, allowed Allowed) (string, []any, error) {
 	hop := path.Hops[0]
 	// The related rows of this record: target.FK points back at it (and, for a polymorphic
 	// relationship, target.TypeColumn names its type), and the user may see them.
@@ -199,7 +199,7 @@ func likePattern(p query.Pattern, v string) string {
 // predicateSQL is the condition for one column; = and IN are exact. On a searched column
 // (models.Searched), a prefix or substring match is narrowed first by the column's search
 // indexes, and the match itself still decides.
-func (s *Store) predicateSQL(col string, kind models.Kind, pred query.Predicate, values []any, searched *searchIndex) (string, []any, error) {
+func (s filterCompiler) predicateSQL(col string, kind models.Kind, pred query.Predicate, values []any, searched *searchIndex) (string, []any, error) {
 	enc := func(v any) any {
 		ev, _ := encodeValue(kind, v)
 		return ev
@@ -287,11 +287,21 @@ func (s *Store) predicateSQL(col string, kind models.Kind, pred query.Predicate,
 	return "(" + balanced(parts, join) + ")", args, nil
 }
 
+// filterCompiler compiles a list's filters into SQL for its store, knowing which substrings
+// the list reads without their trigram index: a page of many matches, which the list's order
+// finds sooner (scanSubstrings), and substrings that most records hold (denseSubstrings,
+// keyed by substringKey; see Store.findDenseSubstrings).
+type filterCompiler struct {
+	*Store
+	scanSubstrings  bool
+	denseSubstrings map[string]bool
+}
+
 // narrowMatch is a condition that an index answers, true of every text that matches the
 // pattern of the value (and maybe of others): a range of the case-insensitive index for a
 // prefix, the rows the trigram index finds for a substring. ok is false when no index serves
 // the pattern.
-func (s *Store) narrowMatch(col string, ix searchIndex, p query.Pattern, v string) (string, []any, bool) {
+func (s filterCompiler) narrowMatch(col string, ix searchIndex, p query.Pattern, v string) (string, []any, bool) {
 	switch p {
 	case query.Prefix:
 		return s.dialect.prefixRange(col, v)

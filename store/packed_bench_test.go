@@ -4,8 +4,6 @@ import (
 	"context"
 	"testing"
 
-	"github.com/commercelayer-mock/provmock/fixtures"
-	"github.com/commercelayer-mock/provmock/models"
 	"github.com/commercelayer-mock/provmock/store"
 )
 
@@ -13,19 +11,8 @@ import (
 // columns), packed and column by column through GORM.
 func BenchmarkReadEveryColumn(b *testing.B) {
 	ctx := context.Background()
-	reg := models.All()
-	st, err := store.Open(store.Memory, reg, store.Options{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer st.Close()
-	ds, err := fixtures.Parse(fixtures.DemoName, fixtures.Demo(), reg)
-	if err != nil {
-		b.Fatal(err)
-	}
-	if err := ds.Load(ctx, st); err != nil {
-		b.Fatal(err)
-	}
+	st := mustDemoStore(b)
+	reg := st.Registry()
 	for _, typ := range []string{"organizations", "api_credentials"} {
 		def := reg.Lookup(typ)
 		b.Run(typ+"/packed", func(b *testing.B) {

@@ -7,7 +7,6 @@ import (
 	"reflect"
 	"testing"
 
-	"github.com/commercelayer-mock/provmock/fixtures"
 	"github.com/commercelayer-mock/provmock/models"
 	"github.com/commercelayer-mock/provmock/store"
 )
@@ -18,19 +17,8 @@ import (
 // booleans, numbers and JSON attributes alike.
 func TestPackedRowsReadWhatColumnsRead(t *testing.T) {
 	ctx := context.Background()
-	reg := models.All() // both families' types
-	st, err := store.Open(store.Memory, reg, store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	ds, err := fixtures.Parse(fixtures.DemoName, fixtures.Demo(), reg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := ds.Load(ctx, st); err != nil {
-		t.Fatal(err)
-	}
+	st := mustDemoStore(t) // both families' types
+	reg := st.Registry()
 	// Values the demo data may lack: escapes, control characters, other scripts, invalid
 	// UTF-8, extreme integers, floats that 15 digits do not give back, JSON with spaces.
 	orgs := reg.Lookup("organizations")

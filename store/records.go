@@ -11,7 +11,6 @@ import (
 	"strings"
 
 	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
 
 	"github.com/commercelayer-mock/provmock/models"
 	"github.com/commercelayer-mock/provmock/query"
@@ -439,7 +438,7 @@ func equalityTerms(def *models.Resource, m *tableMeta, conds []Cond) ([]string, 
 }
 
 // conditions are the terms of a WHERE that the conditions and the handle's scope make, in
-// that order (see where), with their bound values.
+// that order (as listConditions), with their bound values.
 func (s *Store) conditions(ctx context.Context, def *models.Resource, m *tableMeta, conds []Cond) ([]string, []any, error) {
 	noteRead(ctx, def.Type, nil) // every statement the store writes itself reads through here
 	terms, args, err := equalityTerms(def, m, conds)
@@ -481,51 +480,9 @@ func (s *Store) defaultOrder(def *models.Resource) string {
 	return quote(def.Type) + `."created_at", ` + s.dialect.tieBreak(quote(def.Type))
 }
 
-func (s *Store) where(ctx context.Context, def *models.Resource, q ListQuery) (*gorm.DB, error) {
-	noteRead(ctx, def.Type, q.Filters)
-	db := s.table(def).WithContext(s.statementContext(ctx))
-	kinds := columnKinds(def)
-	for _, c := range q.Where {
-		// Encoded as stored: PostgreSQL's driver does not take a bool for a BIGINT column.
-		v, err := encodeValue(kinds[c.Column], c.Value)
-		if err != nil {
-			return nil, err
-		}
-		if text, ok := v.(string); ok && hasNUL(text) {
-			db = db.Where("1 = 0") // no stored text holds a NUL
-			continue
-		}
-		db = db.Where(clause.Eq{Column: clause.Column{Table: def.Type, Name: c.Column}, Value: v})
-	}
-	allowed, err := s.allowed(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if len(q.Filters) > 0 {
-		expr, err := s.substringReader(q).filtersExpr(def, q.Filters, allowed)
-		if err != nil {
-			return nil, err
-		}
-		db = db.Where(expr)
-	}
-	// Visibility last: when it and a filter both constrain one indexed column (organization_id
-	// IN ...), SQLite lets the first drive the index, and a filter is the more selective.
-	if sql, args, ok := visibility(def, allowed); ok {
-		db = db.Where(clause.Expr{SQL: sql, Vars: args})
-	}
-	return db, nil
-}
-
-// substringReader is s, or a copy of it that reads the trigram indexes as q says (which
-// substrings are dense, whether the page is scanned in order instead).
-func (s *Store) substringReader(q ListQuery) *Store {
-	if !q.scanSubstrings && q.denseSubstrings == nil {
-		return s
-	}
-	scanning := *s
-	scanning.scanSubstrings = q.scanSubstrings
-	scanning.denseSubstrings = q.denseSubstrings
-	return &scanning
+// filters is the compiler of q's filters: which substrings it reads without their index.
+func (s *Store) filters(q ListQuery) filterCompiler {
+	return filterCompiler{Store: s, scanSubstrings: q.scanSubstrings, denseSubstrings: q.denseSubstrings}
 }
 
 // List returns one page of records and how many match in all.
@@ -601,7 +558,7 @@ func (s *Store) listConditions(ctx context.Context, def *models.Resource, m *tab
 		return "", nil, err
 	}
 	if len(q.Filters) > 0 {
-		expr, err := s.substringReader(q).filtersExpr(def, q.Filters, allowed)
+		expr, err := s.filters(q).filtersExpr(def, q.Filters, allowed)
 		if err != nil {
 			return "", nil, err
 		}
@@ -848,31 +805,44 @@ func (s *Store) SetColumn(ctx context.Context, def *models.Resource, ids []strin
 	if len(ids) == 0 {
 		return nil
 	}
-	db, err := s.where(ctx, def, ListQuery{})
+	m := s.metaOf(def)
+	kind, ok := m.kinds[column]
+	if !ok {
+		return fmt.Errorf("store: %s has no column %s", def.Type, column)
+	}
+	value, err := encodeValue(kind, value)
 	if err != nil {
 		return err
 	}
-	value, err = encodeValue(columnKinds(def)[column], value)
+	terms, condArgs, err := s.conditions(ctx, def, m, nil)
 	if err != nil {
 		return err
 	}
+	in := anySlice(ids)
+	terms = append([]string{quote(def.Type) + `."id" IN (` + binds(len(in)) + ")"}, terms...)
+	args := append(append([]any{value, s.NowText()}, in...), condArgs...)
 	defer s.wrote(def.Type)
-	return diskFull(db.Where(clause.IN{Column: clause.Column{Table: def.Type, Name: "id"}, Values: anySlice(ids)}).
-		Updates(map[string]any{column: value, "updated_at": s.NowText()}).Error)
+	_, err = s.exec(ctx, "UPDATE "+quote(def.Type)+" SET "+quote(column)+" = ?, "+`"updated_at" = ?`+" WHERE "+strings.Join(terms, " AND "), args...)
+	if err != nil {
+		return diskFull(fmt.Errorf("store: update %s: %w", def.Type, err))
+	}
+	return nil
 }
 
 // Delete removes the record with that id.
 func (s *Store) Delete(ctx context.Context, def *models.Resource, id string) error {
-	db, err := s.where(ctx, def, ListQuery{Where: []Cond{{Column: "id", Value: id}}})
+	terms, args, err := s.conditions(ctx, def, s.metaOf(def), []Cond{{Column: "id", Value: id}})
 	if err != nil {
 		return err
 	}
 	defer s.wrote(def.Type)
-	res := db.Delete(nil)
-	if res.Error != nil {
-		return diskFull(fmt.Errorf("store: delete %s: %w", def.Type, res.Error))
+	res, err := s.exec(ctx, "DELETE FROM "+quote(def.Type)+" WHERE "+strings.Join(terms, " AND "), args...)
+	if err != nil {
+		return diskFull(fmt.Errorf("store: delete %s: %w", def.Type, err))
 	}
-	if res.RowsAffected == 0 {
+	if n, err := res.RowsAffected(); err != nil {
+		return diskFull(fmt.Errorf("store: delete %s: %w", def.Type, err))
+	} else if n == 0 {
 		return ErrNotFound
 	}
 	return nil

@@ -13,20 +13,27 @@ import (
 	"github.com/commercelayer-mock/provmock/store"
 )
 
-func mustDemoStore(t *testing.T) *store.Store {
-	t.Helper()
+func mustDemoStore(tb testing.TB) *store.Store {
+	tb.Helper()
+	return demoStoreWith(tb, store.Options{})
+}
+
+// demoStoreWith opens an in-memory store of every family's types with opts, loaded with the
+// demo data, and closes it when the test ends.
+func demoStoreWith(tb testing.TB, opts store.Options) *store.Store {
+	tb.Helper()
 	reg := models.All()
-	st, err := store.Open(store.Memory, reg, store.Options{})
+	st, err := store.Open(store.Memory, reg, opts)
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
-	t.Cleanup(func() { st.Close() })
+	tb.Cleanup(func() { st.Close() })
 	ds, err := fixtures.Parse(fixtures.DemoName, fixtures.Demo(), reg)
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
 	if err := ds.Load(context.Background(), st); err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
 	return st
 }

@@ -117,10 +117,7 @@ type Store struct {
 	gen       *atomic.Uint64
 	tableGens *tableGenerations // per table (generation.go)
 	search    *searchState      // the trigram indexes lists may use (search.go), shared
-	// scanSubstrings: this handle's filters read no trigram index (ListQuery.scanSubstrings).
-	scanSubstrings  bool
-	denseSubstrings map[string]bool // and these substrings (key substringKey) read none
-	inTx            bool            // writes of a transaction count once, when it ends
+	inTx      bool              // writes of a transaction count once, when it ends
 	// txWritten collects the tables the transaction wrote so far (nil outside one): a
 	// scope's Allowed is computed again after a write of one it read.
 	txWritten *written
