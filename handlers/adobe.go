@@ -203,7 +203,7 @@ func (a *adobeAPI) cached(next echo.HandlerFunc) echo.HandlerFunc {
 		if d, ok := a.cache.docs.get(key, generations(c, a.st)); ok {
 			return serveDoc(c, http.StatusOK, d)
 		}
-		c.Set(cacheSlotKey, &cacheSlot{cache: a.cache, key: key, gen: trackReads(c, a.st)})
+		a.cache.offer(c, key, a.st)
 		return next(c)
 	}
 }

@@ -80,8 +80,10 @@ func TestResponseCacheIsBoundedByBytes(t *testing.T) {
 	// Each URL carries a 10 KB filter value, which the links of the answer repeat: 300 of them would take 9 MB.
 	padding := strings.Repeat("x", 10<<10)
 	for i := range 300 {
-		rec := s.get(t, fmt.Sprintf("/api/roles?filter[q][name_eq]=%d%s", i, padding))
-		mustStatus(t, rec, http.StatusOK)
+		for range 2 { // kept the second time it is asked for
+			rec := s.get(t, fmt.Sprintf("/api/roles?filter[q][name_eq]=%d%s", i, padding))
+			mustStatus(t, rec, http.StatusOK)
+		}
 		if used, _ := s.cacheUsage(); used > budget {
 			t.Fatalf("after %d URLs the cache holds %d bytes, over its budget of %d", i+1, used, budget)
 		}
@@ -93,8 +95,10 @@ func TestResponseCacheIsBoundedByBytes(t *testing.T) {
 
 	t.Run("OversizedAnswersAreServedNotKept", func(t *testing.T) {
 		before, n := s.cacheUsage()
-		rec := s.get(t, "/api/roles?filter[q][name_eq]="+strings.Repeat("y", budget/8))
-		mustStatus(t, rec, http.StatusOK)
+		for range 2 {
+			rec := s.get(t, "/api/roles?filter[q][name_eq]="+strings.Repeat("y", budget/8))
+			mustStatus(t, rec, http.StatusOK)
+		}
 		if after, m := s.cacheUsage(); after != before || m != n {
 			t.Errorf("an answer over an eighth of the budget was kept: %d bytes in %d entries, was %d in %d", after, m, before, n)
 		}
@@ -140,5 +144,30 @@ func TestOrganizationCreateInvalidatesBatchedTables(t *testing.T) {
 		if got := count(path); got != before[path]+n {
 			t.Errorf("%s: %d records after the create, want %d + %d", path, got, before[path], n)
 		}
+	}
+}
+
+// A client asking a new URL every time (a crawler, a unique filter) gets no answer kept:
+// each would cost a copy and push out the answers that are asked again.
+func TestAnswersAskedOnceAreNotKept(t *testing.T) {
+	s := mustServer(t)
+	const repeated = "/api/roles"
+	for range 2 {
+		mustStatus(t, s.get(t, repeated), http.StatusOK)
+	}
+	used, entries := s.cacheUsage()
+	if entries != 1 {
+		t.Fatalf("after asking one URL twice the cache keeps %d entries, want 1", entries)
+	}
+	for i := range 50 {
+		mustStatus(t, s.get(t, fmt.Sprintf("/api/roles?filter[q][id_not_eq]=once-%d", i)), http.StatusOK)
+	}
+	if u, n := s.cacheUsage(); u != used || n != entries {
+		t.Errorf("50 URLs asked once each changed the cache from %d entries (%d bytes) to %d (%d bytes)", entries, used, n, u)
+	}
+	// Asked a second time, a URL is kept.
+	mustStatus(t, s.get(t, "/api/roles?filter[q][id_not_eq]=once-7"), http.StatusOK)
+	if _, n := s.cacheUsage(); n != entries+1 {
+		t.Errorf("a URL asked a second time was not kept: %d entries, want %d", n, entries+1)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 
 	"gorm.io/gorm"
 
@@ -160,6 +161,38 @@ type tableMeta struct {
 	returning  string      // the columns, quoted, for RETURNING
 	order      string      // the default order
 	packed     *packedRead // how to read every column packed (packed.go); nil: column by column
+	// The SELECTs of every column, packed and not, by what follows their select list.
+	packedSelects, plainSelects *selectTexts
+}
+
+// selectTexts keeps the text of a type's SELECTs of every column by what follows the select
+// list: the list names every column (kilobytes), and a read would otherwise write the whole
+// statement anew, only to find it in the statement cache. The rest of a statement binds its
+// values, so there are few; past maxCachedStatements they are written each time.
+type selectTexts struct {
+	head  string // SELECT and the list
+	mu    sync.RWMutex
+	texts map[string]string
+}
+
+func newSelectTexts(list string) *selectTexts {
+	return &selectTexts{head: "SELECT " + list, texts: map[string]string{}}
+}
+
+func (t *selectTexts) text(rest string) string {
+	t.mu.RLock()
+	q, ok := t.texts[rest]
+	t.mu.RUnlock()
+	if ok {
+		return q
+	}
+	q = t.head + rest
+	t.mu.Lock()
+	if len(t.texts) < maxCachedStatements {
+		t.texts[rest] = q
+	}
+	t.mu.Unlock()
+	return q
 }
 
 func tableMetas(reg *models.Registry, d dialect) map[*models.Resource]*tableMeta {
@@ -185,6 +218,10 @@ func newTableMeta(def *models.Resource, d dialect) *tableMeta {
 		qualified[i] = quote(def.Type) + "." + quote(c)
 	}
 	m.packed = newPackedRead(d, m.kinds, m.columns, qualified)
+	m.plainSelects = newSelectTexts(m.selectList)
+	if m.packed != nil {
+		m.packedSelects = newSelectTexts(m.packed.selectList)
+	}
 	return m
 }
 
@@ -192,7 +229,7 @@ func newTableMeta(def *models.Resource, d dialect) *tableMeta {
 // packed where the dialect packs them, else column by column.
 func (s *Store) readAll(ctx context.Context, m *tableMeta, rest string, args []any) ([]Record, error) {
 	if p := m.packed; p != nil {
-		rows, err := s.query(ctx, "SELECT "+p.selectList+rest, args...)
+		rows, err := s.query(ctx, m.packedSelects.text(rest), args...)
 		if err == nil {
 			var recs []Record
 			if recs, err = p.scan(m.kinds, rows); err == nil {
@@ -207,7 +244,7 @@ func (s *Store) readAll(ctx context.Context, m *tableMeta, rest string, args []a
 
 // readColumns is readAll reading column by column.
 func (s *Store) readColumns(ctx context.Context, m *tableMeta, rest string, args []any) ([]Record, error) {
-	rows, err := s.query(ctx, "SELECT "+m.selectList+rest, args...)
+	rows, err := s.query(ctx, m.plainSelects.text(rest), args...)
 	if err != nil {
 		return nil, err
 	}

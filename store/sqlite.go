@@ -170,12 +170,14 @@ func (sqliteDialect) rebind(query string) string { return query }
 
 // packedRow is json_array of the columns: mattn/go-sqlite3 makes several cgo calls per
 // column of every row, and per result column of every statement. A function takes at most
-// SQLITE_MAX_FUNCTION_ARG (127) arguments: a type with more columns is read as it is.
+// SQLITE_MAX_FUNCTION_ARG (127) arguments: a type with more columns is read as it is. The
+// alias is the result column's name, which the driver copies out of SQLite on every query:
+// unnamed, it would be the whole expression.
 func (sqliteDialect) packedRow(cols []string) string {
 	if len(cols) == 0 || len(cols) > sqliteMaxFunctionArgs {
 		return ""
 	}
-	return "json_array(" + strings.Join(cols, ", ") + ")"
+	return "json_array(" + strings.Join(cols, ", ") + `) AS "packed_row"`
 }
 
 // sqliteMaxFunctionArgs is SQLITE_MAX_FUNCTION_ARG as mattn/go-sqlite3 builds SQLite.
