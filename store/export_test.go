@@ -87,3 +87,13 @@ func IndexesOf(st *Store, table string) (map[string]string, error) {
 	}
 	return out, nil
 }
+
+// LookupColumns are the columns of def whose reads by a few values (GetMany, CountEach) name
+// the index they look them up in.
+func LookupColumns(st *Store, def *models.Resource) []string {
+	var out []string
+	for col := range st.metaOf(def).lookups {
+		out = append(out, col)
+	}
+	return out
+}

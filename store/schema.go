@@ -52,6 +52,14 @@ type indexSchema struct {
 func wantSchema(reg *models.Registry, dia dialect) []tableSchema {
 	var tables []tableSchema
 	for _, def := range reg.All() {
+		tables = append(tables, tableOf(def, dia))
+	}
+	return tables
+}
+
+// tableOf is the table def's description calls for (see wantSchema).
+func tableOf(def *models.Resource, dia dialect) tableSchema {
+	{
 		t := tableSchema{Name: def.Type, Columns: []columnSchema{{Name: "id", Type: dia.columnType(models.String), NotNull: true, PrimaryKey: true}}}
 		var indexed []string
 		method := map[string]string{}
@@ -111,9 +119,24 @@ func wantSchema(reg *models.Registry, dia dialect) []tableSchema {
 			}
 		}
 		t.Columns = append(t.Columns, dia.extraColumns()...)
-		tables = append(tables, t)
+		return t
 	}
-	return tables
+}
+
+// lookupIndexes maps each column of t an index leads with (in its own order: no collation)
+// to the name of the first such index, "id" to its primary key's.
+func lookupIndexes(t tableSchema, dia dialect) map[string]string {
+	out := map[string]string{}
+	if pk := dia.primaryKeyIndex(t.Name); pk != "" {
+		out["id"] = pk
+	}
+	for _, ix := range t.Indexes {
+		lead, _, _ := strings.Cut(ix.Columns, ",")
+		if _, ok := out[lead]; !ok && ix.Collate == "" && ix.Method == "" {
+			out[lead] = ix.Name
+		}
+	}
+	return out
 }
 
 // declaration is the column's part of a CREATE TABLE or ADD COLUMN statement.
