@@ -88,6 +88,13 @@ type Attr struct {
 	// the UniqueWithin column (a membership's email within its organization).
 	Unique       bool
 	UniqueWithin string
+	// IndexWithin, on an Indexed attribute, makes its index one on that column (a tenancy
+	// column every scoped list carries) then the attribute, which also serves everything an
+	// index of the column alone would, so the type has none. A new organization's records
+	// then sit together in it instead of one per value across the whole index: an
+	// organization's set-up writes a permission on every subject, and an index of the subject
+	// alone took each of them to another page of it.
+	IndexWithin string
 }
 
 // Stored reports whether the attribute has a column.
@@ -292,6 +299,11 @@ func NewRegistry(defs []*Resource) (*Registry, error) {
 			}
 			d.attrs[a.Name] = a
 		}
+		for _, a := range d.Attrs {
+			if a.IndexWithin != "" && (!a.Flags.Has(Indexed) || !a.Stored() || !d.hasColumn(a.IndexWithin)) {
+				return nil, fmt.Errorf("models: %s.%s is indexed within %q, which is not one of its stored columns (or it is not Indexed)", d.Type, a.Name, a.IndexWithin)
+			}
+		}
 		for i := range d.Rels {
 			rel := &d.Rels[i]
 			if d.rels[rel.Name] != nil || d.attrs[rel.Name] != nil {
@@ -314,6 +326,19 @@ func NewRegistry(defs []*Resource) (*Registry, error) {
 	}
 	g.all = order
 	return g, nil
+}
+
+// hasColumn reports whether d stores col: a stored attribute or a to-one relationship's key.
+func (d *Resource) hasColumn(col string) bool {
+	if a := d.attrs[col]; a != nil {
+		return a.Stored()
+	}
+	for _, rel := range d.Rels {
+		if !rel.ToMany && rel.FK == col {
+			return true
+		}
+	}
+	return false
 }
 
 func dependencyOrder(byType map[string]*Resource) ([]*Resource, error) {

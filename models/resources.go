@@ -205,7 +205,10 @@ var permissions = &Resource{
 		{Name: "can_read", Kind: Boolean, Flags: writable | Required | Filterable},
 		{Name: "can_update", Kind: Boolean, Flags: writable | Required | Filterable},
 		{Name: "can_destroy", Kind: Boolean, Flags: writable | Required | Filterable},
-		{Name: "subject", Kind: String, Flags: Create | Required | Filterable | Indexed, Enum: BaseSubjects, Unique: true, UniqueWithin: "role_id"},
+		// Indexed within the organization: every list of permissions is, and so is a new
+		// organization's set-up, which writes one on every subject.
+		{Name: "subject", Kind: String, Flags: Create | Required | Filterable | Indexed, Enum: BaseSubjects, Unique: true, UniqueWithin: "role_id",
+			IndexWithin: "organization_id"},
 		{Name: "restrictions", Kind: Object, Flags: Filterable, Default: map[string]any{}},
 	},
 	Rels: []Rel{

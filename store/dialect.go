@@ -91,6 +91,11 @@ type dialect interface {
 	// extraColumns are columns every table has besides the descriptions' (an insertion
 	// sequence, for an engine without rowid), never selected.
 	extraColumns() []columnSchema
+	// indexedBy is what follows a table's name in a FROM to have the planner read it
+	// through the named index; "" for an engine without such a hint.
+	indexedBy(index string) string
+	// primaryKeyIndex is the name of the index of table's PRIMARY KEY; "" if unknown.
+	primaryKeyIndex(table string) string
 	// setColumnDefault is the statement that gives an existing column c's DEFAULT, or ""
 	// where the engine cannot alter a column (its records are unchanged either way).
 	setColumnDefault(table string, c columnSchema) string

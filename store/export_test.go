@@ -73,3 +73,27 @@ func DecodePacked(s string, kind models.Kind) (any, error) {
 	err := decodePackedRow(s, []string{"c"}, []models.Kind{kind}, rec)
 	return rec["c"], err
 }
+
+// IndexesOf returns the indexes made by CREATE INDEX on table in st's database, each name
+// with its columns (comma-separated, in index order).
+func IndexesOf(st *Store, table string) (map[string]string, error) {
+	tables, err := st.dialect.readSchema(st.db)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]string{}
+	for _, ix := range tables[table].Indexes {
+		out[ix.Name] = ix.Columns
+	}
+	return out, nil
+}
+
+// LookupColumns are the columns of def whose reads by a few values (GetMany, CountEach) name
+// the index they look them up in.
+func LookupColumns(st *Store, def *models.Resource) []string {
+	var out []string
+	for col := range st.metaOf(def).lookups {
+		out = append(out, col)
+	}
+	return out
+}

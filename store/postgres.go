@@ -139,6 +139,12 @@ func (postgresDialect) resultColumn(col string) string { return col }
 // packedRow: none, pgx reads the columns of a row from one message already.
 func (postgresDialect) packedRow([]string) string { return "" }
 
+// indexedBy: PostgreSQL's planner has no such hint, and its statistics follow the tables
+// (autovacuum's ANALYZE).
+func (postgresDialect) indexedBy(string) string { return "" }
+
+func (postgresDialect) primaryKeyIndex(string) string { return "" }
+
 func (postgresDialect) extraColumns() []columnSchema {
 	return []columnSchema{{Name: seqColumn, Type: seqType}}
 }

@@ -156,11 +156,15 @@ func quote(name string) string { return `"` + name + `"` }
 // tableMeta is what building the statements of one type needs, computed once per store.
 type tableMeta struct {
 	kinds      map[string]models.Kind
-	columns    []string    // def.Columns()
-	selectList string      // the columns, qualified and quoted, for SELECT
-	returning  string      // the columns, quoted, for RETURNING
-	order      string      // the default order
-	packed     *packedRead // how to read every column packed (packed.go); nil: column by column
+	columns    []string // def.Columns()
+	selectList string   // the columns, qualified and quoted, for SELECT
+	returning  string   // the columns, quoted, for RETURNING
+	order      string   // the default order
+	// lookups are, by column, what follows the table's name in a read of the records whose
+	// column holds one of a few values (getMany, CountEach): the dialect's naming of the
+	// index that leads with it (indexedBy), or nothing.
+	lookups map[string]string
+	packed  *packedRead // how to read every column packed (packed.go); nil: column by column
 	// The SELECTs of every column, packed and not, by what follows their select list.
 	packedSelects, plainSelects *selectTexts
 }
@@ -214,6 +218,12 @@ func newTableMeta(def *models.Resource, d dialect) *tableMeta {
 	m.selectList = strings.Join(qualified, ", ")
 	m.returning = strings.Join(plain, ", ")
 	m.order = quote(def.Type) + `."created_at", ` + d.tieBreak(quote(def.Type))
+	m.lookups = map[string]string{}
+	for col, ix := range lookupIndexes(tableOf(def, d), d) {
+		if hint := d.indexedBy(ix); hint != "" {
+			m.lookups[col] = hint
+		}
+	}
 	for i, c := range m.columns {
 		qualified[i] = quote(def.Type) + "." + quote(c)
 	}
@@ -338,7 +348,7 @@ func (s *Store) getMany(ctx context.Context, def *models.Resource, sel *selected
 	// As GORM built them: the conditions, visibility, then the list.
 	conds = append(conds, cond)
 	args = append(args, in...)
-	rest := " FROM " + quote(def.Type) + " WHERE " + strings.Join(conds, " AND ") + " ORDER BY " + m.order
+	rest := " FROM " + quote(def.Type) + m.lookups[column] + " WHERE " + strings.Join(conds, " AND ") + " ORDER BY " + m.order
 	if sel == nil {
 		return s.readAll(ctx, m, rest, args)
 	}
@@ -378,7 +388,7 @@ func (s *Store) CountEach(ctx context.Context, def *models.Resource, column stri
 	cond, in := inList(col, values)
 	conds = append(conds, cond)
 	args = append(args, in...)
-	rows, err := s.query(ctx, "SELECT "+col+", count(*) FROM "+quote(def.Type)+" WHERE "+strings.Join(conds, " AND ")+" GROUP BY "+col, args...)
+	rows, err := s.query(ctx, "SELECT "+col+", count(*) FROM "+quote(def.Type)+m.lookups[column]+" WHERE "+strings.Join(conds, " AND ")+" GROUP BY "+col, args...)
 	if err != nil {
 		return nil, err
 	}

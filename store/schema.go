@@ -19,6 +19,10 @@ type tableSchema struct {
 	Name    string
 	Columns []columnSchema
 	Indexes []indexSchema
+	// Retired are indexes earlier builds made that the descriptions no longer call for, as
+	// another serves what they did (see models.Attr.IndexWithin): an upgrade drops them,
+	// for every index costs each insert into the table.
+	Retired []string
 }
 
 // columnSchema is one column as its declaration says it.
@@ -34,7 +38,7 @@ type columnSchema struct {
 // indexSchema is one index made by CREATE INDEX.
 type indexSchema struct {
 	Name    string
-	Columns string // comma-separated, in index order
+	Columns string // comma-separated, in index order (no column name holds a comma)
 	Unique  bool
 	Method  string // USING what; "" for the engine's default
 	Collate string // the collation of its (one) column; "" for the column's own
@@ -42,13 +46,31 @@ type indexSchema struct {
 
 // wantSchema returns the tables reg's descriptions call for, in reg's dependency order: one
 // per type, a column per stored attribute and per to-one relationship, an index per
-// foreign key and per indexed attribute.
+// foreign key and per indexed attribute. An attribute indexed within a column (IndexWithin)
+// has an index on that column then itself, and the column none of its own: its index
+// serves what one of the column would.
 func wantSchema(reg *models.Registry, dia dialect) []tableSchema {
 	var tables []tableSchema
 	for _, def := range reg.All() {
+		tables = append(tables, tableOf(def, dia))
+	}
+	return tables
+}
+
+// tableOf is the table def's description calls for (see wantSchema).
+func tableOf(def *models.Resource, dia dialect) tableSchema {
+	{
 		t := tableSchema{Name: def.Type, Columns: []columnSchema{{Name: "id", Type: dia.columnType(models.String), NotNull: true, PrimaryKey: true}}}
 		var indexed []string
 		method := map[string]string{}
+		within := map[string]string{} // attribute: the column its index leads with
+		leads := map[string]bool{}    // columns an index on several leads with
+		for _, a := range def.Attrs {
+			if a.Stored() && a.Flags.Has(models.Indexed) && a.IndexWithin != "" {
+				within[a.Name] = a.IndexWithin
+				leads[a.IndexWithin] = true
+			}
+		}
 		for _, a := range def.Attrs {
 			if !a.Stored() {
 				continue
@@ -75,7 +97,19 @@ func wantSchema(reg *models.Registry, dia dialect) []tableSchema {
 			indexed = append(indexed, rel.FK)
 		}
 		for _, col := range indexed {
-			t.Indexes = append(t.Indexes, indexSchema{Name: "idx_" + def.Type + "_" + col, Columns: col, Method: method[col]})
+			name := "idx_" + def.Type + "_" + col
+			switch {
+			case within[col] != "":
+				// A B-tree whatever the engine's choice for the kind: PostgreSQL's hash
+				// indexes take one column.
+				lead := within[col]
+				t.Indexes = append(t.Indexes, indexSchema{Name: "idx_" + def.Type + "_" + lead + "_" + col, Columns: lead + "," + col})
+				t.Retired = append(t.Retired, name)
+			case leads[col]:
+				t.Retired = append(t.Retired, name)
+			default:
+				t.Indexes = append(t.Indexes, indexSchema{Name: name, Columns: col, Method: method[col]})
+			}
 		}
 		for _, a := range def.Attrs {
 			// An index in the order that a case-insensitive prefix compares in, so that start
@@ -85,9 +119,24 @@ func wantSchema(reg *models.Registry, dia dialect) []tableSchema {
 			}
 		}
 		t.Columns = append(t.Columns, dia.extraColumns()...)
-		tables = append(tables, t)
+		return t
 	}
-	return tables
+}
+
+// lookupIndexes maps each column of t an index leads with (in its own order: no collation)
+// to the name of the first such index, "id" to its primary key's.
+func lookupIndexes(t tableSchema, dia dialect) map[string]string {
+	out := map[string]string{}
+	if pk := dia.primaryKeyIndex(t.Name); pk != "" {
+		out["id"] = pk
+	}
+	for _, ix := range t.Indexes {
+		lead, _, _ := strings.Cut(ix.Columns, ",")
+		if _, ok := out[lead]; !ok && ix.Collate == "" && ix.Method == "" {
+			out[lead] = ix.Name
+		}
+	}
+	return out
 }
 
 // declaration is the column's part of a CREATE TABLE or ADD COLUMN statement.
@@ -153,7 +202,11 @@ func (ix indexSchema) create(table string) string {
 	if ix.Collate != "" {
 		collate = " COLLATE " + ix.Collate
 	}
-	return fmt.Sprintf("CREATE %sINDEX IF NOT EXISTS %s ON %s %s(%s%s);\n", unique, quote(ix.Name), quote(table), using, quote(ix.Columns), collate)
+	cols := strings.Split(ix.Columns, ",")
+	for i, c := range cols {
+		cols[i] = quote(c)
+	}
+	return fmt.Sprintf("CREATE %sINDEX IF NOT EXISTS %s ON %s %s(%s%s);\n", unique, quote(ix.Name), quote(table), using, strings.Join(cols, ", "), collate)
 }
 
 func (t tableSchema) create() string {
@@ -190,7 +243,8 @@ type upgrade struct {
 // (made by a newer build, or by another program: serving it could answer wrong data), a
 // column declared otherwise, a column that cannot be added to a table that exists, an index
 // of the descriptions' name on other columns. Indexes the descriptions do not have are kept:
-// they change how fast lists are, not what they answer.
+// they change how fast lists are, not what they answer; but those they retired (an earlier
+// build's, which another index now serves: tableSchema.Retired) are dropped.
 // setDefault is the statement that gives an existing column the descriptions' DEFAULT, or
 // "" where the engine cannot (the column is kept as it is).
 func planUpgrade(want []tableSchema, have map[string]tableSchema, setDefault func(table string, c columnSchema) string) (upgrade, []string) {
@@ -243,6 +297,11 @@ func planUpgrade(want []tableSchema, have map[string]tableSchema, setDefault fun
 			case got != ix:
 				problems = append(problems, fmt.Sprintf("index %s is on %s(%s) unique=%t, this build's on %s(%s) unique=%t",
 					ix.Name, w.Name, got.Columns, got.Unique, w.Name, ix.Columns, ix.Unique))
+			}
+		}
+		for _, name := range w.Retired {
+			if _, ok := indexes[name]; ok {
+				up.statements = append(up.statements, fmt.Sprintf("DROP INDEX IF EXISTS %s;\n", quote(name)))
 			}
 		}
 	}
