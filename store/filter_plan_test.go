@@ -80,6 +80,15 @@ func TestFilterPlans(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
+	// An organization with the slug the filters name, and a role of it: a filter through
+	// them reads their ids first (relatedIn), and the list's statements bind them.
+	ctx := context.Background()
+	if _, err := st.Insert(ctx, reg.Lookup("organizations"), Record{"id": "org1", "name": "X", "slug": "x"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Insert(ctx, reg.Lookup("roles"), Record{"id": "rol1", "name": "admin", "kind": "admin", "organization_id": "org1"}); err != nil {
+		t.Fatal(err)
+	}
 	c := captureSQL(t, st)
 	// A user in two organizations: what the Provisioning scope (domain.UserScope) computes.
 	scoped := st.As(&Scope{Actor: "usr", Allowed: func(context.Context, *Store) (Allowed, error) {
@@ -108,13 +117,11 @@ func TestFilterPlans(t *testing.T) {
 			want: []string{"SEARCH api_credentials USING INDEX idx_api_credentials_organization_id (organization_id=?)"}},
 		{name: "organization_slug_eq", store: scoped, typ: "api_credentials",
 			query: "filter[q][organization_slug_eq]=x&filter[q][kind_eq]=webapp&filter[q][expires_in_gt]=10000&sort=-created_at",
-			want: []string{"SEARCH api_credentials USING INDEX idx_api_credentials_organization_id (organization_id=?)",
-				"SEARCH organizations USING INDEX sqlite_autoindex_organizations_1 (id=?)"}, reject: []string{"SCAN"}},
+			want: []string{"SEARCH api_credentials USING INDEX idx_api_credentials_organization_id (organization_id=?)"}, reject: []string{"SCAN"}},
 		{name: "organization_slug_eq, unscoped", store: st, typ: "api_credentials", query: "filter[q][organization_slug_eq]=x",
-			want: []string{"INDEX idx_api_credentials_organization_id (organization_id=?)",
-				"SEARCH organizations USING INDEX idx_organizations_slug (slug=?)"}},
+			want: []string{"INDEX idx_api_credentials_organization_id (organization_id=?)"}, reject: []string{"SCAN"}},
 		{name: "role_organization_slug_eq", store: scoped, typ: "api_credentials", query: "filter[q][role_organization_slug_eq]=x",
-			want: []string{"SEARCH roles USING INDEX idx_roles_organization_id (organization_id=?)", "SEARCH organizations USING INDEX sqlite_autoindex_organizations_1 (id=?)"}, reject: []string{"SCAN"}},
+			want: []string{"SEARCH api_credentials USING INDEX"}, reject: []string{"SCAN"}},
 		{name: "role_name_null keeps the index", store: scoped, typ: "api_credentials", query: "filter[q][role_name_null]=true",
 			want: []string{"SEARCH roles"}, reject: []string{"SCAN api_credentials\n"}},
 		{name: "relationship list with a filter", store: scoped, typ: "api_credentials", where: []Cond{{Column: "organization_id", Value: "x"}},
@@ -159,8 +166,12 @@ func TestFilterPlans(t *testing.T) {
 					continue
 				}
 				plan := explainPlan(t, st, stmt) + "\n"
+				want := tc.want
+				if !strings.Contains(stmt.sql, "FROM "+quote(tc.typ)) {
+					want = nil // a related type's ids, read first: rejected plans only
+				}
 				at := 0
-				for _, w := range tc.want {
+				for _, w := range want {
 					i := strings.Index(plan[at:], w)
 					if i < 0 {
 						t.Fatalf("plan of %s\nlacks (in order) %q:\n%s", stmt.sql, w, plan)

@@ -527,9 +527,10 @@ func (s *Store) defaultOrder(def *models.Resource) string {
 	return quote(def.Type) + `."created_at", ` + s.dialect.tieBreak(quote(def.Type))
 }
 
-// filters is the compiler of q's filters: which substrings it reads without their index.
-func (s *Store) filters(q ListQuery) filterCompiler {
-	return filterCompiler{Store: s, scanSubstrings: q.scanSubstrings, denseSubstrings: q.denseSubstrings}
+// filters is the compiler of q's filters: which substrings it reads without their index; it
+// reads under ctx the related records a filter names (filterCompiler.relatedIn).
+func (s *Store) filters(ctx context.Context, q ListQuery) filterCompiler {
+	return filterCompiler{Store: s, ctx: ctx, scanSubstrings: q.scanSubstrings, denseSubstrings: q.denseSubstrings}
 }
 
 // List returns one page of records and how many match in all.
@@ -605,7 +606,7 @@ func (s *Store) listConditions(ctx context.Context, def *models.Resource, m *tab
 		return "", nil, err
 	}
 	if len(q.Filters) > 0 {
-		expr, err := s.filters(q).filtersExpr(def, q.Filters, allowed)
+		expr, err := s.filters(ctx, q).filtersExpr(def, q.Filters, allowed)
 		if err != nil {
 			return "", nil, err
 		}
