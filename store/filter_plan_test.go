@@ -117,7 +117,7 @@ func TestFilterPlans(t *testing.T) {
 			want: []string{"SEARCH api_credentials USING INDEX idx_api_credentials_organization_id (organization_id=?)"}},
 		{name: "organization_slug_eq", store: scoped, typ: "api_credentials",
 			query: "filter[q][organization_slug_eq]=x&filter[q][kind_eq]=webapp&filter[q][expires_in_gt]=10000&sort=-created_at",
-			want: []string{"SEARCH api_credentials USING INDEX idx_api_credentials_organization_id (organization_id=?)"}, reject: []string{"SCAN"}},
+			want:  []string{"SEARCH api_credentials USING INDEX idx_api_credentials_organization_id (organization_id=?)"}, reject: []string{"SCAN"}},
 		{name: "organization_slug_eq, unscoped", store: st, typ: "api_credentials", query: "filter[q][organization_slug_eq]=x",
 			want: []string{"INDEX idx_api_credentials_organization_id (organization_id=?)"}, reject: []string{"SCAN"}},
 		{name: "role_organization_slug_eq", store: scoped, typ: "api_credentials", query: "filter[q][role_organization_slug_eq]=x",
