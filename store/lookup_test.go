@@ -15,11 +15,7 @@ import (
 func TestLookupsByAFewValuesNameAnIndexThatServesThem(t *testing.T) {
 	ctx := context.Background()
 	reg := models.Provisioning()
-	st, err := store.Open(store.Memory, reg, store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := mustEmptyStore(t, reg)
 	all := st.Unscoped()
 	orgs := reg.Lookup("organizations")
 	var ids []string

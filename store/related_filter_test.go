@@ -20,11 +20,7 @@ import (
 func TestFiltersThroughRelatedRecordsFindTheSameWhateverHowMany(t *testing.T) {
 	ctx := context.Background()
 	reg := models.Provisioning()
-	st, err := store.Open(store.Memory, reg, store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := mustEmptyStore(t, reg)
 	orgs, creds := reg.Lookup("organizations"), reg.Lookup("api_credentials")
 	const n = 100 // more organizations than the ids a filter binds
 	var visible []string

@@ -18,6 +18,18 @@ func mustDemoStore(tb testing.TB) *store.Store {
 	return demoStoreWith(tb, store.Options{})
 }
 
+// mustEmptyStore opens an in-memory store of reg's types, empty, and closes it when the test
+// ends.
+func mustEmptyStore(tb testing.TB, reg *models.Registry) *store.Store {
+	tb.Helper()
+	st, err := store.Open(store.Memory, reg, store.Options{})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { st.Close() })
+	return st
+}
+
 // demoStoreWith opens an in-memory store of every family's types with opts, loaded with the
 // demo data, and closes it when the test ends.
 func demoStoreWith(tb testing.TB, opts store.Options) *store.Store {
