@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/commercelayer-mock/provmock/models"
 )
@@ -96,4 +97,11 @@ func LookupColumns(st *Store, def *models.Resource) []string {
 		out = append(out, col)
 	}
 	return out
+}
+
+// LookupIndex is the index a read of def's records by a few values of col names ("" for none).
+func LookupIndex(st *Store, def *models.Resource, col string) string {
+	hint := st.metaOf(def).lookups[col]
+	name, _ := strings.CutPrefix(hint, " INDEXED BY ")
+	return strings.Trim(name, `"`)
 }

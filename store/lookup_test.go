@@ -2,6 +2,9 @@ package store_test
 
 import (
 	"context"
+	"database/sql"
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/commercelayer-mock/provmock/models"
@@ -44,5 +47,63 @@ func TestLookupsByAFewValuesNameAnIndexThatServesThem(t *testing.T) {
 				t.Errorf("%s counted by %s: %v", def.Type, col, err)
 			}
 		}
+	}
+}
+
+// TestLookupsKeepToTheIndexesTheFileHas: a file whose table declares its primary key after
+// another unique constraint (as another program may) has SQLite's first automatic index on
+// that other column; a lookup by id must not name it (SQLite would read all of that index).
+func TestLookupsKeepToTheIndexesTheFileHas(t *testing.T) {
+	if !store.MemoryIsSQLite() {
+		t.Skip("SQLite only: INDEXED BY and automatic index names are SQLite's")
+	}
+	ctx := context.Background()
+	reg := models.Provisioning()
+	path := filepath.Join(t.TempDir(), "other.db")
+	st, err := store.Open(path, reg, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	db, err := sql.Open("sqlite3", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var create string
+	if err := db.QueryRow(`SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'identity_providers'`).Scan(&create); err != nil {
+		t.Fatal(err)
+	}
+	other := strings.Replace(create, `"id" TEXT PRIMARY KEY NOT NULL`, `"id" TEXT NOT NULL`, 1)
+	other = other[:strings.LastIndex(other, ")")] + `, UNIQUE ("name"), PRIMARY KEY ("id"))`
+	if other == create || !strings.Contains(create, `"id" TEXT PRIMARY KEY NOT NULL`) {
+		t.Fatalf("the table's declaration is not as this test expects: %s", create)
+	}
+	for _, q := range []string{`DROP TABLE "identity_providers"`, other} {
+		if _, err := db.Exec(q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	var idIndex string
+	if err := db.QueryRow(`SELECT il.name FROM pragma_index_list('identity_providers') AS il, pragma_index_info(il.name) AS ii WHERE ii.name = 'id'`).Scan(&idIndex); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+
+	st, err = store.Open(path, reg, store.Options{})
+	if err != nil {
+		t.Fatalf("the file was refused: %v", err)
+	}
+	defer st.Close()
+	def := reg.Lookup("identity_providers")
+	if got := store.LookupIndex(st, def, "id"); got != "" && got != idIndex {
+		t.Errorf("a read by id names the index %s; the primary key's is %s", got, idIndex)
+	}
+	rec, err := st.Unscoped().Insert(ctx, def, store.Record{"name": "Okta"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := st.Unscoped().Get(ctx, def, rec.ID())
+	if err != nil || got.ID() != rec.ID() {
+		t.Fatalf("read by id: %v, %v", got, err)
 	}
 }

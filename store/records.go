@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 	"strings"
@@ -167,6 +168,44 @@ type tableMeta struct {
 	packed  *packedRead // how to read every column packed (packed.go); nil: column by column
 	// The SELECTs of every column, packed and not, by what follows their select list.
 	packedSelects, plainSelects *selectTexts
+}
+
+// keepLookupsOfIndexesThatExist forgets the lookups (tableMeta.lookups) whose index the
+// database file lacks or has on another first column: SQLite fails a statement whose INDEXED
+// BY names no index, and reads all of one that leads with another column; a file another
+// program made may declare its primary key otherwise (its automatic indexes numbered in
+// another order). The upgrade made every index the descriptions call for.
+func (s *Store) keepLookupsOfIndexesThatExist() error {
+	for def, m := range s.meta {
+		if len(m.lookups) == 0 {
+			continue
+		}
+		leads, err := s.indexLeads(def.Type)
+		if err != nil {
+			return err
+		}
+		maps.DeleteFunc(m.lookups, func(col, hint string) bool { return leads[hint] != col })
+	}
+	return nil
+}
+
+// indexLeads maps the INDEXED BY hint of each index of an SQLite table to its first column.
+func (s *Store) indexLeads(table string) (map[string]string, error) {
+	rows, err := s.sqlDB.Query("SELECT il.name, ii.name FROM pragma_index_list(?) AS il, pragma_index_info(il.name) AS ii WHERE ii.seqno = 0", table)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	leads := map[string]string{}
+	for rows.Next() {
+		var index string
+		var first sql.NullString // NULL for an expression
+		if err := rows.Scan(&index, &first); err != nil {
+			return nil, err
+		}
+		leads[s.dialect.indexedBy(index)] = first.String
+	}
+	return leads, rows.Err()
 }
 
 // selectTexts keeps the text of a type's SELECTs of every column by what follows the select

@@ -188,6 +188,9 @@ func Open(path string, reg *models.Registry, opts Options) (*Store, error) {
 		if err = s.upgradeSchema(path); err == nil {
 			err = s.syncSearch()
 		}
+		if err == nil {
+			err = s.keepLookupsOfIndexesThatExist()
+		}
 	}
 	if err != nil {
 		closeAll()
