@@ -3,7 +3,6 @@ package handlers
 import (
 	"cmp"
 	"container/list"
-	"hash/maphash"
 	"net/http"
 	"slices"
 	"strings"
@@ -12,6 +11,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/commercelayer-mock/provmock/internal/seen"
 	"github.com/commercelayer-mock/provmock/store"
 )
 
@@ -22,7 +22,7 @@ import (
 // it is served for as long as none of those tables was written since, so an answer is never
 // staler than the data, and a write to one table leaves answers made from others cached.
 // Documents also carry an ETag, and a matching If-None-Match answers 304. A document is kept
-// from the second time its URL is asked for (askedOnce): what is asked once costs no copy.
+// from the second time its URL is asked for (responseCache.asked): what is asked once costs no copy.
 
 // DefaultCacheBytes is the response cache's budget unless configured: the documents it
 // keeps, with their keys (URLs can be long), add up to at most this many bytes. A few
@@ -148,39 +148,18 @@ func (g *versioned[V]) usage() (int64, int) {
 type responseCache struct {
 	docs  *versioned[cachedDoc]    // by user, base URL and request URI; cost in bytes
 	users *versioned[store.Record] // by id; cost 1 each
-	asked askedOnce                // the keys of documents asked once, not kept yet
+	// asked is the keys of documents asked for before: a document is kept the second time
+	// it is asked for, so that a client asking a new URL every time (a crawler, a unique
+	// filter) costs no copy of each answer and pushes out none of those asked again.
+	asked *seen.Set
 }
 
 // maxAskedOnce bounds the keys remembered as asked once; past it, they are forgotten together.
 const maxAskedOnce = 4096
 
-// askedOnce remembers (by hash) the documents asked for once. A document is kept the second
-// time it is asked for: a client that asks a new URL every time (a crawler, a unique filter)
-// costs no copy of each answer, and does not push out the answers that are asked again.
-type askedOnce struct {
-	mu   sync.Mutex
-	seed maphash.Seed
-	keys map[uint64]struct{}
-}
-
-// again reports whether key was asked for before, noting that it is asked now.
-func (o *askedOnce) again(key string) bool {
-	h := maphash.String(o.seed, key)
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	if _, ok := o.keys[h]; ok {
-		return true // and stays noted: after a write forgets its answer, the next is kept again
-	}
-	if len(o.keys) >= maxAskedOnce {
-		clear(o.keys)
-	}
-	o.keys[h] = struct{}{}
-	return false
-}
-
 func newResponseCache(maxBytes int64) *responseCache {
 	return &responseCache{
-		asked: askedOnce{seed: maphash.MakeSeed(), keys: map[uint64]struct{}{}},
+		asked: seen.New(maxAskedOnce),
 		docs: newVersioned(maxBytes, func(key string, d cachedDoc) int64 {
 			return int64(len(key) + len(d.body) + len(d.etag) + entryOverhead)
 		}),
@@ -241,7 +220,7 @@ func (a *api) cached(next echo.HandlerFunc) echo.HandlerFunc {
 // offer lets the request's answer be kept under key, unless this is the first time key is
 // asked for; also names the tables it depends on besides those it reads.
 func (rc *responseCache) offer(c echo.Context, key string, st *store.Store, also ...string) {
-	if rc.asked.again(key) {
+	if rc.asked.Again(key) {
 		c.Set(cacheSlotKey, &cacheSlot{cache: rc, key: key, gen: trackReads(c, st, also...)})
 	}
 }

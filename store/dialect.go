@@ -96,6 +96,10 @@ type dialect interface {
 	indexedBy(index string) string
 	// primaryKeyIndex is the name of the index of table's PRIMARY KEY; "" if unknown.
 	primaryKeyIndex(table string) string
+	// indexLeads is the statement listing the indexes of a table (bound) and the first
+	// column of each, by which a database file's indexes are checked against the names
+	// indexedBy is given; "" where indexedBy names none.
+	indexLeads() string
 	// setColumnDefault is the statement that gives an existing column c's DEFAULT, or ""
 	// where the engine cannot alter a column (its records are unchanged either way).
 	setColumnDefault(table string, c columnSchema) string

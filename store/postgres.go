@@ -144,6 +144,7 @@ func (postgresDialect) packedRow([]string) string { return "" }
 func (postgresDialect) indexedBy(string) string { return "" }
 
 func (postgresDialect) primaryKeyIndex(string) string { return "" }
+func (postgresDialect) indexLeads() string            { return "" }
 
 func (postgresDialect) extraColumns() []columnSchema {
 	return []columnSchema{{Name: seqColumn, Type: seqType}}

@@ -177,7 +177,7 @@ type tableMeta struct {
 // another order). The upgrade made every index the descriptions call for.
 func (s *Store) keepLookupsOfIndexesThatExist() error {
 	for def, m := range s.meta {
-		if len(m.lookups) == 0 {
+		if len(m.lookups) == 0 || s.dialect.indexLeads() == "" {
 			continue
 		}
 		leads, err := s.indexLeads(def.Type)
@@ -189,9 +189,9 @@ func (s *Store) keepLookupsOfIndexesThatExist() error {
 	return nil
 }
 
-// indexLeads maps the INDEXED BY hint of each index of an SQLite table to its first column.
+// indexLeads maps the INDEXED BY hint of each index of a table to its first column.
 func (s *Store) indexLeads(table string) (map[string]string, error) {
-	rows, err := s.sqlDB.Query("SELECT il.name, ii.name FROM pragma_index_list(?) AS il, pragma_index_info(il.name) AS ii WHERE ii.seqno = 0", table)
+	rows, err := s.sqlDB.Query(s.dialect.indexLeads(), table)
 	if err != nil {
 		return nil, err
 	}

@@ -149,6 +149,11 @@ func (sqliteDialect) indexedBy(index string) string { return " INDEXED BY " + qu
 // constraint.
 func (sqliteDialect) primaryKeyIndex(table string) string { return "sqlite_autoindex_" + table + "_1" }
 
+// indexLeads reads SQLite's index list of the table, automatic indexes included.
+func (sqliteDialect) indexLeads() string {
+	return "SELECT il.name, ii.name FROM pragma_index_list(?) AS il, pragma_index_info(il.name) AS ii WHERE ii.seqno = 0"
+}
+
 func (sqliteDialect) indexMethod(models.Kind) string { return "" }
 
 // countsByComplement: TEXT columns and their indexes use the BINARY collation, bytewise.

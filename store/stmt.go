@@ -3,11 +3,12 @@ package store
 import (
 	"context"
 	"database/sql"
-	"hash/maphash"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
+
+	"github.com/commercelayer-mock/provmock/internal/seen"
 )
 
 // The statements the store writes itself (records.go's reads and writes of records) run
@@ -25,28 +26,15 @@ const maxCachedStatements = 1024
 type stmtCache struct {
 	mu    sync.Mutex
 	stmts map[string]*sql.Stmt
-	seen  map[uint64]bool // hashes of the statements run once, forgotten when too many
-	seed  maphash.Seed
+	ran   *seen.Set // the statements run before, forgotten when too many
 }
 
 func newStmtCache() *stmtCache {
-	return &stmtCache{stmts: map[string]*sql.Stmt{}, seen: map[uint64]bool{}, seed: maphash.MakeSeed()}
+	return &stmtCache{stmts: map[string]*sql.Stmt{}, ran: seen.New(maxCachedStatements)}
 }
 
 // again reports whether q ran before, noting that it runs now.
-func (c *stmtCache) again(q string) bool {
-	h := maphash.String(c.seed, q)
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.seen[h] {
-		return true
-	}
-	if len(c.seen) >= maxCachedStatements {
-		clear(c.seen)
-	}
-	c.seen[h] = true
-	return false
-}
+func (c *stmtCache) again(q string) bool { return c.ran.Again(q) }
 
 func (c *stmtCache) get(q string) *sql.Stmt {
 	c.mu.Lock()
