@@ -110,6 +110,38 @@ func BenchmarkListInclude25(b *testing.B) {
 	b.Run("unique", func(b *testing.B) { benchUniqueGET(b, s, path) })
 }
 
+// BenchmarkManyClients: unique GETs (benchUniqueGET's) from 32 concurrent clients, as make
+// load's wrk sends them, with the pool's one SQLite connection handed on as it is released
+// (the store's handOff) and without, side by side: without, the connection sits idle while
+// the goroutine that released it renders its answer, and the other clients queue for it.
+func BenchmarkManyClients(b *testing.B) {
+	s := mustDemoWith30Credentials(b)
+	token := s.tokenFor(b, demoOwner)
+	paths := []struct{ name, path string }{
+		{"retrieve", "/api/organizations/orgBlueBrd?"},
+		{"list25include", "/api/api_credentials?include=organization,role&page[size]=25&"},
+	}
+	for _, p := range paths {
+		for _, handOff := range []bool{true, false} {
+			b.Run(fmt.Sprintf("%s/handoff=%t", p.name, handOff), func(b *testing.B) {
+				defer s.st.SetHandOff(handOff)()
+				b.SetParallelism(16) // 16 a core: 32 clients on this machine's 2
+				b.ReportAllocs()
+				b.RunParallel(func(pb *testing.PB) {
+					r := request{headers: map[string]string{"Authorization": "Bearer " + token}}
+					for pb.Next() {
+						r.path = p.path + "filter[q][id_not_eq]=many" + strconv.FormatInt(uniqueRequests.Add(1), 10)
+						if rec := s.do(b, r); rec.Code != http.StatusOK {
+							b.Errorf("status %d", rec.Code)
+							return
+						}
+					}
+				})
+			})
+		}
+	}
+}
+
 // benchRoleCreate is the request of a new custom role of The Blue Brand named after n, with the
 // token given (a client reuses its token: issuing one signs it, which costs more than the
 // create).

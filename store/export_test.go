@@ -37,7 +37,7 @@ func ReadEveryColumnThroughGORM(ctx context.Context, st *Store, def *models.Reso
 	if err != nil {
 		return nil, err
 	}
-	return scanNamed(m.kinds, m.columns, rows)
+	return scanNamed(m.kinds, m.columns, results{Rows: rows, s: st})
 }
 
 // ReadEveryColumnPacked reads every record of def through the packed rows of the dialect,

@@ -1,7 +1,6 @@
 package store
 
 import (
-	"database/sql"
 	"encoding/json"
 	"errors"
 	"strconv"
@@ -58,7 +57,7 @@ var errPacked = errors.New("store: malformed packed row")
 
 // scan reads the rows of a packed select into records. The driver's work ends with the rows:
 // the arrays are decoded once they are closed.
-func (p *packedRead) scan(kinds map[string]models.Kind, rows *sql.Rows) ([]Record, error) {
+func (p *packedRead) scan(kinds map[string]models.Kind, rows results) ([]Record, error) {
 	type row struct {
 		array string
 		loose []any

@@ -312,7 +312,7 @@ func (s *Store) metaOf(def *models.Resource) *tableMeta {
 // scanNamed reads rows into records, each column decoded as its kind, for a statement whose
 // result columns the caller names, in order: asking the driver costs a call into SQLite per
 // column on every execution.
-func scanNamed(kinds map[string]models.Kind, cols []string, rows *sql.Rows) ([]Record, error) {
+func scanNamed(kinds map[string]models.Kind, cols []string, rows results) ([]Record, error) {
 	defer rows.Close()
 	var out []Record
 	vals := make([]any, len(cols))

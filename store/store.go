@@ -126,6 +126,8 @@ type Store struct {
 	// rowByRow makes the batched writes (PutAll, PutRows) insert one row a statement: for
 	// tests that the multi-row statements store the same (export_test.go).
 	rowByRow bool
+	// oneConnection is whether the pool holds a single connection (SQLite's): see handOff.
+	oneConnection bool
 }
 
 // Open opens (creating if needed) the database at path, or an in-memory one for Memory,
@@ -165,7 +167,7 @@ func Open(path string, reg *models.Registry, opts Options) (*Store, error) {
 	s := &Store{dialect: dia, db: db, keeper: keeper, unprepared: db, reg: reg, tables: tables, schema: schema, stamp: schemaStamp(schema),
 		now: opts.Now, newID: opts.NewID, gen: new(atomic.Uint64), sqlDB: sqlDB, meta: tableMetas(reg, dia),
 		tableGens: newTableGenerations(reg), sharedScopes: &sharedScopes{}, lastNow: new(atomic.Pointer[formattedNow]), search: &searchState{},
-		observer: &queryObserver{}}
+		observer: &queryObserver{}, oneConnection: sqlDB.Stats().MaxOpenConnections == 1}
 	if dia.prepares() {
 		s.stmts = newStmtCache()
 	}
@@ -332,6 +334,7 @@ func (s *Store) Tx(ctx context.Context, fn func(tx *Store) error) error {
 	// reader cannot cache what it read while the commit was pending under the new number.
 	// Statements the transaction ran unprepared are prepared after it, and after the
 	// generations moved: the transaction holds SQLite's one connection.
+	defer s.handOff() // deferred first: runs once the transaction and the preparations after it are done
 	pending := &pendingStmts{}
 	defer s.prepareLater(ctx, pending)
 	w := new(written)
@@ -641,6 +644,7 @@ func (s *Store) read(ctx context.Context, fn func(tx *Store) error) error {
 	if s.inTx {
 		return fn(s)
 	}
+	defer s.handOff() // deferred first: runs once the transaction and the preparations after it are done
 	pending := &pendingStmts{}
 	defer s.prepareLater(ctx, pending)
 	// A read transaction's statements run under its context (see statementContext).
