@@ -50,8 +50,8 @@ export CGO_ENABLED=1
 # shellcheck disable=SC2086 # STATIC holds several flags (the Makefile's static build)
 go build ${STATIC:--tags=sqlite_fts5} -o "$tmp/provmock.linked" .
 # Run a copy: the kernel maps about 4.5 MiB more of a file the linker has just written than of
-# a copy of the same bytes (20.4 against 15.9 MiB of file pages at rest here), so without it the
-# memory figure would depend on whether go build relinked or reused its cached link.
+# a copy of the same bytes (20.4 against 15.9 MiB of file pages at rest here): with the copy, the
+# memory figure does not depend on how the build wrote the file.
 cp "$tmp/provmock.linked" "$tmp/provmock"
 go build -o "$tmp/static" ./load/static
 go build -o "$tmp/startup" ./load/startup
